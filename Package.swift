@@ -1,0 +1,52 @@
+// swift-tools-version:6.1
+// ztisup: PBX-to-CRM call events (Asterisk AMI, Avaya AES DMCC) for Zoho PhoneBridge and webhooks.
+
+import PackageDescription
+
+let package = Package(
+    name: "ztisup",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ztisup", targets: ["ztisup"]),
+        .library(name: "ZTICore", targets: ["ZTICore"]),
+        .library(name: "ZTISystemd", targets: ["ZTISystemd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        .target(name: "ZTICore"),
+        .target(
+            name: "ZTISystemd",
+            dependencies: [
+                "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ztisup",
+            dependencies: [
+                "ZTICore",
+                "ZTISystemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "ZTICoreTests", dependencies: ["ZTICore"]),
+        .testTarget(
+            name: "ZTISystemdTests",
+            dependencies: [
+                "ZTISystemd",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "ztisupTests", dependencies: ["ztisup", "ZTICore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

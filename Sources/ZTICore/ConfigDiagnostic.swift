@@ -1,0 +1,80 @@
+/// One finding about a configuration file: where it is, which key and value, and what was expected.
+///
+/// Its ``description`` is the line an administrator sees, e.g.
+/// `conf/groups/sales.properties:7: pbx.port = "99999": expected a TCP port 1-65535`.
+public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible {
+    /// Errors stop the configuration from being used; warnings are printed and the configuration runs.
+    public enum Severity: String, Sendable, Equatable {
+        case error
+        case warning
+    }
+
+    /// Error or warning.
+    public let severity: Severity
+    /// The file the finding is about.
+    public let file: String
+    /// The line of the key, when the key is in the file (absent for a missing key).
+    public let line: Int?
+    /// The key concerned, if any.
+    public let key: String?
+    /// The offending value, if any.
+    public let value: String?
+    /// What is wrong and what was expected.
+    public let message: String
+
+    /// Creates a finding.
+    public init(
+        _ severity: Severity, file: String, line: Int?, key: String?, value: String?, message: String
+    ) {
+        self.severity = severity
+        self.file = file
+        self.line = line
+        self.key = key
+        self.value = value
+        self.message = message
+    }
+
+    /// The location as `file:line`, or just the file when there is no line.
+    public var location: String {
+        if let line { return "\(file):\(line)" }
+        return file
+    }
+
+    public var description: String {
+        var text = location + ": "
+        if severity == .warning { text += "warning: " }
+        if let key {
+            text += key
+            if let value { text += " = \"\(Self.printable(value))\"" }
+            text += ": "
+        }
+        return text + message
+    }
+
+    /// Shows control characters as escapes, so that a value with a CR or NUL cannot forge a log line.
+    static func printable(_ value: String) -> String {
+        var out = ""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += "\\u" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+
+/// Reads and validates a configuration directory: `zti.properties` and `groups/*.properties`.
+///
+/// Every problem of every file is collected; the result is either a ``Configuration`` (with warnings) or a
+/// ``ZTICoreError`` with code ``ZTICoreError/Code/configurationInvalid`` whose diagnostics name `file:line`,
+/// the key, the bad value and what was expected.
+public enum ConfigurationLoader {
+    /// The global file's name inside the configuration directory.
+    public static let globalFileName = "zti.properties"
+    /// The folder of group files inside the configuration directory.
+    public static let groupsDirectoryName = "groups"
+
+    /// Loads `confDir`; with `onlyGroup`, only the global file and that group are read and checked.
+    public static func load(confDir: String, onlyGroup: String? = nil) throws(ZTICoreError) -> Configuration {
+        let display = confDir.hasSuffix("/") ? String(confDir.dropLast()) : confDir
+        let absolute = PropertyReader.resolve(display, against: FileManager.default.currentDirectoryPath)
+        var diagnostics: [ConfigDiagnostic] = []
+
+        let globalPath = display + "/" + globalFileName
+        var global: GlobalConfig?
+        var globalFile: PropertiesFile?
+        do {
+            let file = try PropertiesFile.load(path: globalPath)
+            globalFile = file
+            let (config, found) = GlobalConfigReader.read(file, confDir: absolute)
+            global = config
+            diagnostics += found
+        } catch {
+            diagnostics.append(
+                ConfigDiagnostic(.error, file: globalPath, line: nil, key: nil, value: nil, message: "cannot read the file"))
+        }
+
+        let groupsPath = display + "/" + groupsDirectoryName
+        var groups: [GroupConfig] = []
+        var groupFiles: [String: PropertiesFile] = [:]
+        for (key, path) in groupFilePaths(groupsPath, onlyGroup: onlyGroup, diagnostics: &diagnostics) {
+            guard isValidGroupKey(key) else {
+                diagnostics.append(
+                    ConfigDiagnostic(
+                        .error, file: path, line: nil, key: nil, value: nil,
+                        message:
+                            "the group key \"\(ConfigDiagnostic.printable(key))\" (the file name) must be 1 to 64 "
+                            + "letters, digits, '.', '_' or '-', starting with a letter or digit"))
+                continue
+            }
+            guard let file = try? PropertiesFile.load(path: path) else {
+                diagnostics.append(
+                    ConfigDiagnostic(.error, file: path, line: nil, key: nil, value: nil, message: "cannot read the file"))
+                continue
+            }
+            groupFiles[key] = file
+            let (group, found) = GroupConfigReader.read(file, key: key, confDir: absolute)
+            diagnostics += found
+            if let group { groups.append(group) }
+        }
+
+        if let global, let globalFile {
+            checkEnabledGroups(global, globalFile, known: Set(groupFiles.keys), onlyGroup: onlyGroup, &diagnostics)
+        }
+        checkUniqueNames(groups, groupFiles, &diagnostics)
+        checkDefaults(groups, groupFiles, &diagnostics)
+
+        let errors = diagnostics.filter { $0.severity == .error }
+        guard errors.isEmpty, let global else {
+            let count = errors.count == 1 ? "1 error" : "\(errors.count) errors"
+            throw ZTICoreError(
+                .configurationInvalid,
+                "the configuration in \(display) has \(count):\n" + errors.map(\.description).joined(separator: "\n"),
+                diagnostics: diagnostics)
+        }
+        return Configuration(global: global, groups: groups, warnings: diagnostics)
+    }
+
+    /// `(key, path)` of each group file, sorted by key.
+    static func groupFilePaths(_ directory: String, onlyGroup: String?, diagnostics: inout [ConfigDiagnostic])
+        -> [(String, String)]
+    {
+        let suffix = ".properties"
+        if let onlyGroup {
+            let path = directory + "/" + onlyGroup + suffix
+            guard FileManager.default.fileExists(atPath: path) else {
+                diagnostics.append(
+                    ConfigDiagnostic(
+                        .error, file: path, line: nil, key: nil, value: nil,
+                        message: "no such group: expected the file of group \(onlyGroup) here"))
+                return []
+            }
+            return [(onlyGroup, path)]
+        }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            diagnostics.append(
+                ConfigDiagnostic(
+                    .error, file: directory, line: nil, key: nil, value: nil,
+                    message: "cannot read the group directory: expected one <group>.properties file per PhoneBridge group"))
+            return []
+        }
+        let keys = names.filter { $0.hasSuffix(suffix) && !$0.hasPrefix(".") }.map { String($0.dropLast(suffix.count)) }
+        if keys.isEmpty {
+            diagnostics.append(
+                ConfigDiagnostic(
+                    .error, file: directory, line: nil, key: nil, value: nil,
+                    message: "no group files: expected one <group>.properties file per PhoneBridge group"))
+        }
+        return keys.sorted().map { ($0, directory + "/" + $0 + suffix) }
+    }
+
+    /// 1 to 64 of `A-Z a-z 0-9 . _ -`, starting with a letter or digit: safe in paths, unit names and event ids.
+    public static func isValidGroupKey(_ key: String) -> Bool {
+        guard let first = key.first, (1...64).contains(key.count), first.isASCIILetter || first.isASCIIDigit else {
+            return false
+        }
+        return key.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit || $0 == "." || $0 == "_" || $0 == "-" }
+    }
+
+    private static func checkEnabledGroups(
+        _ global: GlobalConfig, _ file: PropertiesFile, known: Set<String>, onlyGroup: String?,
+        _ diagnostics: inout [ConfigDiagnostic]
+    ) {
+        guard onlyGroup == nil, let enabled = global.groupsEnabled, let entry = file["groups.enabled"] else { return }
+        for key in enabled where !known.contains(key) {
+            diagnostics.append(
+                ConfigDiagnostic(
+                    .error, file: file.path, line: entry.line, key: entry.key, value: entry.value,
+                    message: "group \(key) has no file \(groupsDirectoryName)/\(key).properties; expected group keys "
+                        + "among: \(known.sorted().joined(separator: ", "))"))
+        }
+    }
+
+    private static func checkUniqueNames(
+        _ groups: [GroupConfig], _ files: [String: PropertiesFile], _ diagnostics: inout [ConfigDiagnostic]
+    ) {
+        var seen: [String: GroupConfig] = [:]
+        for group in groups {
+            let folded = group.name.lowercased()
+            if let first = seen[folded] {
+                let entry = files[group.key]?["group.name"]
+                diagnostics.append(
+                    ConfigDiagnostic(
+                        .error, file: group.file, line: entry?.line, key: "group.name", value: group.name,
+                        message: "group \(first.key) (\(first.file)) already has this name; group names are unique"))
+            } else {
+                seen[folded] = group
+            }
+        }
+    }
+
+    private static func checkDefaults(
+        _ groups: [GroupConfig], _ files: [String: PropertiesFile], _ diagnostics: inout [ConfigDiagnostic]
+    ) {
+        var defaults: [String: (group: GroupConfig, user: UserConfig, line: Int?)] = [:]
+        var placesByUser: [String: Int] = [:]
+        for group in groups {
+            for user in group.users {
+                placesByUser[user.crmUser, default: 0] += 1
+                guard user.isDefault else { continue }
+                let line = files[group.key]?["user.\(user.key).default"]?.line
+                if let first = defaults[user.crmUser] {
+                    let firstPlace = first.line.map { "\(first.group.file):\($0)" } ?? first.group.file
+                    diagnostics.append(
+                        ConfigDiagnostic(
+                            .error, file: group.file, line: line, key: "user.\(user.key).default", value: "true",
+                            message: "CRM user \(user.crmUser) is already the default at \(firstPlace) "
+                                + "(user.\(first.user.key)); a CRM user is the default in one place only"))
+                } else {
+                    defaults[user.crmUser] = (group, user, line)
+                }
+            }
+        }
+        for (crmUser, places) in placesByUser.sorted(by: { $0.key < $1.key }) where places > 1 && defaults[crmUser] == nil {
+            let locations = groups.flatMap { group in
+                group.users.filter { $0.crmUser == crmUser }.map { "\(group.file):\($0.line)" }
+            }
+            diagnostics.append(
+                ConfigDiagnostic(
+                    .warning, file: locations.first ?? "", line: nil, key: nil, value: nil,
+                    message: "CRM user \(crmUser) has \(places) extensions (\(locations.joined(separator: ", "))) and none "
+                        + "is marked user.X.default = true, so click-to-dial for this user will be refused"))
+        }
+    }
+}

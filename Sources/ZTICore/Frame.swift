@@ -1,0 +1,29 @@
+/// A typed frame of the process wire format.
+public enum Frame: Sendable {
+    case hello(Hello)
+    case config(WorkerSettings)
+    case event(CallEvent)
+    case ack(Ack)
+    case dial(DialRequest)
+    case dialResult(DialResult)
+    case heartbeat(Heartbeat)
+    case statusRequest(StatusRequest)
+    case status(JSONValue)
+    case shutdown(Shutdown)
+
+    /// The frame's type byte.
+    public var type: FrameType {
+        switch self {
+        case .hello: .hello
+        case .config: .config
+        case .event: .event
+        case .ack: .ack
+        case .dial: .dial
+        case .dialResult: .dialResult
+        case .heartbeat: .heartbeat
+        case .statusRequest: .statusRequest
+        case .status: .status
+        case .shutdown: .shutdown
+        }
+    }
+}

@@ -1,0 +1,16 @@
+/// Which frame types a receiver accepts from each kind of peer (OpenSSH `mon_table` style). Any other type
+/// closes the connection.
+public enum FrameAllowTable {
+    /// The frame types `receiver` accepts from `sender`; empty where the two never talk.
+    public static func accepted(by receiver: PeerRole, from sender: PeerRole) -> Set<FrameType> {
+        switch (receiver, sender) {
+        case (.supervisor, .worker): [.hello, .event, .heartbeat, .dialResult]
+        case (.worker, .supervisor): [.config, .ack, .dial, .shutdown]
+        case (.uploader, .supervisor): [.hello, .event, .dialResult, .statusRequest]
+        case (.supervisor, .uploader): [.ack, .dial, .status]
+        case (.supervisor, .cli): [.statusRequest, .dial]
+        case (.cli, .supervisor): [.status, .dialResult]
+        default: []
+        }
+    }
+}

@@ -1,0 +1,39 @@
+/// Writes frames: `u32 big-endian length` + `u8 type` + canonical JSON payload.
+public enum FrameEncoder {
+    /// The bytes of `frame`.
+    ///
+    /// - Throws: ``ZTICoreError/Code/frameTooLarge`` when the payload would exceed the 1 MiB cap.
+    public static func encode(_ frame: Frame) throws(ZTICoreError) -> [UInt8] {
+        let payload = Array(payloadData(frame))
+        let length = payload.count + 1
+        guard length <= WireProtocol.maximumFrameLength else {
+            throw ZTICoreError(
+                .frameTooLarge,
+                "a \(frame.type) frame of \(length) bytes exceeds the \(WireProtocol.maximumFrameLength)-byte cap")
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(WireProtocol.headerLength + payload.count)
+        bytes.append(UInt8(truncatingIfNeeded: length >> 24))
+        bytes.append(UInt8(truncatingIfNeeded: length >> 16))
+        bytes.append(UInt8(truncatingIfNeeded: length >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: length))
+        bytes.append(frame.type.rawValue)
+        bytes.append(contentsOf: payload)
+        return bytes
+    }
+
+    private static func payloadData(_ frame: Frame) -> [UInt8] {
+        switch frame {
+        case .hello(let value): Array(CanonicalJSON.data(value))
+        case .config(let value): Array(CanonicalJSON.data(value))
+        case .event(let value): Array(CanonicalJSON.data(value))
+        case .ack(let value): Array(CanonicalJSON.data(value))
+        case .dial(let value): Array(CanonicalJSON.data(value))
+        case .dialResult(let value): Array(CanonicalJSON.data(value))
+        case .heartbeat(let value): Array(CanonicalJSON.data(value))
+        case .statusRequest(let value): Array(CanonicalJSON.data(value))
+        case .status(let value): Array(CanonicalJSON.data(value))
+        case .shutdown(let value): Array(CanonicalJSON.data(value))
+        }
+    }
+}

@@ -1,0 +1,91 @@
+/// The global settings of `conf/zti.properties`.
+public struct GlobalConfig: Sendable, Codable {
+    /// The absolute configuration directory; relative paths resolve against it.
+    public let confDir: String
+    /// `crm.sink`, default `none`.
+    public let sink: CRMSink
+    /// `runtime.dir` (default `/run/ztisup`), absolute.
+    public let runtimeDir: String
+    /// `state.dir` (default `/var/lib/ztisup`), absolute.
+    public let stateDir: String
+    /// `clicktodial.listen`, the uploader's click-to-dial HTTP listener (default `127.0.0.1:8765`).
+    public let clickToDialListen: HostPort
+    /// `clicktodial.public.url`: the URL the CRM calls for click-to-dial, if set.
+    public let clickToDialPublicURL: String?
+    /// `crm.zoho.client.id`, for the Zoho sink.
+    public let zohoClientId: String?
+    /// `crm.zoho.accounts.url`: the Zoho accounts server of the org's data centre.
+    public let zohoAccountsURL: String
+    /// `crm.webhook.url`, for the webhook sink.
+    public let webhookURL: String?
+    /// Files named by `secret.<name>.file`, absolute; the supervisor never opens them.
+    public let secretFiles: [SecretName: String]
+    /// Restarts that mark a group failed when exceeded within ``restartPeriod`` (`restart.intensity`, 5).
+    public let restartIntensity: Int
+    /// The window of ``restartIntensity`` (`restart.period`, 60s).
+    public let restartPeriod: Duration
+    /// The first delay between two spawns of a group (`restart.backoff.floor`, 1s).
+    public let restartBackoffFloor: Duration
+    /// The largest delay between two spawns (`restart.backoff.cap`, 60s).
+    public let restartBackoffCap: Duration
+    /// How long a child has after SIGTERM before SIGKILL (`stop.timeout`, 10s).
+    public let stopTimeout: Duration
+    /// How long start-up waits for every worker's HELLO before READY=1 (`startup.timeout`, 30s).
+    public let startupTimeout: Duration
+    /// Events the supervisor queues while the uploader is away (`buffer.max.events`, 100000).
+    public let bufferMaxEvents: Int
+    /// Unacked events a worker holds (`worker.unacked.max`, 10000).
+    public let workerUnackedMax: Int
+    /// When a worker resends an unacked event (`ack.timeout`, 5s).
+    public let ackTimeout: Duration
+    /// `uploader.spawn`, if set; unset means "true unless NOTIFY_SOCKET is set".
+    public let uploaderSpawn: Bool?
+    /// `uploader.socket`, absolute, if set.
+    public let uploaderSocket: String?
+    /// `groups.enabled`, if set: the only groups the umbrella supervisor runs.
+    public let groupsEnabled: [String]?
+    /// How long delivered events stay in the spool (`spool.retention`, 30d).
+    public let spoolRetention: Duration
+    /// `log.level`, default `info`.
+    public let logLevel: LogLevelName
+
+    /// The file's path, for diagnostics.
+    public let file: String
+
+    /// Creates the settings.
+    public init(
+        confDir: String, sink: CRMSink, runtimeDir: String, stateDir: String, clickToDialListen: HostPort,
+        clickToDialPublicURL: String?, zohoClientId: String?, zohoAccountsURL: String, webhookURL: String?,
+        secretFiles: [SecretName: String], restartIntensity: Int, restartPeriod: Duration,
+        restartBackoffFloor: Duration, restartBackoffCap: Duration, stopTimeout: Duration, startupTimeout: Duration,
+        bufferMaxEvents: Int, workerUnackedMax: Int, ackTimeout: Duration, uploaderSpawn: Bool?,
+        uploaderSocket: String?, groupsEnabled: [String]?, spoolRetention: Duration, logLevel: LogLevelName,
+        file: String
+    ) {
+        self.confDir = confDir
+        self.sink = sink
+        self.runtimeDir = runtimeDir
+        self.stateDir = stateDir
+        self.clickToDialListen = clickToDialListen
+        self.clickToDialPublicURL = clickToDialPublicURL
+        self.zohoClientId = zohoClientId
+        self.zohoAccountsURL = zohoAccountsURL
+        self.webhookURL = webhookURL
+        self.secretFiles = secretFiles
+        self.restartIntensity = restartIntensity
+        self.restartPeriod = restartPeriod
+        self.restartBackoffFloor = restartBackoffFloor
+        self.restartBackoffCap = restartBackoffCap
+        self.stopTimeout = stopTimeout
+        self.startupTimeout = startupTimeout
+        self.bufferMaxEvents = bufferMaxEvents
+        self.workerUnackedMax = workerUnackedMax
+        self.ackTimeout = ackTimeout
+        self.uploaderSpawn = uploaderSpawn
+        self.uploaderSocket = uploaderSocket
+        self.groupsEnabled = groupsEnabled
+        self.spoolRetention = spoolRetention
+        self.logLevel = logLevel
+        self.file = file
+    }
+}

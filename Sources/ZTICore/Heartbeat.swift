@@ -1,0 +1,37 @@
+/// A worker's periodic report to its supervisor: its PBX link and counters.
+public struct Heartbeat: Sendable, Equatable, Codable {
+    /// The state of the PBX link, e.g. `connecting`, `connected`, `disconnected`, `loginFailed`.
+    public let link: String
+    /// The detected protocol family (`1.4`, `11`, `12`, `aes`), once known.
+    public let family: String?
+    /// The PBX's version as it reported it, once known.
+    public let pbxVersion: String?
+    /// Calls in progress.
+    public let activeCalls: Int
+    /// PBX messages read.
+    public let eventsIn: Int
+    /// Call events emitted.
+    public let eventsOut: Int
+    /// Events waiting for their ACK.
+    public let unacked: Int
+    /// Events dropped (full buffers, dropped PBX events).
+    public let dropped: Int
+    /// The last problem with the PBX link, for status.
+    public let lastError: String?
+
+    /// Creates a heartbeat.
+    public init(
+        link: String, family: String? = nil, pbxVersion: String? = nil, activeCalls: Int = 0, eventsIn: Int = 0,
+        eventsOut: Int = 0, unacked: Int = 0, dropped: Int = 0, lastError: String? = nil
+    ) {
+        self.link = link
+        self.family = family
+        self.pbxVersion = pbxVersion
+        self.activeCalls = activeCalls
+        self.eventsIn = eventsIn
+        self.eventsOut = eventsOut
+        self.unacked = unacked
+        self.dropped = dropped
+        self.lastError = lastError
+    }
+}

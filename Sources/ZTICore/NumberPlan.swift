@@ -1,0 +1,97 @@
+import Foundation
+
+/// How a group's numbers convert to E.164 and which parties count as internal (`number.*`,
+/// `pbx.internal.pattern`).
+public struct NumberPlan: Sendable, Codable {
+    /// The country calling code, digits only (`number.countrycode`); without it national numbers stay as they are.
+    public let countryCode: String?
+    /// The trunk prefix of national numbers (`number.nationalprefix`, default `0`).
+    public let nationalPrefix: String
+    /// The prefix of international numbers (`number.internationalprefix`, default `00`).
+    public let internationalPrefix: String
+    /// The regular expression a number of an internal party matches (`pbx.internal.pattern`).
+    public let internalPattern: String
+    private let internalRegex: NSRegularExpression
+
+    /// The pattern used when `pbx.internal.pattern` is not set: 2 to 6 digits.
+    public static let defaultInternalPattern = "^[0-9]{2,6}$"
+
+    /// Creates a plan; throws when `internalPattern` is not a valid regular expression.
+    public init(
+        countryCode: String?, nationalPrefix: String = "0", internationalPrefix: String = "00",
+        internalPattern: String = NumberPlan.defaultInternalPattern
+    ) throws {
+        self.countryCode = countryCode
+        self.nationalPrefix = nationalPrefix
+        self.internationalPrefix = internationalPrefix
+        self.internalPattern = internalPattern
+        self.internalRegex = try NSRegularExpression(pattern: internalPattern)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case countryCode, nationalPrefix, internationalPrefix, internalPattern
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(
+            countryCode: try container.decodeIfPresent(String.self, forKey: .countryCode),
+            nationalPrefix: try container.decode(String.self, forKey: .nationalPrefix),
+            internationalPrefix: try container.decode(String.self, forKey: .internationalPrefix),
+            internalPattern: try container.decode(String.self, forKey: .internalPattern))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(countryCode, forKey: .countryCode)
+        try container.encode(nationalPrefix, forKey: .nationalPrefix)
+        try container.encode(internationalPrefix, forKey: .internationalPrefix)
+        try container.encode(internalPattern, forKey: .internalPattern)
+    }
+
+    /// True when `number` (after removing formatting) matches `pbx.internal.pattern`.
+    public func isInternal(_ number: String) -> Bool {
+        let text = Self.stripFormatting(number)
+        return internalRegex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+
+    /// The E.164 form (`+` and 7 to 15 digits) of an outside number, or nil for internal, short, withheld or
+    /// unconvertible numbers.
+    ///
+    /// `+…` stays as it is; the international prefix becomes `+`; the national prefix becomes `+<countrycode>`.
+    public func e164(_ number: String) -> String? {
+        let cleaned = Self.stripFormatting(number)
+        let digits: Substring
+        if cleaned.hasPrefix("+") {
+            digits = cleaned.dropFirst()
+        } else if !cleaned.allSatisfy(\.isASCIIDigit) || isInternal(cleaned) {
+            return nil
+        } else if !internationalPrefix.isEmpty && cleaned.hasPrefix(internationalPrefix) {
+            digits = cleaned.dropFirst(internationalPrefix.count)
+        } else if let countryCode, !nationalPrefix.isEmpty, cleaned.hasPrefix(nationalPrefix) {
+            digits = Substring(countryCode + cleaned.dropFirst(nationalPrefix.count))
+        } else {
+            return nil
+        }
+        guard (7...15).contains(digits.count), digits.allSatisfy(\.isASCIIDigit), digits.first != "0" else {
+            return nil
+        }
+        return "+" + digits
+    }
+
+    /// The form a PBX dials for an E.164 number: `+<countrycode>…` becomes national, other `+…` international.
+    /// A number without `+` is returned as it is.
+    public func dialable(_ number: String) -> String {
+        guard number.hasPrefix("+") else { return number }
+        let digits = number.dropFirst()
+        if let countryCode, !nationalPrefix.isEmpty, digits.hasPrefix(countryCode) {
+            return nationalPrefix + digits.dropFirst(countryCode.count)
+        }
+        return internationalPrefix + digits
+    }
+
+    /// Drops the formatting characters people and CRMs put in numbers: spaces, `-`, `.`, `(` and `)`.
+    public static func stripFormatting(_ number: String) -> String {
+        String(number.filter { !" -.()".contains($0) })
+    }
+}

@@ -1,0 +1,19 @@
+/// What a supervisor sends a worker in its `CONFIG` frame: the group and the global settings a worker uses.
+public struct WorkerSettings: Sendable, Codable {
+    /// The worker's group.
+    public let group: GroupConfig
+    /// Resend an event unacked for this long.
+    public let ackTimeout: Duration
+    /// Hold at most this many unacked events.
+    public let unackedMax: Int
+    /// The log level.
+    public let logLevel: LogLevelName
+
+    /// Creates the settings.
+    public init(group: GroupConfig, ackTimeout: Duration, unackedMax: Int, logLevel: LogLevelName) {
+        self.group = group
+        self.ackTimeout = ackTimeout
+        self.unackedMax = unackedMax
+        self.logLevel = logLevel
+    }
+}
