@@ -33,7 +33,7 @@ public enum ConfigurationLoader {
 
         let groupsPath = display + "/" + groupsDirectoryName
         var groups: [GroupConfig] = []
-        var groupFiles: [String: PropertiesFile] = [:]
+        var readGroups: [(key: String, file: PropertiesFile, result: GroupConfigReader.Result)] = []
         for (key, path) in groupFilePaths(groupsPath, onlyGroup: onlyGroup, diagnostics: &diagnostics) {
             guard isValidGroupKey(key) else {
                 diagnostics.append(
@@ -49,17 +49,17 @@ public enum ConfigurationLoader {
                     ConfigDiagnostic(.error, file: path, line: nil, key: nil, value: nil, message: "cannot read the file"))
                 continue
             }
-            groupFiles[key] = file
-            let (group, found) = GroupConfigReader.read(file, key: key, confDir: absolute)
-            diagnostics += found
-            if let group { groups.append(group) }
+            let result = GroupConfigReader.read(file, key: key, confDir: absolute)
+            diagnostics += result.diagnostics
+            readGroups.append((key, file, result))
+            if let group = result.group { groups.append(group) }
         }
 
         if let global, let globalFile {
-            checkEnabledGroups(global, globalFile, known: Set(groupFiles.keys), onlyGroup: onlyGroup, &diagnostics)
+            checkEnabledGroups(global, globalFile, known: Set(readGroups.map(\.key)), onlyGroup: onlyGroup, &diagnostics)
         }
-        checkUniqueNames(groups, groupFiles, &diagnostics)
-        checkDefaults(groups, groupFiles, &diagnostics)
+        checkUniqueNames(readGroups, &diagnostics)
+        checkDefaults(readGroups, &diagnostics)
 
         let errors = diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty, let global else {
@@ -127,55 +127,51 @@ public enum ConfigurationLoader {
         }
     }
 
-    private static func checkUniqueNames(
-        _ groups: [GroupConfig], _ files: [String: PropertiesFile], _ diagnostics: inout [ConfigDiagnostic]
-    ) {
-        var seen: [String: GroupConfig] = [:]
+    typealias ReadGroup = (key: String, file: PropertiesFile, result: GroupConfigReader.Result)
+
+    private static func checkUniqueNames(_ groups: [ReadGroup], _ diagnostics: inout [ConfigDiagnostic]) {
+        var seen: [String: ReadGroup] = [:]
         for group in groups {
-            let folded = group.name.lowercased()
+            let folded = group.result.name.lowercased()
             if let first = seen[folded] {
-                let entry = files[group.key]?["group.name"]
                 diagnostics.append(
                     ConfigDiagnostic(
-                        .error, file: group.file, line: entry?.line, key: "group.name", value: group.name,
-                        message: "group \(first.key) (\(first.file)) already has this name; group names are unique"))
+                        .error, file: group.file.path, line: group.file["group.name"]?.line, key: "group.name",
+                        value: group.result.name,
+                        message: "group \(first.key) (\(first.file.path)) already has this name; group names are unique"))
             } else {
                 seen[folded] = group
             }
         }
     }
 
-    private static func checkDefaults(
-        _ groups: [GroupConfig], _ files: [String: PropertiesFile], _ diagnostics: inout [ConfigDiagnostic]
-    ) {
-        var defaults: [String: (group: GroupConfig, user: UserConfig, line: Int?)] = [:]
-        var placesByUser: [String: Int] = [:]
+    private static func checkDefaults(_ groups: [ReadGroup], _ diagnostics: inout [ConfigDiagnostic]) {
+        var defaults: [String: (user: UserConfig, place: String)] = [:]
+        var places: [String: [String]] = [:]
         for group in groups {
-            for user in group.users {
-                placesByUser[user.crmUser, default: 0] += 1
+            for user in group.result.users {
+                places[user.crmUser, default: []].append("\(group.file.path):\(user.line)")
                 guard user.isDefault else { continue }
-                let line = files[group.key]?["user.\(user.key).default"]?.line
+                let line = group.file["user.\(user.key).default"]?.line
                 if let first = defaults[user.crmUser] {
-                    let firstPlace = first.line.map { "\(first.group.file):\($0)" } ?? first.group.file
                     diagnostics.append(
                         ConfigDiagnostic(
-                            .error, file: group.file, line: line, key: "user.\(user.key).default", value: "true",
-                            message: "CRM user \(user.crmUser) is already the default at \(firstPlace) "
+                            .error, file: group.file.path, line: line, key: "user.\(user.key).default",
+                            value: group.file["user.\(user.key).default"]?.value,
+                            message: "CRM user \(user.crmUser) is already the default at \(first.place) "
                                 + "(user.\(first.user.key)); a CRM user is the default in one place only"))
                 } else {
-                    defaults[user.crmUser] = (group, user, line)
+                    defaults[user.crmUser] = (user, line.map { "\(group.file.path):\($0)" } ?? group.file.path)
                 }
             }
         }
-        for (crmUser, places) in placesByUser.sorted(by: { $0.key < $1.key }) where places > 1 && defaults[crmUser] == nil {
-            let locations = groups.flatMap { group in
-                group.users.filter { $0.crmUser == crmUser }.map { "\(group.file):\($0.line)" }
-            }
+        for (crmUser, locations) in places.sorted(by: { $0.key < $1.key })
+        where locations.count > 1 && defaults[crmUser] == nil {
             diagnostics.append(
                 ConfigDiagnostic(
-                    .warning, file: locations.first ?? "", line: nil, key: nil, value: nil,
-                    message: "CRM user \(crmUser) has \(places) extensions (\(locations.joined(separator: ", "))) and none "
-                        + "is marked user.X.default = true, so click-to-dial for this user will be refused"))
+                    .warning, file: locations[0], line: nil, key: nil, value: nil,
+                    message: "CRM user \(crmUser) has \(locations.count) extensions (\(locations.joined(separator: ", "))) "
+                        + "and none is marked user.X.default = true, so click-to-dial for this user will be refused"))
         }
     }
 }

@@ -12,8 +12,17 @@ enum GroupConfigReader {
     static let userFields = ["crmuser", "extension", "device", "default", "dialcode"]
     static let dialStringExpectation = "digits, * and # only"
 
-    /// Reads the group `key` from `file`; nil when the file has errors (they are in the diagnostics).
-    static func read(_ file: PropertiesFile, key: String, confDir: String) -> (GroupConfig?, [ConfigDiagnostic]) {
+    /// What one group file yields: the group when it has no errors, and in any case the users and name that
+    /// could be read, so that checks across groups still run on a broken file.
+    struct Result {
+        let group: GroupConfig?
+        let name: String
+        let users: [UserConfig]
+        let diagnostics: [ConfigDiagnostic]
+    }
+
+    /// Reads the group `key` from `file`.
+    static func read(_ file: PropertiesFile, key: String, confDir: String) -> Result {
         var reader = PropertyReader(file)
         let name = reader.string("group.name", expected: "a display name") ?? key
         let representative = reader.string("group.representative", expected: "an e-mail address or CRM user")
@@ -69,7 +78,7 @@ enum GroupConfigReader {
         guard !reader.diagnostics.contains(where: { $0.severity == .error }), let type, let host, let port,
             let username, let numbers
         else {
-            return (nil, reader.diagnostics)
+            return Result(group: nil, name: name, users: users, diagnostics: reader.diagnostics)
         }
         let pbx = PBXSettings(
             type: type, host: host, port: port, username: username, password: password, passwordFile: passwordFile,
@@ -78,7 +87,7 @@ enum GroupConfigReader {
         let group = GroupConfig(
             key: key, name: name, representative: representative, crmGroup: crmGroup, pbx: pbx, dialCodes: dialCodes,
             numbers: numbers, users: users, file: file.path)
-        return (group, reader.diagnostics)
+        return Result(group: group, name: name, users: users, diagnostics: reader.diagnostics)
     }
 
     /// The entry of `key`, or of its legacy Avaya name, which only Avaya groups accept.
