@@ -58,7 +58,9 @@ public struct CallEvent: Sendable, Equatable, Codable {
     }
 
     /// `group/callId/extension/state/attempt`.
-    public static func makeId(group: String, callId: String, extension extensionNumber: String, state: CallState, attempt: Int)
+    public static func makeId(
+        group: String, callId: String, extension extensionNumber: String, state: CallState, attempt: Int
+    )
         -> String
     {
         "\(group)/\(callId)/\(extensionNumber)/\(state.rawValue)/\(attempt)"

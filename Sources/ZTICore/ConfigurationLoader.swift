@@ -28,7 +28,8 @@ public enum ConfigurationLoader {
             diagnostics += found
         } catch {
             diagnostics.append(
-                ConfigDiagnostic(.error, file: globalPath, line: nil, key: nil, value: nil, message: "cannot read the file"))
+                ConfigDiagnostic(
+                    .error, file: globalPath, line: nil, key: nil, value: nil, message: "cannot read the file"))
         }
 
         let groupsPath = display + "/" + groupsDirectoryName
@@ -46,7 +47,8 @@ public enum ConfigurationLoader {
             }
             guard let file = try? PropertiesFile.load(path: path) else {
                 diagnostics.append(
-                    ConfigDiagnostic(.error, file: path, line: nil, key: nil, value: nil, message: "cannot read the file"))
+                    ConfigDiagnostic(
+                        .error, file: path, line: nil, key: nil, value: nil, message: "cannot read the file"))
                 continue
             }
             let result = GroupConfigReader.read(file, key: key, confDir: absolute)
@@ -56,7 +58,8 @@ public enum ConfigurationLoader {
         }
 
         if let global, let globalFile {
-            checkEnabledGroups(global, globalFile, known: Set(readGroups.map(\.key)), onlyGroup: onlyGroup, &diagnostics)
+            checkEnabledGroups(
+                global, globalFile, known: Set(readGroups.map(\.key)), onlyGroup: onlyGroup, &diagnostics)
         }
         checkUniqueNames(readGroups, &diagnostics)
         checkDefaults(readGroups, &diagnostics)
@@ -92,7 +95,8 @@ public enum ConfigurationLoader {
             diagnostics.append(
                 ConfigDiagnostic(
                     .error, file: directory, line: nil, key: nil, value: nil,
-                    message: "cannot read the group directory: expected one <group>.properties file per PhoneBridge group"))
+                    message:
+                        "cannot read the group directory: expected one <group>.properties file per PhoneBridge group"))
             return []
         }
         let keys = names.filter { $0.hasSuffix(suffix) && !$0.hasPrefix(".") }.map { String($0.dropLast(suffix.count)) }
@@ -138,7 +142,8 @@ public enum ConfigurationLoader {
                     ConfigDiagnostic(
                         .error, file: group.file.path, line: group.file["group.name"]?.line, key: "group.name",
                         value: group.result.name,
-                        message: "group \(first.key) (\(first.file.path)) already has this name; group names are unique"))
+                        message: "group \(first.key) (\(first.file.path)) already has this name; group names are unique"
+                    ))
             } else {
                 seen[folded] = group
             }
@@ -170,7 +175,8 @@ public enum ConfigurationLoader {
             diagnostics.append(
                 ConfigDiagnostic(
                     .warning, file: locations[0], line: nil, key: nil, value: nil,
-                    message: "CRM user \(crmUser) has \(locations.count) extensions (\(locations.joined(separator: ", "))) "
+                    message:
+                        "CRM user \(crmUser) has \(locations.count) extensions (\(locations.joined(separator: ", "))) "
                         + "and none is marked user.X.default = true, so click-to-dial for this user will be refused"))
         }
     }

@@ -29,7 +29,8 @@ enum GlobalConfigReader {
         let defaultListen = HostPort(host: "127.0.0.1", port: 8765)
         let listen =
             reader.typed(
-                "clicktodial.listen", default: defaultListen, expected: "HOST:PORT, e.g. 127.0.0.1:8765 (port 0 picks one)",
+                "clicktodial.listen", default: defaultListen,
+                expected: "HOST:PORT, e.g. 127.0.0.1:8765 (port 0 picks one)",
                 ConfigValueParser.hostPort) ?? defaultListen
         let publicURL = reader.typed(
             "clicktodial.public.url", default: nil, required: sink == .zoho,

@@ -49,8 +49,9 @@ enum GroupConfigReader {
 
         let dialCodes = readDialCodes(&reader)
         let numbers = readNumberPlan(&reader)
-        let trunks = reader.string("pbx.trunks", expected: "channel-name prefixes or contexts").map(
-            ConfigValueParser.list) ?? []
+        let trunks =
+            reader.string("pbx.trunks", expected: "channel-name prefixes or contexts").map(
+                ConfigValueParser.list) ?? []
         let keepalive = reader.duration("pbx.keepalive", default: .seconds(20), minimum: .seconds(1))
         let resync = reader.duration("pbx.resync.interval", default: .seconds(300), minimum: .seconds(1))
         let callMaxOpen = reader.duration("call.max.open", default: .seconds(600), minimum: .seconds(1))

@@ -199,7 +199,8 @@ enum PropertiesParser {
                 }
                 let digits = String(String.UnicodeScalarView(scalars[index..<index + 4]))
                 guard digits.allSatisfy(\.isHexDigit), let code = UInt32(digits, radix: 16) else {
-                    throw SyntaxProblem(message: "malformed \\uXXXX escape \"\\u\(digits)\": expected four hexadecimal digits")
+                    throw SyntaxProblem(
+                        message: "malformed \\uXXXX escape \"\\u\(digits)\": expected four hexadecimal digits")
                 }
                 index += 4
                 // A UTF-16 surrogate pair arrives as two escapes; join them, as Java's char array would.

@@ -22,7 +22,8 @@ struct PropertyReader {
 
     mutating func error(_ entry: PropertyEntry, _ message: String) {
         diagnostics.append(
-            ConfigDiagnostic(.error, file: path, line: entry.line, key: entry.key, value: entry.value, message: message))
+            ConfigDiagnostic(.error, file: path, line: entry.line, key: entry.key, value: entry.value, message: message)
+        )
     }
 
     mutating func warning(_ entry: PropertyEntry, _ message: String, showValue: Bool = true) {
@@ -34,7 +35,8 @@ struct PropertyReader {
 
     mutating func missing(_ key: String, expected: String) {
         diagnostics.append(
-            ConfigDiagnostic(.error, file: path, line: nil, key: key, value: nil, message: "missing: expected \(expected)"))
+            ConfigDiagnostic(
+                .error, file: path, line: nil, key: key, value: nil, message: "missing: expected \(expected)"))
     }
 
     mutating func add(_ diagnostic: ConfigDiagnostic) {
@@ -73,7 +75,9 @@ struct PropertyReader {
 
     mutating func port(_ key: String, default defaultValue: Int?, allowZero: Bool = false) -> Int? {
         let expected = allowZero ? "a TCP port number from 0 to 65535" : "a TCP port number from 1 to 65535"
-        return typed(key, default: defaultValue, expected: expected) { ConfigValueParser.port($0, allowZero: allowZero) }
+        return typed(key, default: defaultValue, expected: expected) {
+            ConfigValueParser.port($0, allowZero: allowZero)
+        }
     }
 
     mutating func bool(_ key: String, default defaultValue: Bool) -> Bool {
@@ -104,12 +108,16 @@ struct PropertyReader {
         } ?? defaultValue
     }
 
-    mutating func choice<E: RawRepresentable & CaseIterable>(_ key: String, default defaultValue: E?, required: Bool = false)
+    mutating func choice<E: RawRepresentable & CaseIterable>(
+        _ key: String, default defaultValue: E?, required: Bool = false
+    )
         -> E? where E.RawValue == String
     {
         let names = E.allCases.map(\.rawValue)
         let expected = names.dropLast().joined(separator: ", ") + " or " + names.last!
-        return typed(key, default: defaultValue, required: required, expected: expected) { E(rawValue: $0.lowercased()) }
+        return typed(key, default: defaultValue, required: required, expected: expected) {
+            E(rawValue: $0.lowercased())
+        }
     }
 
     /// A path; a relative one resolves against `base`.

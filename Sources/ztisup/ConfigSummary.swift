@@ -17,9 +17,11 @@ enum ConfigSummary {
             let users = group.users.count == 1 ? "1 user" : "\(group.users.count) users"
             let codes =
                 group.dialCodes.isEmpty
-                ? "no dial codes" : "dial codes " + group.dialCodes.map { "\($0.destination):\($0.code)" }.joined(separator: ";")
+                ? "no dial codes"
+                : "dial codes " + group.dialCodes.map { "\($0.destination):\($0.code)" }.joined(separator: ";")
             let address = HostPort(host: group.pbx.host, port: group.pbx.port)
-            lines.append("group \(group.key) \"\(group.name)\": \(group.pbx.type.rawValue) \(address), \(users), \(codes)")
+            lines.append(
+                "group \(group.key) \"\(group.name)\": \(group.pbx.type.rawValue) \(address), \(users), \(codes)")
         }
         let warnings = configuration.warnings.count
         lines.append(warnings == 0 ? "no warnings" : warnings == 1 ? "1 warning" : "\(warnings) warnings")

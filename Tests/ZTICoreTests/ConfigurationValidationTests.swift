@@ -1,0 +1,380 @@
+import Foundation
+import Testing
+
+@testable import ZTICore
+
+/// One broken file per rule, each with the exact error text and its file:line.
+@Suite struct ConfigurationValidationTests {
+    private func group(_ extra: String, base: String = ConfDirectory.validGroup) -> ConfDirectory {
+        ConfDirectory(groups: ["sales": base + extra])
+    }
+
+    @Test func aValidConfigurationLoads() throws {
+        let conf = ConfDirectory()
+        let configuration = try conf.load()
+        #expect(configuration.groups.map(\.key) == ["sales"])
+        let sales = try #require(configuration.group("sales"))
+        #expect(sales.name == "sales")
+        #expect(sales.pbx.port == 5038)
+        #expect(sales.pbx.passwordFile == conf.path + "/pbx.secret")
+        #expect(sales.pbx.keepalive == .seconds(20))
+        #expect(sales.pbx.resyncInterval == .seconds(300))
+        #expect(sales.pbx.callMaxOpen == .seconds(600))
+        #expect(sales.users.map(\.extensionNumber) == ["101"])
+        #expect(sales.users.first?.dialCode == .noPrefix)
+        #expect(configuration.warnings.isEmpty)
+    }
+
+    @Test func relativeDirectoriesResolveAgainstTheConfDirectory() throws {
+        let conf = ConfDirectory()
+        let global = try conf.load().global
+        #expect(global.runtimeDir == conf.path + "/run")
+        #expect(global.stateDir == conf.path + "/state")
+    }
+
+    @Test func defaultsOfTheGlobalFile() throws {
+        let global = try ConfDirectory(global: "").load().global
+        #expect(global.sink == .none)
+        #expect(global.runtimeDir == "/run/ztisup")
+        #expect(global.stateDir == "/var/lib/ztisup")
+        #expect(global.clickToDialListen == HostPort(host: "127.0.0.1", port: 8765))
+        #expect(global.restartIntensity == 5)
+        #expect(global.restartPeriod == .seconds(60))
+        #expect(global.workerUnackedMax == 10_000)
+        #expect(global.ackTimeout == .seconds(5))
+        #expect(global.uploaderSpawn == nil)
+        #expect(global.spoolRetention == .seconds(30 * 86_400))
+    }
+
+    @Test func aRequiredKeyIsMissing() {
+        let conf = ConfDirectory(groups: ["sales": "pbx.type = asterisk\npbx.username = zti\npbx.password = x\n"])
+        #expect(
+            conf.errors() == [
+                "conf/groups/sales.properties: pbx.host: missing: expected the PBX host name or IP address"
+            ])
+    }
+
+    @Test func aBadPort() {
+        #expect(
+            group("pbx.port = 99999\n").errors() == [
+                "conf/groups/sales.properties:7: pbx.port = \"99999\": expected a TCP port number from 1 to 65535"
+            ])
+    }
+
+    @Test func anUnknownPBXType() {
+        let conf = ConfDirectory(groups: [
+            "sales": ConfDirectory.validGroup.replacingOccurrences(of: "asterisk", with: "panasonic")
+        ])
+        #expect(
+            conf.errors() == [
+                "conf/groups/sales.properties:1: pbx.type = \"panasonic\": expected asterisk, elastix or avaya"
+            ])
+    }
+
+    @Test func aBadHost() {
+        let conf = ConfDirectory(groups: [
+            "sales": ConfDirectory.validGroup.replacingOccurrences(of: "192.0.2.10", with: "pbx_1..example")
+        ])
+        #expect(
+            conf.errors() == [
+                "conf/groups/sales.properties:2: pbx.host = \"pbx_1..example\": expected a host name or IP address"
+            ])
+    }
+
+    @Test func aBadDuration() {
+        #expect(
+            group("pbx.keepalive = 20\n").errors() == [
+                "conf/groups/sales.properties:7: pbx.keepalive = \"20\": expected a duration such as 500ms, 30s, 5m, "
+                    + "1h or 30d"
+            ])
+    }
+
+    @Test func aDurationBelowItsMinimum() {
+        #expect(
+            group("pbx.resync.interval = 10ms\n").errors() == [
+                "conf/groups/sales.properties:7: pbx.resync.interval = \"10ms\": expected a duration of at least 1s"
+            ])
+    }
+
+    @Test func aBadBoolean() {
+        #expect(
+            group("pbx.ami.filter = maybe\n").errors() == [
+                "conf/groups/sales.properties:7: pbx.ami.filter = \"maybe\": expected true or false"
+            ])
+    }
+
+    @Test func aMalformedDialCode() {
+        #expect(
+            group("pbx.dialcodes = LOCAL:9x\n").errors() == [
+                "conf/groups/sales.properties:7: pbx.dialcodes = \"LOCAL:9x\": dial code LOCAL has \"9x\"; expected "
+                    + "DESTINATION:CODE pairs separated by ; with codes of digits, * and # only"
+            ])
+    }
+
+    @Test func aDialCodeWithoutColon() {
+        #expect(
+            group("pbx.dialcodes = LOCAL:9;LONGDIS\n").errors() == [
+                "conf/groups/sales.properties:7: pbx.dialcodes = \"LOCAL:9;LONGDIS\": \"LONGDIS\" has no colon; "
+                    + "expected DESTINATION:CODE pairs separated by ; with codes of digits, * and # only"
+            ])
+    }
+
+    @Test func dialCodeDestinationsAreUnique() {
+        #expect(
+            group("pbx.dialcodes = LOCAL:9;LOCAL:8\n").errors() == [
+                "conf/groups/sales.properties:7: pbx.dialcodes = \"LOCAL:9;LOCAL:8\": destination LOCAL is defined "
+                    + "twice; destinations must be unique"
+            ])
+    }
+
+    @Test func dialCodesParseInOrder() throws {
+        let sales = try #require(try group("pbx.dialcodes = LONGDIS:1000; LOCAL : 9 ;\n").load().group("sales"))
+        #expect(
+            sales.dialCodes == [
+                DialCode(destination: "LONGDIS", code: "1000"), DialCode(destination: "LOCAL", code: "9"),
+            ])
+    }
+
+    @Test func anExtensionMustBeDialCharacters() {
+        #expect(
+            group("user.bob.crmuser = 200\nuser.bob.extension = 10a\n").errors() == [
+                "conf/groups/sales.properties:8: user.bob.extension = \"10a\": expected an extension of digits, * and # only"
+            ])
+    }
+
+    @Test func anExtensionWithAControlCharacter() {
+        #expect(
+            group("user.bob.crmuser = 200\nuser.bob.extension = 10\\u00012\n").errors() == [
+                "conf/groups/sales.properties:8: user.bob.extension = \"10\\u00012\": the extension contains a control "
+                    + "character; expected digits, * and # only"
+            ])
+    }
+
+    @Test func anExtensionIsUniqueInItsGroup() {
+        #expect(
+            group("user.bob.crmuser = 200\nuser.bob.extension = 101\n").errors() == [
+                "conf/groups/sales.properties:8: user.bob.extension = \"101\": extension 101 already belongs to "
+                    + "user.alice (line 6); an extension is unique in its group"
+            ])
+    }
+
+    @Test func aUserWithoutCRMUser() {
+        #expect(
+            group("user.bob.extension = 102\n").errors() == [
+                "conf/groups/sales.properties: user.bob.crmuser: missing: expected the CRM user id"
+            ])
+    }
+
+    @Test func aCRMUserIsTheDefaultInOnePlaceOnly() {
+        let second = ConfDirectory.validGroup.replacingOccurrences(of: "101", with: "201")
+        let conf = ConfDirectory(groups: [
+            "sales": ConfDirectory.validGroup + "user.alice.default = true\n",
+            "support": second + "user.alice.default = true\n",
+        ])
+        #expect(
+            conf.errors() == [
+                "conf/groups/support.properties:7: user.alice.default = \"true\": CRM user 100 is already the default "
+                    + "at conf/groups/sales.properties:7 (user.alice); a CRM user is the default in one place only"
+            ])
+    }
+
+    @Test func twoDefaultsAreFoundEvenInAFileWithOtherErrors() {
+        let conf = group(
+            "pbx.port = 0\nuser.alice.default = true\nuser.bob.crmuser = 100\nuser.bob.extension = 102\n"
+                + "user.bob.default = on\n")
+        #expect(conf.errors().count == 2)
+        #expect(
+            conf.errors().last?.hasPrefix("conf/groups/sales.properties:11: user.bob.default = \"on\": CRM user 100")
+                == true)
+    }
+
+    @Test func aUserDialCodeNamesADefinedCode() {
+        #expect(
+            group("pbx.dialcodes = LOCAL:9\nuser.alice.dialcode = LONGDIS\n").errors() == [
+                "conf/groups/sales.properties:8: user.alice.dialcode = \"LONGDIS\": no dial code is named so in "
+                    + "pbx.dialcodes; expected one of LOCAL, noprefix, none"
+            ])
+    }
+
+    @Test func userDialCodePolicies() throws {
+        let conf = group(
+            "pbx.dialcodes = LOCAL:9\nuser.alice.dialcode = LOCAL\nuser.bob.crmuser = 2\nuser.bob.extension = 102\n"
+                + "user.bob.dialcode = none\nuser.carol.crmuser = 3\nuser.carol.extension = 103\n"
+                + "user.carol.dialcode = noprefix\n")
+        let users = try #require(try conf.load().group("sales")).users
+        #expect(users.map(\.dialCode) == [.code("LOCAL"), .askEachTime, .noPrefix])
+    }
+
+    @Test func groupNamesAreUnique() {
+        let conf = ConfDirectory(groups: [
+            "a": ConfDirectory.validGroup + "group.name = Sales\n",
+            "b": ConfDirectory.validGroup.replacingOccurrences(of: "= 100", with: "= 200") + "group.name = sales\n",
+        ])
+        #expect(
+            conf.errors() == [
+                "conf/groups/b.properties:7: group.name = \"sales\": group a (conf/groups/a.properties) already has "
+                    + "this name; group names are unique"
+            ])
+    }
+
+    @Test func aGroupKeyMustBeSafeInPathsAndIds() {
+        let conf = ConfDirectory(groups: ["sales": ConfDirectory.validGroup, "-bad key": ConfDirectory.validGroup])
+        #expect(
+            conf.errors() == [
+                "conf/groups/-bad key.properties: the group key \"-bad key\" (the file name) must be 1 to 64 letters, "
+                    + "digits, '.', '_' or '-', starting with a letter or digit"
+            ])
+    }
+
+    @Test func anUnknownKeyWarnsWithASuggestion() throws {
+        #expect(
+            try group("pbx.hots = x\nuser.alice.extenson = 1\nfoo.bar = 1\n").warnings() == [
+                "conf/groups/sales.properties:7: warning: pbx.hots: unknown key, ignored; did you mean pbx.host?",
+                "conf/groups/sales.properties:8: warning: user.alice.extenson: unknown user key, ignored; did you mean "
+                    + "user.X.extension?",
+                "conf/groups/sales.properties:9: warning: foo.bar: unknown key, ignored",
+            ])
+    }
+
+    @Test func anUnknownGlobalKeyWarnsWithASuggestion() throws {
+        #expect(
+            try ConfDirectory(global: "crm.snik = none\n").warnings() == [
+                "conf/zti.properties:1: warning: crm.snik: unknown key, ignored; did you mean crm.sink?"
+            ])
+    }
+
+    @Test func anInlinePasswordWarnsAndRecommendsAFile() throws {
+        let text = ConfDirectory.validGroup.replacingOccurrences(
+            of: "pbx.password.file = pbx.secret", with: "pbx.password = s3cret")
+        let conf = ConfDirectory(groups: ["sales": text])
+        #expect(
+            try conf.warnings() == [
+                "conf/groups/sales.properties:4: warning: pbx.password: the password is written in the group file; put "
+                    + "it in a file of mode 0600 and name it with pbx.password.file"
+            ])
+        #expect(try conf.load().group("sales")?.pbx.password == "s3cret")
+    }
+
+    @Test func aMissingPasswordFileIsAnError() {
+        let text = ConfDirectory.validGroup.replacingOccurrences(of: "pbx.secret", with: "nothing.secret")
+        #expect(
+            ConfDirectory(groups: ["sales": text]).errors().map { $0.replacingOccurrences(of: "/tmp", with: "") }.first?
+                .hasPrefix(
+                    "conf/groups/sales.properties:4: pbx.password.file = \"nothing.secret\": expected a file holding "
+                        + "the PBX password, but ") == true)
+    }
+
+    @Test func avayaLegacyKeysAreAliases() throws {
+        let text = """
+            pbx.type = avaya
+            avaya.server = aes.example.com
+            avaya.manager.username = ctiuser
+            avaya.manager.password = pw
+            user.alice.crmuser = 100
+            user.alice.extension = 4001
+
+            """
+        let conf = ConfDirectory(groups: ["cm": text])
+        let cm = try #require(try conf.load().group("cm"))
+        #expect(cm.pbx.host == "aes.example.com")
+        #expect(cm.pbx.username == "ctiuser")
+        #expect(cm.pbx.password == "pw")
+        #expect(cm.pbx.port == 4722)
+        #expect(try conf.warnings().count == 1)
+    }
+
+    @Test func avayaLegacyKeysAreRefusedInAnAsteriskGroup() {
+        #expect(
+            group("avaya.server = aes.example.com\n").errors() == [
+                "conf/groups/sales.properties:7: avaya.server = \"aes.example.com\": avaya.server is an old Avaya key; "
+                    + "this group is asterisk: use pbx.host"
+            ])
+    }
+
+    @Test func aLegacyAuthtokenIsRefusedWithTheWayToAuthorize() {
+        let errors = ConfDirectory(global: "authtoken = 0123456789abcdef\n").errors()
+        #expect(errors.count == 1)
+        #expect(errors.first?.hasPrefix("conf/zti.properties:1: authtoken: authtoken is the old ZTI adapter's") == true)
+        #expect(errors.first?.contains("ztisup crm authorize") == true)
+        #expect(errors.first?.contains("0123456789abcdef") == false)
+    }
+
+    @Test func aSecretIsNeverAValueInTheGlobalFile() {
+        let errors = ConfDirectory(global: "crm.zoho.client.secret = hunter2\n").errors()
+        #expect(
+            errors == [
+                "conf/zti.properties:1: crm.zoho.client.secret: a secret is never a value in zti.properties: write it "
+                    + "to a file of mode 0600 and name the file with secret.<name>.file, where <name> is "
+                    + "crm-refresh-token, crm-client-secret, crm-webhook-secret, clicktodial-secret"
+            ])
+    }
+
+    @Test func secretFilesResolveAgainstTheConfDirectory() throws {
+        let conf = ConfDirectory(global: "secret.crm-refresh-token.file = credstore/token\n")
+        #expect(try conf.load().global.secretFiles == [.crmRefreshToken: conf.path + "/credstore/token"])
+    }
+
+    @Test func theZohoSinkNeedsItsSettings() {
+        #expect(
+            ConfDirectory(global: "crm.sink = zoho\n").errors() == [
+                "conf/zti.properties: clicktodial.public.url: missing: expected the https:// URL at which the CRM "
+                    + "reaches the click-to-dial endpoint",
+                "conf/zti.properties: crm.zoho.client.id: missing: expected the Zoho API console client id",
+            ])
+    }
+
+    @Test func groupsEnabledNamesExistingGroups() {
+        #expect(
+            ConfDirectory(global: "groups.enabled = sales, nosuch\n").errors() == [
+                "conf/zti.properties:1: groups.enabled = \"sales, nosuch\": group nosuch has no file "
+                    + "groups/nosuch.properties; expected group keys among: sales"
+            ])
+    }
+
+    @Test func everyErrorIsCollected() {
+        let conf = ConfDirectory(
+            global: "crm.sink = sometimes\nrestart.intensity = many\n",
+            groups: ["sales": "pbx.type = pbx\npbx.port = -1\n"])
+        #expect(
+            conf.errors() == [
+                "conf/zti.properties:1: crm.sink = \"sometimes\": expected zoho, webhook, zammad or none",
+                "conf/zti.properties:2: restart.intensity = \"many\": expected a whole number from 1 to 1000",
+                "conf/groups/sales.properties:1: pbx.type = \"pbx\": expected asterisk, elastix or avaya",
+                "conf/groups/sales.properties: pbx.host: missing: expected the PBX host name or IP address",
+                "conf/groups/sales.properties:2: pbx.port = \"-1\": expected a TCP port number from 1 to 65535",
+                "conf/groups/sales.properties: pbx.username: missing: expected the AMI or AES user name",
+                "conf/groups/sales.properties: pbx.password.file: missing: expected the path of a file holding the PBX "
+                    + "password (or pbx.password)",
+            ])
+    }
+
+    @Test func oneGroupCanBeCheckedAlone() throws {
+        let conf = ConfDirectory(groups: ["sales": ConfDirectory.validGroup, "broken": "pbx.type = nope\n"])
+        #expect(try conf.load(onlyGroup: "sales").groups.map(\.key) == ["sales"])
+        #expect(conf.errors().count > 0)
+        #expect(
+            conf.errors(onlyGroup: "nosuch") == [
+                "conf/groups/nosuch.properties: no such group: expected the file of group nosuch here"
+            ])
+    }
+
+    @Test func aDirectoryWithoutGroupsIsAnError() {
+        #expect(
+            ConfDirectory(groups: [:]).errors() == [
+                "conf/groups: no group files: expected one <group>.properties file per PhoneBridge group"
+            ])
+    }
+
+    @Test func theShippedConfigurationIsValidAndHasNoWarnings() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let configuration = try ConfigurationLoader.load(confDir: root + "/conf")
+        #expect(configuration.warnings.isEmpty)
+        let demo = try #require(configuration.group("demo"))
+        #expect(demo.pbx.type == .asterisk)
+        #expect(demo.pbx.host == "127.0.0.1")
+        #expect(demo.pbx.port == 15038)
+        #expect(configuration.global.sink == .none)
+        #expect(configuration.global.clickToDialListen.port == 0)
+    }
+}

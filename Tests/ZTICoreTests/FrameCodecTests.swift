@@ -1,0 +1,256 @@
+import Foundation
+import Testing
+
+@testable import ZTICore
+
+/// The process wire format: any fragmentation, the cap, the allow-table, and garbage that must not crash.
+@Suite struct FrameCodecTests {
+    private static let event = CallEvent(
+        group: "sales", pbx: .asterisk, callId: "1732526400.42", direction: .inbound, state: .ringing,
+        extension: "101", attempt: 1, at: EventTime(millisecondsSinceEpoch: 1_732_526_400_123), from: "0312345678")
+
+    /// Frames a worker sends its supervisor, encoded back to back.
+    private static func workerStream() throws -> [UInt8] {
+        let frames: [Frame] = [
+            .hello(Hello(role: .worker, pid: 4312, group: "sales")),
+            .event(event),
+            .heartbeat(Heartbeat(link: "connected", family: "12", pbxVersion: "20.5.0", activeCalls: 2, eventsIn: 10)),
+            .dialResult(DialResult(clickToDialId: "c2d-1", group: "sales", status: .accepted)),
+        ]
+        return try frames.flatMap { frame throws(ZTICoreError) in try FrameEncoder.encode(frame) }
+    }
+
+    private func decodeAll(_ chunks: [ArraySlice<UInt8>], receiver: PeerRole = .supervisor, sender: PeerRole = .worker)
+        throws(ZTICoreError) -> [String]
+    {
+        var decoder = FrameDecoder(receiver: receiver, sender: sender)
+        var out: [String] = []
+        for chunk in chunks {
+            decoder.feed(chunk)
+            while let frame = try decoder.next() { out.append(Self.describe(frame)) }
+        }
+        return out
+    }
+
+    private static func describe(_ frame: Frame) -> String {
+        switch frame {
+        case .hello(let hello): "HELLO " + CanonicalJSON.string(hello)
+        case .event(let event): "EVENT " + event.canonicalJSON()
+        case .heartbeat(let beat): "HEARTBEAT " + CanonicalJSON.string(beat)
+        case .dialResult(let result): "DIAL_RESULT " + CanonicalJSON.string(result)
+        default: "\(frame.type)"
+        }
+    }
+
+    @Test func theHeaderIsLengthThenType() throws {
+        let bytes = try FrameEncoder.encode(.statusRequest(StatusRequest()))
+        #expect(bytes == [0, 0, 0, 3, 8, UInt8(ascii: "{"), UInt8(ascii: "}")])
+    }
+
+    @Test func everySplitAtEveryByteOffsetDecodesTheSame() throws {
+        let stream = try Self.workerStream()
+        let whole = try decodeAll([stream[...]])
+        #expect(whole.count == 4)
+        #expect(whole[1] == "EVENT " + Self.event.canonicalJSON())
+        for offset in 0...stream.count {
+            #expect(try decodeAll([stream[..<offset], stream[offset...]]) == whole, "split at \(offset)")
+        }
+    }
+
+    @Test func byteByByteDecodesTheSame() throws {
+        let stream = try Self.workerStream()
+        #expect(try decodeAll(stream.indices.map { stream[$0...$0] }) == (try decodeAll([stream[...]])))
+    }
+
+    @Test func everyFrameTypeRoundTrips() throws {
+        let request = DialRequest(
+            clickToDialId: "c2d-7", group: "sales", extension: "101", user: "4150", number: "90312345678")
+        let settings = WorkerSettings(
+            group: try #require(try ConfDirectory().load().group("sales")), ackTimeout: .seconds(5), unackedMax: 10,
+            logLevel: .debug)
+        let cases: [(Frame, PeerRole, PeerRole)] = [
+            (.config(settings), .worker, .supervisor),
+            (.ack(Ack(ids: [Self.event.id])), .worker, .supervisor),
+            (.dial(request), .worker, .supervisor),
+            (.shutdown(Shutdown(reason: "reload")), .worker, .supervisor),
+            (.hello(Hello(role: .supervisor, pid: 1, groups: ["sales", "support"])), .uploader, .supervisor),
+            (
+                .status(.object(["groups": .array([.string("sales")]), "up": .bool(true), "n": .number(2)])), .cli,
+                .supervisor
+            ),
+        ]
+        for (frame, receiver, sender) in cases {
+            var decoder = FrameDecoder(receiver: receiver, sender: sender)
+            let bytes = try FrameEncoder.encode(frame)
+            decoder.feed(bytes)
+            let decoded = try #require(try decoder.next())
+            #expect(decoded.type == frame.type)
+            #expect(try FrameEncoder.encode(decoded) == bytes)
+        }
+    }
+
+    @Test func theAllowTableRejectsAFrameTypeTheRoleMayNotSend() throws {
+        var decoder = FrameDecoder(receiver: .supervisor, sender: .worker)
+        decoder.feed(
+            try FrameEncoder.encode(
+                .config(
+                    WorkerSettings(
+                        group: try #require(try ConfDirectory().load().group("sales")), ackTimeout: .seconds(1),
+                        unackedMax: 1,
+                        logLevel: .info))))
+        #expect(throws: ZTICoreError.self) { try decoder.next() }
+        do {
+            _ = try decoder.next()
+        } catch {
+            #expect(error.code == .frameTypeNotAllowed)
+            #expect(error.message == "the worker sent a CONFIG frame, which a supervisor does not accept from it")
+        }
+    }
+
+    @Test func theAllowTableMatchesTheArchitecture() {
+        #expect(FrameAllowTable.accepted(by: .supervisor, from: .worker) == [.hello, .event, .heartbeat, .dialResult])
+        #expect(FrameAllowTable.accepted(by: .worker, from: .supervisor) == [.config, .ack, .dial, .shutdown])
+        #expect(
+            FrameAllowTable.accepted(by: .uploader, from: .supervisor) == [.hello, .event, .dialResult, .statusRequest])
+        #expect(FrameAllowTable.accepted(by: .supervisor, from: .uploader) == [.ack, .dial, .status])
+        #expect(FrameAllowTable.accepted(by: .supervisor, from: .cli) == [.statusRequest, .dial])
+        #expect(FrameAllowTable.accepted(by: .cli, from: .supervisor) == [.status, .dialResult])
+        #expect(FrameAllowTable.accepted(by: .uploader, from: .worker).isEmpty)
+    }
+
+    @Test func anOversizedLengthIsRefusedBeforeItsBodyArrives() {
+        var decoder = FrameDecoder(receiver: .uploader, sender: .supervisor)
+        decoder.feed([0x00, 0x10, 0x00, 0x01])
+        do {
+            _ = try decoder.next()
+            Issue.record("an oversized frame was accepted")
+        } catch {
+            #expect(error.code == .frameTooLarge)
+            #expect(error.message == "the supervisor announced a frame of 1048577 bytes, over the 1048576-byte cap")
+        }
+    }
+
+    @Test func exactlyTheCapIsAccepted() throws {
+        let payloadLength = WireProtocol.maximumFrameLength - 1
+        let text = String(repeating: "x", count: payloadLength - 2)
+        var bytes: [UInt8] = [0x00, 0x10, 0x00, 0x00, FrameType.status.rawValue]
+        bytes += Array("\"\(text)\"".utf8)
+        var decoder = FrameDecoder(receiver: .cli, sender: .supervisor)
+        decoder.feed(bytes)
+        guard case .status(.string(let decoded)) = try decoder.next() else {
+            Issue.record("the frame did not decode")
+            return
+        }
+        #expect(decoded.count == text.count)
+    }
+
+    @Test func aTooLargeFrameIsNotEncoded() {
+        let huge = JSONValue.string(String(repeating: "y", count: WireProtocol.maximumFrameLength))
+        #expect(throws: ZTICoreError.self) { try FrameEncoder.encode(.status(huge)) }
+    }
+
+    @Test func zeroLengthAndUnknownTypesAreErrors() {
+        var empty = FrameDecoder(receiver: .supervisor, sender: .worker)
+        empty.feed([0, 0, 0, 0])
+        #expect(throws: ZTICoreError.self) { try empty.next() }
+        var unknown = FrameDecoder(receiver: .supervisor, sender: .worker)
+        unknown.feed([0, 0, 0, 3, 0xEE, 0x7B, 0x7D])
+        do {
+            _ = try unknown.next()
+        } catch {
+            #expect(error.code == .frameTypeUnknown)
+        }
+    }
+
+    @Test func malformedJSONIsAnErrorThatNamesTheFrame() {
+        var decoder = FrameDecoder(receiver: .supervisor, sender: .worker)
+        decoder.feed([0, 0, 0, 4, FrameType.event.rawValue] + Array("{\"i".utf8))
+        do {
+            _ = try decoder.next()
+            Issue.record("malformed JSON was accepted")
+        } catch {
+            #expect(error.code == .framePayloadInvalid)
+            #expect(error.message.hasPrefix("the worker sent a EVENT frame whose payload is not the expected JSON"))
+        }
+    }
+
+    @Test func anEventWithAForgedIdIsRejected() throws {
+        let forged = Self.event.canonicalJSON().replacingOccurrences(of: "/101/ringing/1", with: "/999/ringing/1")
+        let payload = Array(forged.utf8)
+        let length = payload.count + 1
+        var decoder = FrameDecoder(receiver: .supervisor, sender: .worker)
+        decoder.feed([0, 0, UInt8(length >> 8), UInt8(length & 0xFF), FrameType.event.rawValue] + payload)
+        do {
+            _ = try decoder.next()
+            Issue.record("a forged event id was accepted")
+        } catch {
+            #expect(error.code == .eventInvalid)
+        }
+    }
+
+    @Test func aDialWithAnInjectedNumberIsRejected() throws {
+        let request = DialRequest(
+            clickToDialId: "x", group: "sales", extension: "101", user: "u", number: "101\r\nAction: Logoff")
+        var decoder = FrameDecoder(receiver: .worker, sender: .supervisor)
+        decoder.feed(try FrameEncoder.encode(.dial(request)))
+        do {
+            _ = try decoder.next()
+            Issue.record("an injected number was accepted")
+        } catch {
+            #expect(error.code == .dialNumberInvalid)
+        }
+    }
+
+    @Test func theFirstErrorIsFinal() throws {
+        var decoder = FrameDecoder(receiver: .supervisor, sender: .worker)
+        decoder.feed([0, 0, 0, 0])
+        #expect(throws: ZTICoreError.self) { try decoder.next() }
+        decoder.feed(try Self.workerStream())
+        #expect(throws: ZTICoreError.self) { try decoder.next() }
+    }
+
+    @Test func randomGarbageGivesErrorsNotCrashes() {
+        var generator = SplitMix64(seed: 0x5EED)
+        var errors = 0
+        var frames = 0
+        for round in 0..<2_000 {
+            var decoder = FrameDecoder(receiver: .uploader, sender: .supervisor)
+            let length = Int(generator.next() % 64) + 1
+            var bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            if round % 2 == 0 {
+                // Plausible headers with a random allowed type, so the JSON decoder sees garbage too.
+                bytes = [0, 0, 0, UInt8(length + 1), [1, 3, 6, 8][round % 4]] + bytes
+            }
+            decoder.feed(bytes)
+            do {
+                while try decoder.next() != nil { frames += 1 }
+            } catch {
+                errors += 1
+            }
+        }
+        #expect(errors > 1_000)
+        #expect(frames < 50)
+    }
+
+    @Test func bufferedBytesAreReleasedAfterFrames() throws {
+        var decoder = FrameDecoder(receiver: .supervisor, sender: .worker)
+        let stream = try Self.workerStream()
+        decoder.feed(stream + stream[..<3])
+        while try decoder.next() != nil {}
+        #expect(decoder.bufferedByteCount == 3)
+    }
+}
+
+/// A small deterministic generator, so garbage tests repeat exactly.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var value = state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+}

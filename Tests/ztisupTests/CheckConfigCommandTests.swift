@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+
+/// `ztisup check-config`, `--version` and `--help`, run as the real binary.
+@Suite struct CheckConfigCommandTests {
+    private func temporaryConf(group: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zti-cli-\(UUID().uuidString)")
+            .path
+        try FileManager.default.createDirectory(atPath: directory + "/groups", withIntermediateDirectories: true)
+        try "crm.sink = none\nruntime.dir = run\nstate.dir = state\n".write(
+            toFile: directory + "/zti.properties", atomically: true, encoding: .utf8)
+        try "secret\n".write(toFile: directory + "/pbx.secret", atomically: true, encoding: .utf8)
+        try group.write(toFile: directory + "/groups/bad.properties", atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    @Test func theShippedConfigurationIsValid() throws {
+        let conf = ZTISupProcess.repositoryRoot + "/conf"
+        let outcome = try ZTISupProcess.run(["check-config", "--conf", conf])
+        #expect(outcome.status == 0)
+        #expect(outcome.stderr == "")
+        let lines = outcome.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "configuration \(conf): valid, 1 group")
+        #expect(lines.contains("crm sink: none"))
+        #expect(lines.contains("token source: none (crm.sink = none: calls stay in the local spool)"))
+        #expect(lines.contains("runtime dir: \(conf)/run"))
+        #expect(lines.contains("click-to-dial listener: 127.0.0.1:0"))
+        #expect(
+            lines.contains(
+                "group demo \"Demo PBX\": asterisk 127.0.0.1:15038, 3 users, dial codes LONGDIS:1000;LOCAL:9"))
+    }
+
+    @Test func aBrokenGroupExits78AndNamesEveryErrorWithFileAndLine() throws {
+        let conf = try temporaryConf(
+            group: """
+                pbx.type = panasonic
+                pbx.host = 192.0.2.10
+                pbx.port = 99999
+                pbx.username = zti
+                pbx.password.file = pbx.secret
+                pbx.dialcodes = LOCAL:9x
+                user.alice.crmuser = 100
+                user.alice.extension = 101
+                user.alice.default = true
+                user.bob.crmuser = 100
+                user.bob.extension = 102
+                user.bob.default = true
+                user.carol.crmuser = 300
+                user.carol.extension = 10\\u00073
+
+                """)
+        defer { try? FileManager.default.removeItem(atPath: conf) }
+        let outcome = try ZTISupProcess.run(["check-config", "--conf", conf])
+        #expect(outcome.status == 78)
+        let file = "\(conf)/groups/bad.properties"
+        let expected = [
+            "error: \(file):3: pbx.port = \"99999\": expected a TCP port number from 1 to 65535",
+            "error: \(file):1: pbx.type = \"panasonic\": expected asterisk, elastix or avaya",
+            "error: \(file):6: pbx.dialcodes = \"LOCAL:9x\": dial code LOCAL has \"9x\"; expected DESTINATION:CODE "
+                + "pairs separated by ; with codes of digits, * and # only",
+            "error: \(file):12: user.bob.default = \"true\": CRM user 100 is already the default at \(file):9 "
+                + "(user.alice); a CRM user is the default in one place only",
+            "error: \(file):14: user.carol.extension = \"10\\u00073\": the extension contains a control character; "
+                + "expected digits, * and # only",
+        ]
+        let lines = outcome.stderr.split(separator: "\n").map(String.init)
+        for line in expected { #expect(lines.contains(line), "\(line)") }
+        #expect(lines.last == "configuration in \(conf) is invalid: 5 errors")
+        #expect(outcome.stdout == "")
+    }
+
+    @Test func oneGroupIsCheckedWithGroup() throws {
+        let conf = try temporaryConf(group: "pbx.type = nope\n")
+        defer { try? FileManager.default.removeItem(atPath: conf) }
+        try "pbx.type = asterisk\npbx.host = pbx.example.com\npbx.username = u\npbx.password.file = pbx.secret\n"
+            .appending("user.a.crmuser = 1\nuser.a.extension = 101\n")
+            .write(toFile: conf + "/groups/good.properties", atomically: true, encoding: .utf8)
+        #expect(try ZTISupProcess.run(["check-config", "--conf", conf]).status == 78)
+        let good = try ZTISupProcess.run(["check-config", "--conf", conf, "--group", "good"])
+        #expect(good.status == 0)
+        #expect(good.stdout.contains("group good \"good\": asterisk pbx.example.com:5038, 1 user, no dial codes"))
+    }
+
+    @Test func warningsGoToStderrAndDoNotFail() throws {
+        let conf = try temporaryConf(
+            group: "pbx.type = elastix\npbx.host = ::1\npbx.username = u\npbx.password = pw\nuser.a.crmuser = 1\n"
+                + "user.a.extension = 101\npbx.hots = x\n")
+        defer { try? FileManager.default.removeItem(atPath: conf) }
+        let outcome = try ZTISupProcess.run(["check-config", "--conf", conf])
+        #expect(outcome.status == 0)
+        #expect(
+            outcome.stderr.contains("bad.properties:7: warning: pbx.hots: unknown key, ignored; did you mean pbx.host?")
+        )
+        #expect(outcome.stderr.contains("bad.properties:4: warning: pbx.password: the password is written"))
+        #expect(!outcome.stderr.contains("pw\""))
+        #expect(outcome.stdout.contains("elastix [::1]:5038"))
+        #expect(outcome.stdout.contains("2 warnings"))
+    }
+
+    @Test func theTokenSourceIsNamedButNeverRead() throws {
+        let conf = try temporaryConf(
+            group: "pbx.type = asterisk\npbx.host = h\npbx.username = u\npbx.password.file = pbx.secret\n")
+        defer { try? FileManager.default.removeItem(atPath: conf) }
+        try "secret-token-value\n".write(toFile: conf + "/token", atomically: true, encoding: .utf8)
+        try """
+        crm.sink = zoho
+        crm.zoho.client.id = 1000.ABC
+        clicktodial.public.url = https://bridge.example.com/c2d
+        secret.crm-refresh-token.file = token
+
+        """.write(toFile: conf + "/zti.properties", atomically: true, encoding: .utf8)
+        let outcome = try ZTISupProcess.run(["check-config", "--conf", conf])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("token source: file \(conf)/token (secret.crm-refresh-token.file)"))
+        #expect(!outcome.stdout.contains("secret-token-value"))
+        var environment = ProcessInfo.processInfo.environment
+        environment["CREDENTIALS_DIRECTORY"] = "/run/credentials/ztisup-uploader.service"
+        let underSystemd = try ZTISupProcess.run(["check-config", "--conf", conf], environment: environment)
+        #expect(
+            underSystemd.stdout.contains(
+                "token source: /run/credentials/ztisup-uploader.service/crm-refresh-token (systemd credential)"))
+    }
+
+    @Test func aMissingConfDirectoryExits78() throws {
+        let outcome = try ZTISupProcess.run(["check-config", "--conf", "/nonexistent/ztisup"])
+        #expect(outcome.status == 78)
+        #expect(outcome.stderr.contains("error: /nonexistent/ztisup/zti.properties: cannot read the file"))
+    }
+
+    @Test func version() throws {
+        let outcome = try ZTISupProcess.run(["--version"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout == "0.1.0\n")
+    }
+
+    @Test(arguments: [[], ["check-config"], ["log-probe"]])
+    func everyCommandHasHelp(_ command: [String]) throws {
+        let outcome = try ZTISupProcess.run(command + ["--help"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("USAGE: ztisup"))
+        #expect(outcome.stdout.contains("OPTIONS:"))
+    }
+
+    @Test func anUnknownOptionIsAUsageError() throws {
+        let outcome = try ZTISupProcess.run(["check-config", "--confdir", "x"])
+        #expect(outcome.status == 64)
+        #expect(outcome.stderr.contains("Unknown option '--confdir'"))
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh Debian machine with only the Swift toolchain, checks the
+# formatting, builds, and runs every test. Usage: bin/test.sh [extra `swift test` arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: libsystemd-dev (CSystemd links libsystemd), pkg-config (SwiftPM finds libsystemd
+# through it), systemd (the journald integration test starts systemd-journald by hand), util-linux
+# (unshare). Only what is missing is installed.
+missing=()
+dpkg -s libsystemd-dev >/dev/null 2>&1 || missing+=(libsystemd-dev)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+[ -x /lib/systemd/systemd-journald ] || missing+=(systemd)
+command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "bin/test.sh: missing Debian packages: ${missing[*]}; run as root or install them first" >&2
+        exit 1
+    fi
+    echo "bin/test.sh: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+echo "bin/test.sh: swift format lint"
+swift format lint --strict --recursive Sources Tests
+
+echo "bin/test.sh: swift build --build-tests"
+swift build --build-tests
+
+echo "bin/test.sh: swift test"
+swift test --disable-xctest "$@"
