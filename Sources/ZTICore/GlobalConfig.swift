@@ -18,6 +18,12 @@ public struct GlobalConfig: Sendable, Codable {
     public let zohoAccountsURL: String
     /// `crm.webhook.url`, for the webhook sink.
     public let webhookURL: String?
+    /// `crm.zoho.missed`, default `percall`.
+    public let zohoMissed: ZohoMissedPolicy
+    /// `crm.internal`, default `skip`.
+    public let internalCalls: InternalCallPolicy
+    /// Calls delivered to the CRM at once (`crm.concurrency`, default 8).
+    public let crmConcurrency: Int
     /// Files named by `secret.<name>.file`, absolute; the supervisor never opens them.
     public let secretFiles: [SecretName: String]
     /// Restarts that mark a group failed when exceeded within ``restartPeriod`` (`restart.intensity`, 5).
@@ -56,6 +62,7 @@ public struct GlobalConfig: Sendable, Codable {
     public init(
         confDir: String, sink: CRMSink, runtimeDir: String, stateDir: String, clickToDialListen: HostPort,
         clickToDialPublicURL: String?, zohoClientId: String?, zohoAccountsURL: String, webhookURL: String?,
+        zohoMissed: ZohoMissedPolicy, internalCalls: InternalCallPolicy, crmConcurrency: Int,
         secretFiles: [SecretName: String], restartIntensity: Int, restartPeriod: Duration,
         restartBackoffFloor: Duration, restartBackoffCap: Duration, stopTimeout: Duration, startupTimeout: Duration,
         bufferMaxEvents: Int, workerUnackedMax: Int, ackTimeout: Duration, uploaderSpawn: Bool?,
@@ -71,6 +78,9 @@ public struct GlobalConfig: Sendable, Codable {
         self.zohoClientId = zohoClientId
         self.zohoAccountsURL = zohoAccountsURL
         self.webhookURL = webhookURL
+        self.zohoMissed = zohoMissed
+        self.internalCalls = internalCalls
+        self.crmConcurrency = crmConcurrency
         self.secretFiles = secretFiles
         self.restartIntensity = restartIntensity
         self.restartPeriod = restartPeriod

@@ -3,7 +3,8 @@ enum GlobalConfigReader {
     static let knownKeys =
         [
             "crm.sink", "runtime.dir", "state.dir", "clicktodial.listen", "clicktodial.public.url",
-            "crm.zoho.client.id", "crm.zoho.accounts.url", "crm.webhook.url", "restart.intensity", "restart.period",
+            "crm.zoho.client.id", "crm.zoho.accounts.url", "crm.zoho.missed", "crm.internal", "crm.concurrency",
+            "crm.webhook.url", "restart.intensity", "restart.period",
             "restart.backoff.floor", "restart.backoff.cap", "stop.timeout", "startup.timeout", "buffer.max.events",
             "worker.unacked.max", "ack.timeout", "uploader.spawn", "uploader.socket", "groups.enabled",
             "spool.retention", "log.level",
@@ -46,6 +47,10 @@ enum GlobalConfigReader {
             "crm.webhook.url", default: nil, required: sink == .webhook,
             expected: "the http:// or https:// URL that receives the events", httpURL)
 
+        let zohoMissed: ZohoMissedPolicy = reader.choice("crm.zoho.missed", default: .percall) ?? .percall
+        let internalCalls: InternalCallPolicy = reader.choice("crm.internal", default: .skip) ?? .skip
+        let concurrency = reader.integer("crm.concurrency", default: 8, range: 1...256)
+
         var secretFiles: [SecretName: String] = [:]
         for name in SecretName.allCases {
             if let path = reader.path(name.fileKey, default: nil, relativeTo: confDir) { secretFiles[name] = path }
@@ -79,7 +84,8 @@ enum GlobalConfigReader {
         let global = GlobalConfig(
             confDir: confDir, sink: sink, runtimeDir: runtimeDir, stateDir: stateDir, clickToDialListen: listen,
             clickToDialPublicURL: publicURL, zohoClientId: zohoClientId, zohoAccountsURL: zohoAccounts,
-            webhookURL: webhookURL, secretFiles: secretFiles, restartIntensity: intensity, restartPeriod: period,
+            webhookURL: webhookURL, zohoMissed: zohoMissed, internalCalls: internalCalls,
+            crmConcurrency: concurrency, secretFiles: secretFiles, restartIntensity: intensity, restartPeriod: period,
             restartBackoffFloor: floor, restartBackoffCap: cap, stopTimeout: stopTimeout,
             startupTimeout: startupTimeout, bufferMaxEvents: bufferMax, workerUnackedMax: unackedMax,
             ackTimeout: ackTimeout, uploaderSpawn: spawn, uploaderSocket: uploaderSocket,

@@ -2,13 +2,14 @@ import Foundation
 
 /// Validates one group file into a ``GroupConfig``, collecting every problem.
 enum GroupConfigReader {
-    static let knownKeys = [
-        "group.name", "group.representative", "group.crmgroup",
-        "pbx.type", "pbx.host", "pbx.port", "pbx.username", "pbx.password", "pbx.password.file", "pbx.dialcodes",
-        "pbx.internal.pattern", "pbx.trunks", "pbx.keepalive", "pbx.resync.interval", "pbx.ami.filter",
-        "call.max.open", "number.countrycode", "number.nationalprefix", "number.internationalprefix",
-        "avaya.server", "avaya.manager.username", "avaya.manager.password",
-    ]
+    static let knownKeys =
+        [
+            "group.name", "group.representative", "group.crmgroup",
+            "pbx.type", "pbx.host", "pbx.port", "pbx.username", "pbx.password", "pbx.password.file", "pbx.dialcodes",
+            "pbx.internal.pattern", "pbx.trunks", "pbx.keepalive", "pbx.resync.interval", "pbx.ami.filter",
+            "call.max.open", "number.countrycode", "number.nationalprefix", "number.internationalprefix",
+            "avaya.server", "avaya.manager.username", "avaya.manager.password",
+        ] + amiOnlyKeys + avayaKeys
     static let userFields = ["crmuser", "extension", "device", "default", "dialcode"]
     static let dialStringExpectation = "digits, * and # only"
 
@@ -35,7 +36,11 @@ enum GroupConfigReader {
         if host == nil, reader.entry("pbx.host") == nil, reader.file["avaya.server"] == nil {
             reader.missing("pbx.host", expected: "the PBX host name or IP address")
         }
-        let port = reader.port("pbx.port", default: type?.defaultPort)
+        let avaya = readAvaya(&reader, type: type, confDir: confDir)
+        let originate = readOriginate(&reader, type: type)
+        reportForeignKeys(&reader, type: type)
+        let defaultPort = avaya.map { $0.tls ? 4722 : 4721 } ?? type?.defaultPort
+        let port = reader.port("pbx.port", default: defaultPort)
         let username = aliased(&reader, "pbx.username", legacy: "avaya.manager.username", type: type).flatMap {
             entry in
             parseOrReport(&reader, entry, expected: "a user name without control characters") {
@@ -77,14 +82,14 @@ enum GroupConfigReader {
         }
 
         guard !reader.diagnostics.contains(where: { $0.severity == .error }), let type, let host, let port,
-            let username, let numbers
+            let username, let numbers, type != .avaya || avaya != nil
         else {
             return Result(group: nil, name: name, users: users, diagnostics: reader.diagnostics)
         }
         let pbx = PBXSettings(
             type: type, host: host, port: port, username: username, password: password, passwordFile: passwordFile,
             trunks: trunks, keepalive: keepalive, resyncInterval: resync, callMaxOpen: callMaxOpen,
-            amiFilter: amiFilter)
+            amiFilter: amiFilter, originate: originate, avaya: avaya)
         let group = GroupConfig(
             key: key, name: name, representative: representative, crmGroup: crmGroup, pbx: pbx, dialCodes: dialCodes,
             numbers: numbers, users: users, file: file.path)

@@ -22,11 +22,16 @@ public struct PBXSettings: Sendable, Equatable, Codable {
     public let callMaxOpen: Duration
     /// Whether the worker installs AMI `Filter` actions (`pbx.ami.filter`, default false).
     public let amiFilter: Bool
+    /// Click-to-dial on Asterisk and Elastix; nil for Avaya.
+    public let originate: OriginateSettings?
+    /// The AES settings of an Avaya group; nil otherwise.
+    public let avaya: AvayaSettings?
 
     /// Creates settings.
     public init(
         type: PBXType, host: String, port: Int, username: String, password: String?, passwordFile: String?,
-        trunks: [String], keepalive: Duration, resyncInterval: Duration, callMaxOpen: Duration, amiFilter: Bool
+        trunks: [String], keepalive: Duration, resyncInterval: Duration, callMaxOpen: Duration, amiFilter: Bool,
+        originate: OriginateSettings?, avaya: AvayaSettings?
     ) {
         self.type = type
         self.host = host
@@ -39,5 +44,7 @@ public struct PBXSettings: Sendable, Equatable, Codable {
         self.resyncInterval = resyncInterval
         self.callMaxOpen = callMaxOpen
         self.amiFilter = amiFilter
+        self.originate = originate
+        self.avaya = avaya
     }
 }

@@ -270,6 +270,7 @@ import Testing
             avaya.server = aes.example.com
             avaya.manager.username = ctiuser
             avaya.manager.password = pw
+            avaya.switch = CM1
             user.alice.crmuser = 100
             user.alice.extension = 4001
 
@@ -376,5 +377,110 @@ import Testing
         #expect(demo.pbx.port == 15038)
         #expect(configuration.global.sink == .none)
         #expect(configuration.global.clickToDialListen.port == 0)
+    }
+}
+
+/// Keys that apply to one kind of PBX: `pbx.originate.*` and the AES settings.
+@Suite struct PBXKindConfigurationTests {
+    private static let avayaGroup = """
+        pbx.type = avaya
+        pbx.host = aes.example.com
+        pbx.username = ctiuser
+        pbx.password.file = pbx.secret
+        avaya.switch = CM1
+        user.alice.crmuser = 100
+        user.alice.extension = 4001
+
+        """
+
+    @Test func originateDefaultsDependOnThePBXType() throws {
+        let conf = ConfDirectory(groups: [
+            "a": ConfDirectory.validGroup,
+            "e": ConfDirectory.validGroup.replacingOccurrences(of: "asterisk", with: "elastix")
+                .replacingOccurrences(of: "= 100", with: "= 200"),
+        ])
+        let configuration = try conf.load()
+        #expect(configuration.group("a")?.pbx.originate?.channel == "SIP/{ext}")
+        #expect(configuration.group("e")?.pbx.originate?.channel == "Local/{ext}@from-internal")
+        #expect(configuration.group("e")?.pbx.originate?.context == "from-internal")
+        #expect(configuration.group("e")?.pbx.originate?.timeout == .seconds(30))
+    }
+
+    @Test func anOriginateChannelNeedsTheExtensionPlaceholder() {
+        #expect(
+            ConfDirectory(groups: ["sales": ConfDirectory.validGroup + "pbx.originate.channel = SIP/101\n"]).errors()
+                == [
+                    "conf/groups/sales.properties:7: pbx.originate.channel = \"SIP/101\": expected a channel template with "
+                        + "{ext}, e.g. SIP/{ext}, PJSIP/{ext} or Local/{ext}@from-internal"
+                ])
+    }
+
+    @Test func anAvayaGroupLoadsWithTLSDefaults() throws {
+        let cm = try #require(try ConfDirectory(groups: ["cm": Self.avayaGroup]).load().group("cm"))
+        let avaya = try #require(cm.pbx.avaya)
+        #expect(avaya.switchName == "CM1")
+        #expect(avaya.tls && avaya.verify && avaya.verifyHostname)
+        #expect(avaya.caFile == nil)
+        #expect(avaya.sessionDuration == .seconds(180))
+        #expect(avaya.sessionCleanupDelay == .seconds(60))
+        #expect(cm.pbx.port == 4722)
+        #expect(cm.pbx.originate == nil)
+    }
+
+    @Test func plainTCPDefaultsToPort4721() throws {
+        let conf = ConfDirectory(groups: ["cm": Self.avayaGroup + "avaya.tls = false\n"])
+        #expect(try conf.load().group("cm")?.pbx.port == 4721)
+    }
+
+    @Test func anAvayaGroupNeedsItsSwitchConnection() {
+        let text = Self.avayaGroup.replacingOccurrences(of: "avaya.switch = CM1\n", with: "")
+        #expect(
+            ConfDirectory(groups: ["cm": text]).errors() == [
+                "conf/groups/cm.properties: avaya.switch: missing: expected the AES switch connection name (AES: "
+                    + "Communication Manager Interface > Switch Connections)"
+            ])
+    }
+
+    @Test func tlsFilesMustExistAndComeInPairs() {
+        let conf = ConfDirectory(groups: [
+            "cm": Self.avayaGroup + "avaya.tls.cafile = nosuch.pem\navaya.tls.certfile = pbx.secret\n"
+        ])
+        let errors = conf.errors()
+        #expect(errors.count == 2)
+        #expect(
+            errors.first?.hasPrefix(
+                "conf/groups/cm.properties:8: avaya.tls.cafile = \"nosuch.pem\": expected a PEM file") == true)
+        #expect(
+            errors.last
+                == "conf/groups/cm.properties:9: avaya.tls.certfile = \"pbx.secret\": a client certificate needs both "
+                + "avaya.tls.certfile and avaya.tls.keyfile")
+    }
+
+    @Test func keysOfTheOtherKindOfPBXAreIgnoredWithAWarning() throws {
+        let conf = ConfDirectory(groups: [
+            "cm": Self.avayaGroup + "pbx.originate.channel = SIP/{ext}\n",
+            "sales": ConfDirectory.validGroup.replacingOccurrences(of: "= 100", with: "= 200") + "avaya.switch = CM1\n",
+        ])
+        #expect(
+            try conf.warnings() == [
+                "conf/groups/cm.properties:8: warning: pbx.originate.channel = \"SIP/{ext}\": this key applies to "
+                    + "asterisk and elastix groups only; ignored in this avaya group",
+                "conf/groups/sales.properties:7: warning: avaya.switch = \"CM1\": this key applies to avaya groups only; "
+                    + "ignored in this asterisk group",
+            ])
+    }
+
+    @Test func crmPolicies() throws {
+        let global = try ConfDirectory(
+            global: "crm.zoho.missed = permember\ncrm.internal = send\ncrm.concurrency = 3\n"
+        )
+        .load().global
+        #expect(global.zohoMissed == .permember)
+        #expect(global.internalCalls == .send)
+        #expect(global.crmConcurrency == 3)
+        let defaults = try ConfDirectory().load().global
+        #expect(defaults.zohoMissed == .percall)
+        #expect(defaults.internalCalls == .skip)
+        #expect(defaults.crmConcurrency == 8)
     }
 }
