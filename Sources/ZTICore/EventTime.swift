@@ -5,9 +5,14 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// Milliseconds since 1970-01-01T00:00:00Z.
     public let millisecondsSinceEpoch: Int64
 
-    /// Creates a time from milliseconds since the Unix epoch.
+    /// The range of representable times: years 0001 to 9999, the years the canonical format can write.
+    public static let representable: ClosedRange<Int64> = -62_135_596_800_000...253_402_300_799_999
+
+    /// Creates a time from milliseconds since the Unix epoch, clamped to ``representable`` so that a wild PBX
+    /// timestamp can neither overflow the arithmetic nor produce text outside the format.
     public init(millisecondsSinceEpoch: Int64) {
-        self.millisecondsSinceEpoch = millisecondsSinceEpoch
+        self.millisecondsSinceEpoch = min(
+            max(millisecondsSinceEpoch, Self.representable.lowerBound), Self.representable.upperBound)
     }
 
     /// Parses `yyyy-MM-ddTHH:mm:ss.SSSZ`; nil for anything else.
@@ -25,14 +30,14 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
             }
             return value
         }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+        guard let year = number(0..<4), year >= 1, let month = number(5..<7), let day = number(8..<10),
             let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
             let millisecond = number(20..<23), (1...12).contains(month), (1...31).contains(day), hour < 24,
             minute < 60, second < 60
         else { return nil }
         let days = Self.daysFromCivil(year: year, month: month, day: day)
         guard Self.civilFromDays(days) == (year, month, day) else { return nil }
-        self.millisecondsSinceEpoch = ((days * 86_400 + hour * 3600 + minute * 60 + second) * 1000) + millisecond
+        self.init(millisecondsSinceEpoch: ((days * 86_400 + hour * 3600 + minute * 60 + second) * 1000) + millisecond)
     }
 
     /// The canonical text, e.g. `2026-11-25T09:30:00.123Z`.

@@ -121,6 +121,15 @@ import Testing
         }
     }
 
+    @Test func extremeValuesAreClampedInsteadOfOverflowing() {
+        #expect(EventTime(millisecondsSinceEpoch: .min).description == "0001-01-01T00:00:00.000Z")
+        #expect(EventTime(millisecondsSinceEpoch: .max).description == "9999-12-31T23:59:59.999Z")
+        #expect(
+            EventTime(millisecondsSinceEpoch: .min).wholeSeconds(until: EventTime(millisecondsSinceEpoch: .max))
+                == 315_537_897_599)
+        #expect(EventTime("0000-01-01T00:00:00.000Z") == nil)
+    }
+
     @Test func wholeSecondsRoundDownAndNeverGoNegative() {
         let start = EventTime(millisecondsSinceEpoch: 1_000)
         #expect(start.wholeSeconds(until: EventTime(millisecondsSinceEpoch: 2_999)) == 1)

@@ -144,6 +144,11 @@ import Testing
         #expect(decoded.count == text.count)
     }
 
+    @Test func nonFiniteNumbersEncodeAsNull() throws {
+        let bytes = try FrameEncoder.encode(.status(.array([.number(.nan), .number(.infinity), .number(1.5)])))
+        #expect(String(decoding: bytes[5...], as: UTF8.self) == "[null,null,1.5]")
+    }
+
     @Test func aTooLargeFrameIsNotEncoded() {
         let huge = JSONValue.string(String(repeating: "y", count: WireProtocol.maximumFrameLength))
         #expect(throws: ZTICoreError.self) { try FrameEncoder.encode(.status(huge)) }
