@@ -38,6 +38,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(name: "zti-bench", dependencies: ["ZTICore"], path: "Benchmarks/zti-bench"),
         .testTarget(name: "ZTICoreTests", dependencies: ["ZTICore"]),
         .testTarget(
             name: "ZTISystemdTests",

@@ -24,7 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "bin/test.sh: swift format lint"
-swift format lint --strict --recursive Sources Tests
+swift format lint --strict --recursive Sources Tests Benchmarks
 
 echo "bin/test.sh: swift build --build-tests"
 swift build --build-tests

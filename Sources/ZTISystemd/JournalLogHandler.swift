@@ -33,9 +33,7 @@ public struct JournalLogHandler: LogHandler {
 
     /// The journal fields of `event`, in a stable order (fixed fields first, then metadata sorted by name).
     public func fields(for event: LogEvent) -> [(name: String, value: String)] {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        let merged = event.mergedMetadata(handler: metadata, provider: metadataProvider)
         var fields: [(name: String, value: String)] = [
             ("MESSAGE", event.message.description),
             ("PRIORITY", String(Self.priority(event.level))),

@@ -37,9 +37,7 @@ public struct StderrLogHandler: LogHandler {
 
     /// The line for `event` at `time`, without the newline.
     public func format(_ event: LogEvent, time: String) -> String {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        let merged = event.mergedMetadata(handler: metadata, provider: metadataProvider)
         var line = "\(time) \(event.level) \(identifier)[\(getpid())]: "
         line += event.message.description.replacingNewlines(with: "\n    ")
         for key in merged.keys.sorted() {
