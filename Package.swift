@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "ztisup", targets: ["ztisup"]),
         .library(name: "ZTICore", targets: ["ZTICore"]),
         .library(name: "ZTISystemd", targets: ["ZTISystemd"]),
+        .library(name: "ZTIAsterisk", targets: ["ZTIAsterisk"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -22,6 +23,8 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
         .target(name: "ZTICore"),
+        .target(name: "ZTIAsterisk", dependencies: ["ZTICore"]),
+        .target(name: "ZTITestKit"),
         .target(
             name: "ZTISystemd",
             dependencies: [
@@ -39,7 +42,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "zti-bench", dependencies: ["ZTICore"], path: "Benchmarks/zti-bench"),
-        .testTarget(name: "ZTICoreTests", dependencies: ["ZTICore"]),
+        .testTarget(name: "ZTICoreTests", dependencies: ["ZTICore", "ZTITestKit"]),
+        .testTarget(name: "ZTIAsteriskTests", dependencies: ["ZTIAsterisk", "ZTICore", "ZTITestKit"]),
         .testTarget(
             name: "ZTISystemdTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZTITestKit
 
 @testable import ZTICore
 
@@ -243,19 +244,5 @@ import Testing
         decoder.feed(stream + stream[..<3])
         while try decoder.next() != nil {}
         #expect(decoder.bufferedByteCount == 3)
-    }
-}
-
-/// A small deterministic generator, so garbage tests repeat exactly.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
     }
 }

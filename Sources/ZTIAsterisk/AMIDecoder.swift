@@ -1,0 +1,333 @@
+import Glibc
+
+/// The AMI codec's reading half: an incremental, pure decoder from bytes (any fragmentation) to ``AMIMessage``s.
+///
+/// Lines end with LF, with or without CR. A message ends at an empty line. The first line of a stream may be the
+/// banner, which no empty line follows; a banner may also come again later (a capture across a reconnect). After
+/// `Response: Follows` the decoder reads raw CLI text up to `--END COMMAND--`; when the marker never comes it
+/// recovers at the first `Response:` or `Event:` line after an empty line. Events named in the drop list
+/// (dialplan-class floods) are skipped by peeking at their first line, before any header is split or decoded.
+/// Text is decoded per message: UTF-8, or ISO-8859-1 when the message is not valid UTF-8, so no byte is lost.
+/// Nothing in the input can make it fail: an over-long message is discarded and counted.
+public struct AMIDecoder: Sendable {
+    /// The banner's prefix: `Asterisk Call Manager/<AMI version>`.
+    public static let bannerPrefix = "Asterisk Call Manager/"
+    /// The end of a `Response: Follows` body.
+    public static let endCommandMarker = "--END COMMAND--"
+    /// The events dropped unless told otherwise: the dialplan-class floods.
+    public static let defaultDroppedEvents: Set<String> = ["Newexten", "VarSet", "CEL", "AGIExec"]
+    /// Event-name prefixes dropped by default (`RTCPSent`, `RTCPReceived`, …).
+    public static let defaultDroppedEventPrefixes = ["RTCP"]
+
+    /// Limits that bound memory whatever the peer sends.
+    public struct Limits: Sendable {
+        /// The largest header block kept; larger ones are discarded and counted.
+        public var maximumMessageBytes: Int
+        /// The largest `Follows` body kept before it is cut and marked truncated.
+        public var maximumBodyBytes: Int
+
+        /// Creates limits (defaults: 4 MiB per message, 1 MiB per CLI body).
+        public init(maximumMessageBytes: Int = 4 << 20, maximumBodyBytes: Int = 1 << 20) {
+            self.maximumMessageBytes = maximumMessageBytes
+            self.maximumBodyBytes = maximumBodyBytes
+        }
+    }
+
+    private enum Mode: Sendable, Equatable {
+        case idle
+        case headers
+        case skipping
+        case follows(previousLineBlank: Bool)
+    }
+
+    private static let lf: UInt8 = 0x0A
+    private static let cr: UInt8 = 0x0D
+    private static let colon: UInt8 = 0x3A
+    private static let space: UInt8 = 0x20
+    private static let bannerBytes = Array(bannerPrefix.utf8)
+    private static let markerBytes = Array(endCommandMarker.utf8)
+
+    private let limits: Limits
+    private let droppedNames: Set<[UInt8]>
+    private let droppedPrefixes: [[UInt8]]
+    private var buffer: [UInt8] = []
+    private var messageStart = 0
+    private var lineStart = 0
+    private var mode = Mode.idle
+    private var sawFirstLine = false
+
+    /// Events skipped by the drop list.
+    public private(set) var droppedEventCount = 0
+    /// Bytes discarded because a message exceeded ``Limits/maximumMessageBytes``.
+    public private(set) var discardedByteCount = 0
+
+    /// A decoder that drops `droppedEvents` and events whose names start with one of `droppedEventPrefixes`
+    /// (compared case-insensitively). Pass empty sets to parse everything.
+    public init(
+        droppedEvents: Set<String> = AMIDecoder.defaultDroppedEvents,
+        droppedEventPrefixes: [String] = AMIDecoder.defaultDroppedEventPrefixes, limits: Limits = Limits()
+    ) {
+        self.limits = limits
+        self.droppedNames = Set(droppedEvents.map { $0.utf8.map(AMIHeader.asciiLowercase) })
+        self.droppedPrefixes = droppedEventPrefixes.map { $0.utf8.map(AMIHeader.asciiLowercase) }
+    }
+
+    /// Bytes received and not yet returned as messages.
+    public var bufferedByteCount: Int { buffer.count - messageStart }
+
+    /// Appends received bytes.
+    public mutating func feed(_ bytes: some Collection<UInt8>) {
+        compactIfWorthwhile()
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The next complete message, or nil when more bytes are needed.
+    public mutating func next() -> AMIMessage? {
+        while true {
+            guard let lineFeed = findLineFeed(from: lineStart) else {
+                boundPartialLine()
+                return nil
+            }
+            var contentEnd = lineFeed
+            if contentEnd > lineStart && buffer[contentEnd - 1] == Self.cr { contentEnd -= 1 }
+            let line = lineStart..<contentEnd
+            let nextLine = lineFeed + 1
+            switch mode {
+            case .idle:
+                if line.isEmpty {
+                    lineStart = nextLine
+                    messageStart = nextLine
+                    continue
+                }
+                if startsWith(line, Self.bannerBytes) || (!sawFirstLine && firstColon(in: line) == nil) {
+                    sawFirstLine = true
+                    let banner = AMIMessage(kind: .banner, body: decode(line, asUTF8: isUTF8(line)))
+                    lineStart = nextLine
+                    messageStart = nextLine
+                    return banner
+                }
+                sawFirstLine = true
+                mode = startMode(for: line)
+                lineStart = nextLine
+            case .headers:
+                if line.isEmpty {
+                    let message = parseBlock(messageStart..<lineStart)
+                    finishMessage(at: nextLine)
+                    return message
+                }
+                lineStart = nextLine
+                if nextLine - messageStart > limits.maximumMessageBytes {
+                    discardedByteCount += nextLine - messageStart
+                    messageStart = nextLine
+                    mode = .skipping
+                }
+            case .skipping:
+                lineStart = nextLine
+                messageStart = nextLine
+                if line.isEmpty { mode = .idle }
+            case .follows(let previousLineBlank):
+                if endsWith(line, Self.markerBytes) {
+                    let message = parseFollows(messageStart..<(contentEnd - Self.markerBytes.count), truncated: false)
+                    finishMessage(at: nextLine)
+                    return message
+                }
+                if previousLineBlank && (startsWithKey(line, "response") || startsWithKey(line, "event")) {
+                    let message = parseFollows(messageStart..<lineStart, truncated: true)
+                    mode = .idle
+                    messageStart = lineStart
+                    return message
+                }
+                if nextLine - messageStart > limits.maximumBodyBytes {
+                    let message = parseFollows(messageStart..<nextLine, truncated: true)
+                    finishMessage(at: nextLine)
+                    mode = .skipping
+                    return message
+                }
+                mode = .follows(previousLineBlank: line.isEmpty)
+                lineStart = nextLine
+            }
+        }
+    }
+
+    // MARK: - Scanning
+
+    private func findLineFeed(from start: Int) -> Int? {
+        guard start < buffer.count else { return nil }
+        return buffer.withUnsafeBufferPointer { pointer -> Int? in
+            let base = pointer.baseAddress!
+            guard let found = memchr(base + start, Int32(Self.lf), pointer.count - start) else { return nil }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// A line without a line feed may grow without bound (garbage without newlines); discard it past the limit.
+    private mutating func boundPartialLine() {
+        guard buffer.count - messageStart > limits.maximumMessageBytes else { return }
+        discardedByteCount += buffer.count - messageStart
+        messageStart = buffer.count
+        lineStart = buffer.count
+        mode = .skipping
+    }
+
+    private mutating func finishMessage(at nextLine: Int) {
+        mode = .idle
+        lineStart = nextLine
+        messageStart = nextLine
+    }
+
+    private mutating func compactIfWorthwhile() {
+        guard messageStart > 0, messageStart >= 65_536 || messageStart == buffer.count,
+            messageStart * 2 >= buffer.count
+        else { return }
+        buffer.removeSubrange(0..<messageStart)
+        lineStart -= messageStart
+        messageStart = 0
+    }
+
+    private mutating func startMode(for line: Range<Int>) -> Mode {
+        if startsWithKey(line, "event") {
+            if isDropped(eventValue(line)) {
+                droppedEventCount += 1
+                return .skipping
+            }
+            return .headers
+        }
+        if startsWithKey(line, "response"), let colon = firstColon(in: line) {
+            let value = trimmed(colon + 1..<line.upperBound)
+            if AMIHeader.equalsIgnoringASCIICase(buffer[value], "follows".utf8) {
+                return .follows(previousLineBlank: false)
+            }
+        }
+        return .headers
+    }
+
+    private func eventValue(_ line: Range<Int>) -> Range<Int> {
+        guard let colon = firstColon(in: line) else { return line.upperBound..<line.upperBound }
+        return trimmed(colon + 1..<line.upperBound)
+    }
+
+    private func isDropped(_ name: Range<Int>) -> Bool {
+        let lowered = buffer[name].map(AMIHeader.asciiLowercase)
+        if droppedNames.contains(lowered) { return true }
+        return droppedPrefixes.contains { lowered.starts(with: $0) }
+    }
+
+    private func firstColon(in line: Range<Int>) -> Int? {
+        buffer[line].firstIndex(of: Self.colon)
+    }
+
+    private func trimmed(_ range: Range<Int>) -> Range<Int> {
+        var lower = range.lowerBound
+        var upper = range.upperBound
+        while lower < upper && (buffer[lower] == Self.space || buffer[lower] == 0x09) { lower += 1 }
+        while upper > lower && (buffer[upper - 1] == Self.space || buffer[upper - 1] == 0x09) { upper -= 1 }
+        return lower..<upper
+    }
+
+    private func startsWith(_ line: Range<Int>, _ prefix: [UInt8]) -> Bool {
+        line.count >= prefix.count && buffer[line.lowerBound..<line.lowerBound + prefix.count].elementsEqual(prefix)
+    }
+
+    private func endsWith(_ line: Range<Int>, _ suffix: [UInt8]) -> Bool {
+        line.count >= suffix.count && buffer[line.upperBound - suffix.count..<line.upperBound].elementsEqual(suffix)
+    }
+
+    /// True when the line starts with `key:` (case-insensitive).
+    private func startsWithKey(_ line: Range<Int>, _ key: String) -> Bool {
+        let keyBytes = key.utf8
+        guard line.count > keyBytes.count, buffer[line.lowerBound + keyBytes.count] == Self.colon else { return false }
+        return AMIHeader.equalsIgnoringASCIICase(buffer[line.lowerBound..<line.lowerBound + keyBytes.count], keyBytes)
+    }
+
+    // MARK: - Parsing complete blocks
+
+    private func isUTF8(_ range: Range<Int>) -> Bool {
+        let slice = buffer[range]
+        if slice.allSatisfy({ $0 < 0x80 }) { return true }
+        return String(validating: slice, as: UTF8.self) != nil
+    }
+
+    private func decode(_ range: Range<Int>, asUTF8: Bool) -> String {
+        if asUTF8 { return String(decoding: buffer[range], as: UTF8.self) }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: buffer[range].map { Unicode.Scalar($0) })
+        return String(view)
+    }
+
+    /// The content ranges of the lines of `block` (line ends removed).
+    private func lines(of block: Range<Int>) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        var start = block.lowerBound
+        while start < block.upperBound {
+            var end = buffer[start..<block.upperBound].firstIndex(of: Self.lf) ?? block.upperBound
+            let next = end + 1
+            if end > start && buffer[end - 1] == Self.cr { end -= 1 }
+            result.append(start..<end)
+            start = next
+        }
+        return result
+    }
+
+    private func header(_ line: Range<Int>, utf8: Bool) -> AMIHeader? {
+        guard let colon = firstColon(in: line) else { return nil }
+        var valueStart = colon + 1
+        if valueStart < line.upperBound && buffer[valueStart] == Self.space { valueStart += 1 }
+        return AMIHeader(
+            decode(line.lowerBound..<colon, asUTF8: utf8), decode(valueStart..<line.upperBound, asUTF8: utf8))
+    }
+
+    private func parseBlock(_ block: Range<Int>) -> AMIMessage {
+        let utf8 = isUTF8(block)
+        let blockLines = lines(of: block)
+        guard let first = blockLines.first, firstColon(in: first) != nil else {
+            let text = blockLines.map { decode($0, asUTF8: utf8) }.joined(separator: "\n")
+            return AMIMessage(kind: .opaque, body: text)
+        }
+        let headers = blockLines.compactMap { header($0, utf8: utf8) }
+        let kind: AMIMessage.Kind
+        if startsWithKey(first, "event") {
+            kind = .event
+        } else if startsWithKey(first, "response") {
+            kind = .response
+        } else if startsWithKey(first, "action") {
+            kind = .action
+        } else {
+            return AMIMessage(
+                kind: .opaque, headers: headers,
+                body: blockLines.map { decode($0, asUTF8: utf8) }.joined(separator: "\n"))
+        }
+        return AMIMessage(kind: kind, headers: headers)
+    }
+
+    /// `Response: Follows`, then `Privilege:`/`ActionID:` headers, then raw text.
+    private func parseFollows(_ block: Range<Int>, truncated: Bool) -> AMIMessage {
+        let utf8 = isUTF8(block)
+        var headers: [AMIHeader] = []
+        var bodyStart = block.upperBound
+        var start = block.lowerBound
+        var isFirst = true
+        while start < block.upperBound {
+            let lineFeed = buffer[start..<block.upperBound].firstIndex(of: Self.lf) ?? block.upperBound
+            var end = lineFeed
+            if end > start && buffer[end - 1] == Self.cr { end -= 1 }
+            let line = start..<end
+            guard isFirst || startsWithKey(line, "privilege") || startsWithKey(line, "actionid"),
+                let parsed = header(line, utf8: utf8)
+            else {
+                bodyStart = start
+                break
+            }
+            headers.append(parsed)
+            isFirst = false
+            start = min(lineFeed + 1, block.upperBound)
+        }
+        var bodyEnd = block.upperBound
+        if truncated {
+            // Drop the empty line that preceded the recovery point.
+            if bodyEnd > bodyStart && buffer[bodyEnd - 1] == Self.lf { bodyEnd -= 1 }
+            if bodyEnd > bodyStart && buffer[bodyEnd - 1] == Self.cr { bodyEnd -= 1 }
+        }
+        let body = bodyStart < bodyEnd ? decode(bodyStart..<bodyEnd, asUTF8: utf8) : ""
+        return AMIMessage(kind: .follows, headers: headers, body: body, truncated: truncated)
+    }
+}

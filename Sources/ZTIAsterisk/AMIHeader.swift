@@ -1,0 +1,28 @@
+/// One `Key: value` line of an AMI message, in arrival order.
+public struct AMIHeader: Sendable, Equatable {
+    /// The key as the server wrote it (its case changed between versions: `Uniqueid`, `UniqueID`).
+    public let name: String
+    /// The value, without the single space after the colon and without the line end.
+    public let value: String
+
+    /// Creates a header.
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+
+    /// True when the key is `other` in ASCII case-insensitive comparison, as Asterisk matches headers.
+    public func hasName(_ other: String) -> Bool {
+        AMIHeader.equalsIgnoringASCIICase(name.utf8, other.utf8)
+    }
+
+    static func equalsIgnoringASCIICase(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        return zip(lhs, rhs).allSatisfy { asciiLowercase($0) == asciiLowercase($1) }
+    }
+
+    @inline(__always)
+    static func asciiLowercase(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+}
