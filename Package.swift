@@ -36,6 +36,7 @@ let package = Package(
             name: "ztisup",
             dependencies: [
                 "ZTICore",
+                "ZTIAsterisk",
                 "ZTISystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

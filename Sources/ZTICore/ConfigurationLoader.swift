@@ -75,6 +75,25 @@ public enum ConfigurationLoader {
         return Configuration(global: global, groups: groups, warnings: diagnostics)
     }
 
+    /// Reads one group file on its own, for `ztisup replay --group-file`: the group key is the file's base name,
+    /// and PBX credentials may be missing.
+    public static func loadGroupFile(path: String) throws(ZTICoreError) -> (GroupConfig, [ConfigDiagnostic]) {
+        let file = try PropertiesFile.load(path: path)
+        var key = (path as NSString).lastPathComponent
+        if key.hasSuffix(".properties") { key = String(key.dropLast(".properties".count)) }
+        let directory = PropertyReader.resolve(
+            (path as NSString).deletingLastPathComponent, against: FileManager.default.currentDirectoryPath)
+        let result = GroupConfigReader.read(file, key: key, confDir: directory, requireCredentials: false)
+        let errors = result.diagnostics.filter { $0.severity == .error }
+        guard let group = result.group, errors.isEmpty else {
+            throw ZTICoreError(
+                .configurationInvalid,
+                "the group file \(path) has errors:\n" + errors.map(\.description).joined(separator: "\n"),
+                diagnostics: result.diagnostics)
+        }
+        return (group, result.diagnostics)
+    }
+
     /// `(key, path)` of each group file, sorted by key.
     static func groupFilePaths(_ directory: String, onlyGroup: String?, diagnostics: inout [ConfigDiagnostic])
         -> [(String, String)]

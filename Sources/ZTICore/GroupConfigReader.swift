@@ -23,7 +23,8 @@ enum GroupConfigReader {
     }
 
     /// Reads the group `key` from `file`.
-    static func read(_ file: PropertiesFile, key: String, confDir: String) -> Result {
+    /// With `requireCredentials` false (replay), the PBX user and password may be missing.
+    static func read(_ file: PropertiesFile, key: String, confDir: String, requireCredentials: Bool = true) -> Result {
         var reader = PropertyReader(file)
         let name = reader.string("group.name", expected: "a display name") ?? key
         let representative = reader.string("group.representative", expected: "an e-mail address or CRM user")
@@ -47,10 +48,13 @@ enum GroupConfigReader {
                 ConfigValueParser.containsControlCharacter($0) ? nil : $0
             }
         }
-        if username == nil, reader.file["pbx.username"] == nil, reader.file["avaya.manager.username"] == nil {
+        if requireCredentials, username == nil, reader.file["pbx.username"] == nil,
+            reader.file["avaya.manager.username"] == nil
+        {
             reader.missing("pbx.username", expected: "the AMI or AES user name")
         }
-        let (password, passwordFile) = readPassword(&reader, type: type, confDir: confDir)
+        let (password, passwordFile) = readPassword(
+            &reader, type: type, confDir: confDir, requireCredentials: requireCredentials)
 
         let dialCodes = readDialCodes(&reader)
         let numbers = readNumberPlan(&reader)
@@ -82,12 +86,13 @@ enum GroupConfigReader {
         }
 
         guard !reader.diagnostics.contains(where: { $0.severity == .error }), let type, let host, let port,
-            let username, let numbers, type != .avaya || avaya != nil
+            let numbers, type != .avaya || avaya != nil
         else {
             return Result(group: nil, name: name, users: users, diagnostics: reader.diagnostics)
         }
         let pbx = PBXSettings(
-            type: type, host: host, port: port, username: username, password: password, passwordFile: passwordFile,
+            type: type, host: host, port: port, username: username ?? "", password: password,
+            passwordFile: passwordFile,
             trunks: trunks, keepalive: keepalive, resyncInterval: resync, callMaxOpen: callMaxOpen,
             amiFilter: amiFilter, originate: originate, avaya: avaya)
         let group = GroupConfig(
@@ -123,9 +128,9 @@ enum GroupConfigReader {
         return value
     }
 
-    private static func readPassword(_ reader: inout PropertyReader, type: PBXType?, confDir: String)
-        -> (String?, String?)
-    {
+    private static func readPassword(
+        _ reader: inout PropertyReader, type: PBXType?, confDir: String, requireCredentials: Bool
+    ) -> (String?, String?) {
         let inline = aliased(&reader, "pbx.password", legacy: "avaya.manager.password", type: type)
         let fileEntry = reader.entry("pbx.password.file")
         if let inline, let fileEntry {
@@ -140,7 +145,8 @@ enum GroupConfigReader {
             return (inline.value, nil)
         }
         guard let fileEntry else {
-            if reader.file["pbx.password"] == nil && reader.file["avaya.manager.password"] == nil {
+            if requireCredentials && reader.file["pbx.password"] == nil && reader.file["avaya.manager.password"] == nil
+            {
                 reader.missing(
                     "pbx.password.file", expected: "the path of a file holding the PBX password (or pbx.password)")
             }
@@ -148,7 +154,9 @@ enum GroupConfigReader {
         }
         let path = PropertyReader.resolve(fileEntry.value.trimmingBlanks(), against: confDir)
         var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || isDirectory.boolValue {
+        if requireCredentials,
+            !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || isDirectory.boolValue
+        {
             reader.error(fileEntry, "expected a file holding the PBX password, but \(path) does not exist")
             return (nil, nil)
         }

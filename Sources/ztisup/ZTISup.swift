@@ -8,6 +8,6 @@ struct ZTISup: ParsableCommand {
         commandName: "ztisup",
         abstract: "Connects on-premise PBXs (Asterisk, Elastix/FreePBX, Avaya AES) with a CRM.",
         version: ZTIVersion.current,
-        subcommands: [CheckConfig.self, LogProbe.self]
+        subcommands: [CheckConfig.self, Replay.self, LogProbe.self]
     )
 }

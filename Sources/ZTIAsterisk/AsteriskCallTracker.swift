@@ -1,0 +1,75 @@
+import ZTICore
+
+/// The call tracker of an Asterisk or Elastix group: AMI messages in, normalized ``CallEvent``s out.
+///
+/// A pure state machine (a value; `handle` is `(state, message) → (state, [CallEvent])`). The family comes from
+/// the banner (or is given); each family's adapter turns its dialect into ``TrackerInput``s for the shared
+/// ``CallTrackerCore``. Event times are the message's `Timestamp:` when the PBX sends one, else `receivedAt`.
+public struct AsteriskCallTracker: Sendable {
+    /// The event family in use; set by a banner.
+    public private(set) var family: AMIFamily
+    private var core: CallTrackerCore
+    private var lastTime = EventTime(millisecondsSinceEpoch: .min)
+
+    /// A tracker for the members of `directory`, starting with `family` until a banner says otherwise.
+    public init(directory: MemberDirectory, family: AMIFamily = .v12) {
+        self.family = family
+        self.core = CallTrackerCore(directory: directory)
+    }
+
+    /// Calls in progress.
+    public var activeCallCount: Int { core.activeCallCount }
+
+    /// Lifecycles still open (`callId/extension/attempt`).
+    public var openLifecycles: [String] { core.openLifecycles }
+
+    /// Applies one message.
+    public mutating func handle(_ message: AMIMessage, receivedAt: EventTime) -> [CallEvent] {
+        if message.kind == .banner, let version = message.bannerVersion, let detected = AMIFamily(amiVersion: version) {
+            family = detected
+            return []
+        }
+        // Replies and list items carry no Timestamp even with timestampevents=yes: they take the later of the
+        // receive time and the last event time, so times never go backwards.
+        let time = Self.timestamp(message) ?? max(receivedAt, lastTime)
+        lastTime = max(lastTime, time)
+        var events: [CallEvent] = []
+        for input in inputs(message) {
+            events += core.handle(input, at: time)
+        }
+        return events
+    }
+
+    /// Applies one family-neutral input directly (the worker's own click-to-dial bookkeeping).
+    public mutating func handle(_ input: TrackerInput, at time: EventTime) -> [CallEvent] {
+        core.handle(input, at: time)
+    }
+
+    private func inputs(_ message: AMIMessage) -> [TrackerInput] {
+        switch family {
+        case .v12, .v11, .v14: Family12Adapter.inputs(message)
+        }
+    }
+
+    /// `Timestamp: 1732526400.123456` as milliseconds.
+    static func timestamp(_ message: AMIMessage) -> EventTime? {
+        guard message.kind == .event, let text = message["Timestamp"] else { return nil }
+        let parts = text.split(separator: ".", maxSplits: 1)
+        guard let secondsText = parts.first, secondsText.count <= 12, let seconds = Int64(secondsText) else {
+            return nil
+        }
+        var milliseconds: Int64 = 0
+        if parts.count == 2 {
+            let fraction = parts[1].prefix(3)
+            guard fraction.allSatisfy(\.isNumber), let value = Int64(fraction.padding(toLength: 3)) else { return nil }
+            milliseconds = value
+        }
+        return EventTime(millisecondsSinceEpoch: seconds * 1000 + milliseconds)
+    }
+}
+
+extension Substring {
+    fileprivate func padding(toLength length: Int) -> String {
+        count >= length ? String(self) : String(self) + String(repeating: "0", count: length - count)
+    }
+}

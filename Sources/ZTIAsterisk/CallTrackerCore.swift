@@ -1,0 +1,431 @@
+import ZTICore
+
+/// The family-neutral call tracker: a pure state machine from ``TrackerInput`` to ``CallEvent``s.
+///
+/// It keeps a channel table and a union of channels per user-visible call, and one ``MemberLifecycle`` per
+/// member extension and ring attempt, and applies the architecture's call semantics: ringing once per
+/// (call, extension, attempt); answered only when bridged; losers of an answered call end as
+/// `answeredElsewhere`; missed only when nobody answered; outbound ringing means dialled; plumbing is never a
+/// party. The family adapters turn each dialect's events into inputs.
+public struct CallTrackerCore: Sendable {
+    let directory: MemberDirectory
+    var channels: [String: TrackedChannel] = [:]
+    var calls: [Int: TrackedCall] = [:]
+    var callByLinkedid: [String: Int] = [:]
+    var lifecycles: [Int: MemberLifecycle] = [:]
+    var lifecyclesByLeg: [String: Set<Int>] = [:]
+    var attempts: [String: Int] = [:]
+    var bridges: [String: Set<String>] = [:]
+    var resyncSeen: [String: Set<String>] = [:]
+    var pendingClickToDial: [String: (id: String, extension: String, prefix: String)] = [:]
+    var nextNumber = 0
+    var output: [CallEvent] = []
+
+    /// A tracker for the members of `directory`.
+    public init(directory: MemberDirectory) {
+        self.directory = directory
+    }
+
+    /// Calls with a live channel.
+    public var activeCallCount: Int { calls.count }
+
+    /// Lifecycles not closed yet, as `callId/extension/attempt`, for the end-of-replay report.
+    public var openLifecycles: [String] {
+        lifecycles.values.sorted { $0.id < $1.id }.map { "\($0.callId)/\($0.extensionNumber)/\($0.attempt)" }
+    }
+
+    /// Applies one input and returns the events it decides, in order.
+    public mutating func handle(_ input: TrackerInput, at time: EventTime) -> [CallEvent] {
+        output.removeAll(keepingCapacity: true)
+        switch input {
+        case .channel(let snapshot):
+            _ = ensureChannel(snapshot, at: time)
+        case .dialBegin(let caller, let destination, let dialString):
+            dialBegin(caller: caller, destination: destination, dialString: dialString, at: time)
+        case .destinationRinging(let snapshot):
+            var ringing = snapshot
+            ringing.state = 5
+            _ = ensureChannel(ringing, at: time)
+        case .dialEnd(let caller, let destination, let status):
+            dialEnd(caller: caller, destination: destination, status: status.uppercased(), at: time)
+        case .bridgeEnter(let bridge, let snapshot):
+            bridgeEnter(bridge, snapshot, at: time)
+        case .bridgeLeave(let bridge, let snapshot):
+            bridges[bridge]?.remove(snapshot.uniqueid)
+            channels[snapshot.uniqueid]?.bridges.remove(bridge)
+        case .sameCall(let first, let second):
+            if let call = channels[first]?.call { move(second, to: call) }
+        case .rename(let uniqueid, let newName):
+            channels[uniqueid]?.name = ChannelName(newName)
+        case .hangup(let snapshot, let cause):
+            hangup(snapshot.uniqueid, cause: cause.map(MemberLifecycle.PendingStatus.hangupCause), at: time)
+        case .blindTransfer(let transferer, let target):
+            transfer(away: transferer.uniqueid, to: target, at: time)
+        case .attendedTransfer(let original, let second, let target):
+            attendedTransfer(original: original, second: second, target: target, at: time)
+        case .resyncChannel(let key, let snapshot, let bridge):
+            resyncChannel(key: key, snapshot, bridge: bridge, at: time)
+        case .resyncEnd(let key):
+            let seen = resyncSeen.removeValue(forKey: key) ?? []
+            for uniqueid in channels.keys.sorted() where !seen.contains(uniqueid) {
+                hangup(uniqueid, cause: .vanished, at: time)
+            }
+        case .clickToDialSent(let actionID, let clickToDialId, let prefix):
+            let member = directory.member(ChannelName(prefix + "-0"))?.extensionNumber ?? ""
+            pendingClickToDial[actionID] = (clickToDialId, member, prefix)
+        case .clickToDialChannel(let actionID, let uniqueid, _):
+            if let pending = pendingClickToDial.removeValue(forKey: actionID), let uniqueid,
+                channels[uniqueid] != nil
+            {
+                tagClickToDial(uniqueid, id: pending.id, extension: pending.extension)
+            }
+        }
+        return output
+    }
+
+    // MARK: - Channels and calls
+
+    /// Creates or updates a channel from a snapshot and returns its Uniqueid.
+    @discardableResult
+    mutating func ensureChannel(_ snapshot: ChannelSnapshot, at time: EventTime) -> String {
+        let uniqueid = snapshot.uniqueid
+        if channels[uniqueid] == nil {
+            let linkedid = snapshot.linkedid ?? uniqueid
+            let call = callByLinkedid[linkedid] ?? newCall(id: linkedid)
+            callByLinkedid[linkedid] = call
+            channels[uniqueid] = TrackedChannel(
+                uniqueid: uniqueid, name: ChannelName(snapshot.name ?? ""), call: call)
+            calls[call]?.channels.insert(uniqueid)
+            if calls[call]?.origin == nil { calls[call]?.origin = uniqueid }
+            claimClickToDial(uniqueid)
+        } else if let linkedid = snapshot.linkedid, let current = channels[uniqueid]?.call {
+            if let other = callByLinkedid[linkedid], other != current {
+                move(uniqueid, to: other)
+            } else if callByLinkedid[linkedid] == nil {
+                callByLinkedid[linkedid] = current
+            }
+        }
+        var channel = channels[uniqueid]!
+        let previousState = channel.state
+        if let name = snapshot.name, !name.isEmpty { channel.name = ChannelName(name) }
+        if let state = snapshot.state { channel.state = state }
+        if let number = snapshot.callerNumber { channel.callerNumber = number }
+        if let name = snapshot.callerName { channel.callerName = name }
+        if let number = snapshot.connectedNumber, !Self.isUnknown(number) { channel.connectedNumber = number }
+        if channel.exten == nil, let exten = snapshot.exten, Self.looksDialled(exten) { channel.exten = exten }
+        if let context = snapshot.context, !context.isEmpty { channel.context = context }
+        channels[uniqueid] = channel
+        if channel.state != previousState {
+            if channel.state == 5 { ring(leg: uniqueid, at: time) }
+            if channel.state == 6 { checkAnswered(uniqueid, at: time) }
+        }
+        return uniqueid
+    }
+
+    mutating func newCall(id: String) -> Int {
+        nextNumber += 1
+        calls[nextNumber] = TrackedCall(number: nextNumber, callId: Self.callIdentifier(id))
+        return nextNumber
+    }
+
+    /// Moves a channel into another call (a Linkedid change, a transfer); its open lifecycles stay where they are.
+    mutating func move(_ uniqueid: String, to call: Int) {
+        guard let from = channels[uniqueid]?.call, from != call, calls[call] != nil else { return }
+        calls[from]?.channels.remove(uniqueid)
+        calls[call]?.channels.insert(uniqueid)
+        channels[uniqueid]?.call = call
+        if calls[from]?.channels.isEmpty == true, calls[from]?.lifecycles.isEmpty == true {
+            removeCall(from)
+        }
+    }
+
+    mutating func removeCall(_ number: Int) {
+        calls.removeValue(forKey: number)
+        callByLinkedid = callByLinkedid.filter { $0.value != number }
+    }
+
+    // MARK: - Dialling
+
+    mutating func dialBegin(
+        caller: ChannelSnapshot?, destination: ChannelSnapshot, dialString: String?, at time: EventTime
+    ) {
+        let callerId = caller.map { ensureChannel($0, at: time) }
+        let destinationId = ensureChannel(destination, at: time)
+        if let callerId, let call = channels[callerId]?.call { move(destinationId, to: call) }
+        channels[destinationId]?.isDestination = true
+        guard let call = channels[destinationId]?.call else { return }
+
+        if callerId == nil {
+            channels[destinationId]?.isOriginateLeg = true
+            if calls[call]?.clickToDialId != nil, calls[call]?.originateLeg == nil {
+                calls[call]?.originateLeg = destinationId
+            }
+            return
+        }
+        let destinationChannel = channels[destinationId]!
+        let destinationMember = directory.member(destinationChannel.name, context: destinationChannel.context)
+        if let member = destinationMember {
+            if let c2dExtension = calls[call]?.clickToDialExtension, c2dExtension == member.extensionNumber,
+                calls[call]?.originateLeg == nil, !hasOutboundLifecycle(call: call)
+            {
+                // A click-to-dial first leg reached through a Local channel: the member's own phone rings first.
+                channels[destinationId]?.isOriginateLeg = true
+                calls[call]?.originateLeg = destinationId
+            } else {
+                startInbound(leg: destinationId, member: member, caller: callerId, at: time)
+            }
+        }
+        if let callerId, let originator = outboundOriginator(callerId, call: call) {
+            startOutbound(
+                leg: originator, destination: destinationId, dialString: dialString, caller: callerId, at: time)
+        }
+    }
+
+    /// The member channel that dials when `callerId` starts a leg: the caller itself when it is a member's phone
+    /// that called in (or a click-to-dial first leg), or a click-to-dial first leg behind a Local caller.
+    func outboundOriginator(_ callerId: String, call: Int) -> String? {
+        guard let caller = channels[callerId] else { return nil }
+        if caller.isEndpoint, directory.member(caller.name, context: caller.context) != nil,
+            !caller.isDestination || caller.isOriginateLeg
+        {
+            return callerId
+        }
+        if !caller.isEndpoint, let leg = calls[call]?.originateLeg, channels[leg] != nil {
+            return leg
+        }
+        return nil
+    }
+
+    func hasOutboundLifecycle(call: Int) -> Bool {
+        (calls[call]?.lifecycles ?? []).contains { lifecycles[$0]?.shape == .outbound }
+    }
+
+    mutating func dialEnd(caller: ChannelSnapshot?, destination: ChannelSnapshot?, status: String, at time: EventTime) {
+        if let destination {
+            // The dial status decides the cause over the hangup cause, even when the leg hung up first.
+            if status != "ANSWER" {
+                for id in lifecyclesByLeg[destination.uniqueid] ?? [] where lifecycles[id]?.shape == .inbound {
+                    lifecycles[id]?.pendingStatus = .dialStatus(status)
+                }
+            }
+        }
+        if let destination, channels[destination.uniqueid] != nil {
+            let destinationId = ensureChannel(destination, at: time)
+            if status == "ANSWER" {
+                channels[destinationId]?.destinationAnswered = true
+                if channels[destinationId]?.isEndpoint == true, let call = channels[destinationId]?.call {
+                    markAnswered(call, at: time)
+                }
+            }
+        }
+        guard let caller, let callerChannel = channels[caller.uniqueid] else { return }
+        let originator = outboundOriginator(caller.uniqueid, call: callerChannel.call) ?? caller.uniqueid
+        for id in (lifecyclesByLeg[originator] ?? []).sorted() {
+            guard var lifecycle = lifecycles[id], lifecycle.shape == .outbound, lifecycle.phase == .ringing else {
+                continue
+            }
+            if let destination {
+                lifecycle.pendingDestinations.remove(destination.uniqueid)
+            } else {
+                lifecycle.pendingDestinations.removeAll()
+            }
+            if status == "ANSWER" { lifecycle.destinationAnswered = true }
+            lifecycles[id] = lifecycle
+            let isFailure = !["ANSWER", "CANCEL"].contains(status)
+            if isFailure && lifecycle.pendingDestinations.isEmpty && !lifecycle.destinationAnswered {
+                let cause = CallCause(asteriskDialStatus: status) ?? .failed
+                close(id, .failed, at: time, cause: cause, raw: status)
+            }
+        }
+    }
+
+    // MARK: - Bridges
+
+    mutating func bridgeEnter(_ bridge: String, _ snapshot: ChannelSnapshot, at time: EventTime) {
+        let uniqueid = ensureChannel(snapshot, at: time)
+        bridges[bridge, default: []].insert(uniqueid)
+        channels[uniqueid]?.bridges.insert(bridge)
+        guard let members = bridges[bridge], members.count >= 2 else { return }
+        for member in members.sorted() { checkAnswered(member, at: time) }
+    }
+
+    /// True when the channel shares a bridge with another channel.
+    func isBridged(_ uniqueid: String) -> Bool {
+        (channels[uniqueid]?.bridges ?? []).contains { (bridges[$0]?.count ?? 0) >= 2 }
+    }
+
+    /// Answers what a bridged channel settles: its member's inbound lifecycle when its leg answered, the
+    /// call's "someone answered", and an outbound lifecycle whose destination answered.
+    mutating func checkAnswered(_ uniqueid: String, at time: EventTime) {
+        guard let channel = channels[uniqueid], isBridged(uniqueid) else { return }
+        let legAnswered = channel.destinationAnswered || channel.state == 6
+        if channel.isDestination && channel.isEndpoint && legAnswered && !channel.isOriginateLeg {
+            markAnswered(channel.call, at: time)
+        }
+        for id in (lifecyclesByLeg[uniqueid] ?? []).sorted() {
+            guard let lifecycle = lifecycles[id], lifecycle.phase != .answered else { continue }
+            switch lifecycle.shape {
+            case .inbound where legAnswered:
+                answer(id, at: time)
+            case .outbound where lifecycle.destinationAnswered || bridgedWithAnsweredParty(uniqueid):
+                answer(id, at: time)
+            default:
+                break
+            }
+        }
+    }
+
+    func bridgedWithAnsweredParty(_ uniqueid: String) -> Bool {
+        guard let mine = channels[uniqueid]?.bridges else { return false }
+        return mine.contains { bridge in
+            (bridges[bridge] ?? []).contains { other in
+                other != uniqueid && channels[other].map { $0.isDestination && $0.state == 6 } == true
+            }
+        }
+    }
+
+    // MARK: - Hangups and transfers
+
+    mutating func hangup(_ uniqueid: String, cause: MemberLifecycle.PendingStatus?, at time: EventTime) {
+        guard let channel = channels[uniqueid] else { return }
+        for id in (lifecyclesByLeg[uniqueid] ?? []).sorted() {
+            legEnded(id, leg: uniqueid, status: cause, at: time)
+        }
+        for bridge in channel.bridges { bridges[bridge]?.remove(uniqueid) }
+        channels.removeValue(forKey: uniqueid)
+        calls[channel.call]?.channels.remove(uniqueid)
+        if calls[channel.call]?.channels.isEmpty == true { callEnded(channel.call, at: time) }
+    }
+
+    /// A blind transfer (or the first half of an attended one): the transferer's lifecycles end `transferred`.
+    mutating func transfer(away uniqueid: String, to target: String, at time: EventTime) {
+        guard let call = channels[uniqueid]?.call else { return }
+        calls[call]?.transferred = true
+        for id in (lifecyclesByLeg[uniqueid] ?? []).sorted() {
+            close(id, .transferred, at: time, transferredTo: target)
+        }
+        lifecyclesByLeg.removeValue(forKey: uniqueid)
+    }
+
+    mutating func attendedTransfer(
+        original: ChannelSnapshot, second: ChannelSnapshot, target: ChannelSnapshot?, at time: EventTime
+    ) {
+        guard let customerCall = channels[original.uniqueid]?.call else { return }
+        var targetName = target?.name.map { ChannelName($0).endpoint } ?? "unknown"
+        if let target, let targetChannel = channels[target.uniqueid],
+            let member = directory.member(targetChannel.name, context: targetChannel.context)
+        {
+            targetName = member.extensionNumber
+        }
+        transfer(away: original.uniqueid, to: targetName, at: time)
+        guard let target, let targetChannel = channels[target.uniqueid] else { return }
+        // The target leaves its consultation call, which ends for it, and joins the customer's call.
+        for id in (lifecyclesByLeg[target.uniqueid] ?? []).sorted() {
+            close(id, .ended, at: time, cause: .normal, raw: "transfer")
+        }
+        lifecyclesByLeg.removeValue(forKey: target.uniqueid)
+        move(target.uniqueid, to: customerCall)
+        channels[target.uniqueid]?.isDestination = true
+        if let member = directory.member(targetChannel.name, context: targetChannel.context) {
+            let id = startInbound(leg: target.uniqueid, member: member, caller: nil, at: time)
+            if let id {
+                let customer = calls[customerCall]?.origin.flatMap { channels[$0] }
+                lifecycles[id]?.from = Self.callerNumber(customer?.callerNumber)
+                ring(id, at: time)
+                if channels[target.uniqueid]?.state == 6 { answer(id, at: time) }
+            }
+        }
+    }
+
+    // MARK: - Re-sync
+
+    mutating func resyncChannel(key: String, _ snapshot: ChannelSnapshot, bridge: String?, at time: EventTime) {
+        resyncSeen[key, default: []].insert(snapshot.uniqueid)
+        let isKnown = channels[snapshot.uniqueid] != nil
+        let isOriginator = snapshot.linkedid == nil || snapshot.linkedid == snapshot.uniqueid
+        var adopted = snapshot
+        adopted.state = nil
+        let uniqueid = ensureChannel(adopted, at: time)
+        if !isKnown { channels[uniqueid]?.isDestination = !isOriginator }
+        if let bridge {
+            bridges[bridge, default: []].insert(uniqueid)
+            channels[uniqueid]?.bridges.insert(bridge)
+        }
+        let channel = channels[uniqueid]!
+        if !isKnown, let member = directory.member(channel.name, context: channel.context) {
+            // Adopted as a re-sync does after a restart: the same lifecycle ids as before, never invented phases.
+            if isOriginator {
+                startOutbound(leg: uniqueid, destination: nil, dialString: nil, caller: uniqueid, at: time)
+            } else {
+                startInbound(leg: uniqueid, member: member, caller: nil, at: time)
+            }
+        }
+        ensureChannel(snapshot, at: time)
+        for member in (bridge.flatMap { bridges[$0] } ?? []).sorted() { checkAnswered(member, at: time) }
+    }
+
+    // MARK: - Click-to-dial
+
+    mutating func claimClickToDial(_ uniqueid: String) {
+        guard let name = channels[uniqueid]?.name.name else { return }
+        for (actionID, pending) in pendingClickToDial.sorted(by: { $0.key < $1.key })
+        where name.hasPrefix(pending.prefix + "-") {
+            tagClickToDial(uniqueid, id: pending.id, extension: pending.extension)
+            pendingClickToDial.removeValue(forKey: actionID)
+            return
+        }
+    }
+
+    mutating func tagClickToDial(_ uniqueid: String, id: String, extension member: String) {
+        guard let call = channels[uniqueid]?.call else { return }
+        channels[uniqueid]?.clickToDialId = id
+        calls[call]?.clickToDialId = id
+        calls[call]?.clickToDialExtension = member
+        if channels[uniqueid]?.isEndpoint == true {
+            channels[uniqueid]?.isOriginateLeg = true
+            calls[call]?.originateLeg = uniqueid
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// A Uniqueid or Linkedid made safe as the `callId` of event ids: `%`, `/` and control characters are
+    /// percent-encoded (a `systemname` or an Originate `ChannelId` may hold anything), so distinct ids stay
+    /// distinct.
+    static func callIdentifier(_ raw: String) -> String {
+        guard raw.unicodeScalars.contains(where: { $0 == "/" || $0 == "%" || $0.value < 0x20 || $0.value == 0x7F })
+        else { return raw.isEmpty ? "%00" : raw }
+        var out = ""
+        for scalar in raw.unicodeScalars {
+            if scalar == "/" || scalar == "%" || scalar.value < 0x20 || scalar.value == 0x7F {
+                out += "%" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 2)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    static func isUnknown(_ number: String) -> Bool {
+        number.isEmpty || number == "<unknown>" || number.lowercased() == "unknown"
+    }
+
+    /// True for an `Exten` that is a number someone dialled (not `s`, `h` or a pattern).
+    static func looksDialled(_ exten: String) -> Bool {
+        let body = exten.hasPrefix("+") ? exten.dropFirst() : Substring(exten)
+        return !body.isEmpty && body.allSatisfy { $0.isNumber || $0 == "*" || $0 == "#" }
+    }
+
+    /// The number to show for a caller: `anonymous` when withheld or unknown.
+    static func callerNumber(_ number: String?) -> String {
+        guard let number, !isUnknown(number) else { return "anonymous" }
+        let lowered = number.lowercased()
+        return ["anonymous", "restricted", "private", "withheld"].contains(lowered) ? "anonymous" : number
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,73 @@
+/// Asterisk 12+ (AMI 2.0 and later): every channel event carries a snapshot; calls share a `Linkedid`;
+/// `DialBegin`/`DialEnd` name each destination; `BridgeEnter` means talking; transfers have their own events.
+enum Family12Adapter {
+    static func inputs(_ message: AMIMessage) -> [TrackerInput] {
+        if message.kind == .action { return ClickToDialCorrelation.inputs(message) }
+        guard message.kind == .event, let name = message.eventName else { return [] }
+        switch name.lowercased() {
+        case "newchannel", "newstate", "newcallerid", "newconnectedline", "newaccountcode", "varset":
+            return snapshot(message).map { [.channel($0)] } ?? []
+        case "dialbegin":
+            guard let destination = snapshot(message, prefix: "Dest") else { return [] }
+            return [.dialBegin(caller: snapshot(message), destination: destination, dialString: message["DialString"])]
+        case "dialstate":
+            guard let destination = snapshot(message, prefix: "Dest"),
+                message["DialStatus"]?.uppercased() == "RINGING"
+            else { return [] }
+            return [.destinationRinging(destination)]
+        case "dialend":
+            guard let status = message["DialStatus"] else { return [] }
+            return [.dialEnd(caller: snapshot(message), destination: snapshot(message, prefix: "Dest"), status: status)]
+        case "bridgeenter":
+            guard let bridge = message["BridgeUniqueid"], let channel = snapshot(message) else { return [] }
+            return [.bridgeEnter(bridge: bridge, channel: channel)]
+        case "bridgeleave":
+            guard let bridge = message["BridgeUniqueid"], let channel = snapshot(message) else { return [] }
+            return [.bridgeLeave(bridge: bridge, channel: channel)]
+        case "hangup":
+            guard let channel = snapshot(message) else { return [] }
+            return [.hangup(channel, cause: message["Cause"].flatMap { Int($0) })]
+        case "rename":
+            guard let uniqueid = message["Uniqueid"], let newName = message["Newname"] else { return [] }
+            return [.rename(uniqueid: uniqueid, newName: newName)]
+        case "localbridge", "localoptimizationbegin":
+            guard let one = message["LocalOneUniqueid"], let two = message["LocalTwoUniqueid"] else { return [] }
+            return [.sameCall(one, two)]
+        case "blindtransfer":
+            guard message["Result"]?.lowercased() == "success", let transferer = snapshot(message, prefix: "Transferer")
+            else { return [] }
+            return [.blindTransfer(transferer: transferer, target: message["Extension"] ?? "unknown")]
+        case "attendedtransfer":
+            guard message["Result"]?.lowercased() == "success",
+                let original = snapshot(message, prefix: "OrigTransferer"),
+                let second = snapshot(message, prefix: "SecondTransferer")
+            else { return [] }
+            return [
+                .attendedTransfer(
+                    originalTransferer: original, secondTransferer: second,
+                    target: snapshot(message, prefix: "TransferTarget"))
+            ]
+        case "coreshowchannel":
+            guard let channel = snapshot(message) else { return [] }
+            let bridge = message["BridgeId"].flatMap { $0.isEmpty ? nil : $0 }
+            return [.resyncChannel(key: message.actionID ?? "resync", channel, bridge: bridge)]
+        case "coreshowchannelscomplete":
+            return [.resyncEnd(key: message.actionID ?? "resync")]
+        case "originateresponse":
+            return ClickToDialCorrelation.inputs(message)
+        default:
+            return []
+        }
+    }
+
+    /// The snapshot block with `prefix` (`""`, `Dest`, `Transferer`, …); nil when it has no Uniqueid.
+    static func snapshot(_ message: AMIMessage, prefix: String = "") -> ChannelSnapshot? {
+        guard let uniqueid = message[prefix + "Uniqueid"], !uniqueid.isEmpty else { return nil }
+        return ChannelSnapshot(
+            uniqueid: uniqueid, name: message[prefix + "Channel"],
+            state: message[prefix + "ChannelState"].flatMap { Int($0) },
+            callerNumber: message[prefix + "CallerIDNum"], callerName: message[prefix + "CallerIDName"],
+            connectedNumber: message[prefix + "ConnectedLineNum"], exten: message[prefix + "Exten"],
+            context: message[prefix + "Context"], linkedid: message[prefix + "Linkedid"])
+    }
+}

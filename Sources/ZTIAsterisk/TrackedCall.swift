@@ -1,0 +1,19 @@
+/// One user-visible call: a union of channels with a stable id.
+struct TrackedCall: Sendable {
+    let number: Int
+    /// The first Linkedid (12+) or first Uniqueid (≤ 11) seen; never changes.
+    let callId: String
+    var channels: Set<String> = []
+    /// The channel that started the call (the caller).
+    var origin: String?
+    /// Some destination leg answered and was bridged (a member, or an outside follow-me number).
+    var answered = false
+    /// A transfer happened: members who receive the call from now on carry `transferredCallId`.
+    var transferred = false
+    var clickToDialId: String?
+    var clickToDialExtension: String?
+    /// The member channel rung first by a click-to-dial request, whose outbound lifecycle starts at the
+    /// customer's leg.
+    var originateLeg: String?
+    var lifecycles: Set<Int> = []
+}

@@ -1,0 +1,24 @@
+/// What the tracker knows of one live channel.
+struct TrackedChannel: Sendable {
+    let uniqueid: String
+    var name: ChannelName
+    var state = 0
+    var callerNumber: String?
+    var callerName: String?
+    var connectedNumber: String?
+    /// The first dialled-number-like `Exten` (the DID of a trunk channel, the digits a phone dialled).
+    var exten: String?
+    var context: String?
+    var call: Int
+    /// Created by a dial leg (or an Originate), as opposed to a channel that called in.
+    var isDestination = false
+    /// The first leg of a click-to-dial request: the member's own phone, rung before the customer is dialled.
+    var isOriginateLeg = false
+    /// A `DialEnd ANSWER` named this channel as the destination.
+    var destinationAnswered = false
+    var bridges: Set<String> = []
+    var clickToDialId: String?
+
+    /// True when the channel is a party's device, not a Local half or other plumbing.
+    var isEndpoint: Bool { !name.isPlumbing }
+}

@@ -1,0 +1,36 @@
+import ZTICore
+
+/// The family-neutral facts a family adapter extracts from AMI messages; the tracker core decides on these.
+public enum TrackerInput: Sendable, Equatable {
+    /// A channel exists (created, changed state or caller id, or seen in a snapshot).
+    case channel(ChannelSnapshot)
+    /// A dial leg started from `caller` (absent for an Originate's first leg) to `destination`.
+    case dialBegin(caller: ChannelSnapshot?, destination: ChannelSnapshot, dialString: String?)
+    /// The destination of a dial leg is alerting.
+    case destinationRinging(ChannelSnapshot)
+    /// A dial leg ended with `status` (ANSWER, BUSY, NOANSWER, CANCEL, …); `destination` is nil when the family
+    /// does not say which leg (1.6–11 Dial End).
+    case dialEnd(caller: ChannelSnapshot?, destination: ChannelSnapshot?, status: String)
+    /// A channel joined a bridge.
+    case bridgeEnter(bridge: String, channel: ChannelSnapshot)
+    /// A channel left a bridge.
+    case bridgeLeave(bridge: String, channel: ChannelSnapshot)
+    /// Two channels are one call (Local halves, Masquerade, a 1.x Link).
+    case sameCall(String, String)
+    /// A channel was renamed.
+    case rename(uniqueid: String, newName: String)
+    /// A channel hung up with a Q.850 cause.
+    case hangup(ChannelSnapshot, cause: Int?)
+    /// The transferer handed its party to `target` (a blind transfer).
+    case blindTransfer(transferer: ChannelSnapshot, target: String)
+    /// An attended transfer: the transferer's two channels leave; `target` joins the transferee's call.
+    case attendedTransfer(
+        originalTransferer: ChannelSnapshot, secondTransferer: ChannelSnapshot, target: ChannelSnapshot?)
+    /// A re-sync list starts (`key` tells lists apart), lists a channel, or ends.
+    case resyncChannel(key: String, ChannelSnapshot, bridge: String?)
+    case resyncEnd(key: String)
+    /// A click-to-dial request was sent for `extension`; the call whose first leg is its channel carries its id.
+    case clickToDialSent(actionID: String, clickToDialId: String, channelPrefix: String)
+    /// The PBX confirmed which channel a click-to-dial request created.
+    case clickToDialChannel(actionID: String, uniqueid: String?, channel: String?)
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+/// `ztisup replay` as the real binary, on every transcript of the test suite.
+@Suite struct ReplayCommandTests {
+    static let transcripts = URL(fileURLWithPath: ZTISupProcess.repositoryRoot)
+        .appendingPathComponent("Tests/ZTIAsteriskTests/Transcripts")
+
+    static var files: [String] {
+        let families = (try? FileManager.default.contentsOfDirectory(atPath: transcripts.path)) ?? []
+        return families.sorted().flatMap { family in
+            ((try? FileManager.default.contentsOfDirectory(atPath: transcripts.appendingPathComponent(family).path))
+                ?? [])
+                .filter { $0.hasSuffix(".ami") }.sorted().map { "\(family)/\($0)" }
+        }
+    }
+
+    @Test(arguments: files)
+    func replayPrintsTheGoldenEvents(_ file: String) throws {
+        let outcome = try ZTISupProcess.run([
+            "replay", "--group-file", Self.transcripts.appendingPathComponent("sales.properties").path,
+            Self.transcripts.appendingPathComponent(file).path,
+        ])
+        #expect(outcome.status == 0)
+        let golden = try String(
+            contentsOf: Self.transcripts.appendingPathComponent(String(file.dropLast(4)) + ".jsonl"), encoding: .utf8)
+        #expect(outcome.stdout == golden)
+        #expect(outcome.stderr == "")
+    }
+
+    @Test func withoutAGroupFileItWarnsOnStderr() throws {
+        let outcome = try ZTISupProcess.run(["replay", Self.transcripts.appendingPathComponent("12/internal.ami").path])
+        #expect(outcome.status == 0)
+        #expect(outcome.stderr.hasPrefix("warning: no --group-file"))
+        #expect(outcome.stdout.split(separator: "\n").count == 6)
+        #expect(outcome.stdout.contains("\"id\":\"replay/1732526400.70/102/ringing/1\""))
+    }
+
+    @Test func openCallsAreListedOnStderr() throws {
+        let text = try String(
+            contentsOf: Self.transcripts.appendingPathComponent("12/inbound-answered.ami"), encoding: .utf8)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("zti-cut-\(UUID().uuidString).ami")
+            .path
+        try String(text[..<text.range(of: "Event: HangupRequest")!.lowerBound]).write(
+            toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let outcome = try ZTISupProcess.run(["replay", path])
+        #expect(outcome.status == 0)
+        #expect(outcome.stderr.contains("open at end of input: 1732526400.1/101/1"))
+    }
+
+    @Test func anUnreadableFileIsAnError() throws {
+        let outcome = try ZTISupProcess.run(["replay", "/nonexistent/capture.ami"])
+        #expect(outcome.status == 66)
+        #expect(outcome.stderr.contains("cannot read /nonexistent/capture.ami"))
+    }
+
+    @Test func anUnknownPBXIsAUsageError() throws {
+        let outcome = try ZTISupProcess.run(["replay", "--pbx", "nortel", "x"])
+        #expect(outcome.status == 64)
+        #expect(outcome.stderr.contains("--pbx nortel: expected asterisk or elastix"))
+    }
+}
