@@ -48,7 +48,7 @@ public struct AMIDecoder: Sendable {
     private static let markerBytes = Array(endCommandMarker.utf8)
 
     private let limits: Limits
-    private let droppedNames: Set<[UInt8]>
+    private var droppedNames: Set<[UInt8]>
     private let droppedPrefixes: [[UInt8]]
     private var buffer: [UInt8] = []
     private var messageStart = 0
@@ -70,6 +70,12 @@ public struct AMIDecoder: Sendable {
         self.limits = limits
         self.droppedNames = Set(droppedEvents.map { $0.utf8.map(AMIHeader.asciiLowercase) })
         self.droppedPrefixes = droppedEventPrefixes.map { $0.utf8.map(AMIHeader.asciiLowercase) }
+    }
+
+    /// Stops dropping `eventName` (1.4 needs `Newexten`: it is the only place its dialled numbers appear).
+    public mutating func stopDropping(_ eventName: String) {
+        let lowered = eventName.utf8.map(AMIHeader.asciiLowercase)
+        droppedNames.remove(lowered)
     }
 
     /// Bytes received and not yet returned as messages.

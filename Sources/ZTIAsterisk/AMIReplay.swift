@@ -27,6 +27,7 @@ public enum AMIReplay {
             while let message = decoder.next() {
                 clock += 1
                 events += tracker.handle(message, receivedAt: EventTime(millisecondsSinceEpoch: clock))
+                if message.kind == .banner && tracker.family == .v14 { decoder.stopDropping("Newexten") }
             }
         }
         return Result(events: events, openLifecycles: tracker.openLifecycles, family: tracker.family)

@@ -9,12 +9,14 @@ public struct AsteriskCallTracker: Sendable {
     /// The event family in use; set by a banner.
     public private(set) var family: AMIFamily
     private var core: CallTrackerCore
+    private var legacy: LegacyFamilyAdapter
     private var lastTime = EventTime(millisecondsSinceEpoch: .min)
 
     /// A tracker for the members of `directory`, starting with `family` until a banner says otherwise.
     public init(directory: MemberDirectory, family: AMIFamily = .v12) {
         self.family = family
         self.core = CallTrackerCore(directory: directory)
+        self.legacy = LegacyFamilyAdapter(family: family)
     }
 
     /// Calls in progress.
@@ -26,6 +28,7 @@ public struct AsteriskCallTracker: Sendable {
     /// Applies one message.
     public mutating func handle(_ message: AMIMessage, receivedAt: EventTime) -> [CallEvent] {
         if message.kind == .banner, let version = message.bannerVersion, let detected = AMIFamily(amiVersion: version) {
+            if detected != family { legacy = LegacyFamilyAdapter(family: detected) }
             family = detected
             return []
         }
@@ -45,9 +48,10 @@ public struct AsteriskCallTracker: Sendable {
         core.handle(input, at: time)
     }
 
-    private func inputs(_ message: AMIMessage) -> [TrackerInput] {
+    private mutating func inputs(_ message: AMIMessage) -> [TrackerInput] {
         switch family {
-        case .v12, .v11, .v14: Family12Adapter.inputs(message)
+        case .v12: Family12Adapter.inputs(message)
+        case .v11, .v14: legacy.inputs(message)
         }
     }
 

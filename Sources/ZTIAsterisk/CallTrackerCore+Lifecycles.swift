@@ -14,6 +14,7 @@ extension CallTrackerCore {
             else { continue }
             lifecycle.legs.insert(leg)
             lifecycle.liveLegs.insert(leg)
+            if let caller { lifecycle.callers.insert(caller) }
             lifecycles[id] = lifecycle
             lifecyclesByLeg[leg, default: []].insert(id)
             return id
@@ -32,6 +33,7 @@ extension CallTrackerCore {
             call: channel.call, member: member, shape: .inbound, direction: direction, leg: leg, at: time)
         lifecycles[id]?.from = Self.callerNumber(fromNumber)
         lifecycles[id]?.to = to
+        if let caller { lifecycles[id]?.callers.insert(caller) }
         if call.transferred { lifecycles[id]?.transferredCallId = call.callId }
         if channel.state == 5 { ring(id, at: time) }
         return id
@@ -180,7 +182,15 @@ extension CallTrackerCore {
             }
             return
         }
-        close(id, .missed, at: time, cause: Self.missedCause(lifecycle.pendingStatus), raw: raw)
+        var cause = Self.missedCause(lifecycle.pendingStatus)
+        // Without a dial status (1.4), a leg that cleared normally while the caller stayed on for a while more
+        // timed out; one that cleared as the caller left was given up by the caller.
+        if case .hangupCause(let code)? = lifecycle.pendingStatus, code == 16 || code == 0,
+            let ended = lifecycle.legsEndedAt, time.millisecondsSinceEpoch - ended.millisecondsSinceEpoch >= 1000
+        {
+            cause = .noAnswer
+        }
+        close(id, .missed, at: time, cause: cause, raw: raw)
     }
 
     static func missedCause(_ status: MemberLifecycle.PendingStatus?) -> CallCause {
@@ -190,7 +200,7 @@ extension CallTrackerCore {
             return cause == .normal ? .cancelled : cause
         case .hangupCause(let code):
             let cause = CallCause(q850: code)
-            return cause == .normal || cause == .answeredElsewhere ? .cancelled : cause
+            return cause == .normal || cause == .answeredElsewhere || code == 0 ? .cancelled : cause
         case .vanished:
             return .unknown
         case nil:

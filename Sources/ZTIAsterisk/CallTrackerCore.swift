@@ -17,7 +17,7 @@ public struct CallTrackerCore: Sendable {
     var attempts: [String: Int] = [:]
     var bridges: [String: Set<String>] = [:]
     var resyncSeen: [String: Set<String>] = [:]
-    var pendingClickToDial: [String: (id: String, extension: String, prefix: String)] = [:]
+    var pendingClickToDial: [String: (id: String, extension: String, prefix: String, exten: String?)] = [:]
     var nextNumber = 0
     var output: [CallEvent] = []
 
@@ -48,13 +48,15 @@ public struct CallTrackerCore: Sendable {
             _ = ensureChannel(ringing, at: time)
         case .dialEnd(let caller, let destination, let status):
             dialEnd(caller: caller, destination: destination, status: status.uppercased(), at: time)
+        case .destinationHungUp(let caller, let destination, let cause):
+            destinationHungUp(caller: caller, destination: destination, cause: cause, at: time)
         case .bridgeEnter(let bridge, let snapshot):
             bridgeEnter(bridge, snapshot, at: time)
         case .bridgeLeave(let bridge, let snapshot):
             bridges[bridge]?.remove(snapshot.uniqueid)
             channels[snapshot.uniqueid]?.bridges.remove(bridge)
         case .sameCall(let first, let second):
-            if let call = channels[first]?.call { move(second, to: call) }
+            if let one = channels[first]?.call, let two = channels[second]?.call { merge(one, two) }
         case .rename(let uniqueid, let newName):
             channels[uniqueid]?.name = ChannelName(newName)
         case .hangup(let snapshot, let cause):
@@ -63,21 +65,21 @@ public struct CallTrackerCore: Sendable {
             transfer(away: transferer.uniqueid, to: target, at: time)
         case .attendedTransfer(let original, let second, let target):
             attendedTransfer(original: original, second: second, target: target, at: time)
-        case .resyncChannel(let key, let snapshot, let bridge):
-            resyncChannel(key: key, snapshot, bridge: bridge, at: time)
+        case .resyncChannel(let key, let snapshot, let bridge, let isCaller):
+            resyncChannel(key: key, snapshot, bridge: bridge, isCaller: isCaller, at: time)
         case .resyncEnd(let key):
             let seen = resyncSeen.removeValue(forKey: key) ?? []
             for uniqueid in channels.keys.sorted() where !seen.contains(uniqueid) {
                 hangup(uniqueid, cause: .vanished, at: time)
             }
-        case .clickToDialSent(let actionID, let clickToDialId, let prefix):
+        case .clickToDialSent(let actionID, let clickToDialId, let prefix, let exten):
             let member = directory.member(ChannelName(prefix + "-0"))?.extensionNumber ?? ""
-            pendingClickToDial[actionID] = (clickToDialId, member, prefix)
+            pendingClickToDial[actionID] = (clickToDialId, member, prefix, exten)
         case .clickToDialChannel(let actionID, let uniqueid, _):
             if let pending = pendingClickToDial.removeValue(forKey: actionID), let uniqueid,
                 channels[uniqueid] != nil
             {
-                tagClickToDial(uniqueid, id: pending.id, extension: pending.extension)
+                tagClickToDial(uniqueid, id: pending.id, extension: pending.extension, exten: pending.exten)
             }
         }
         return output
@@ -116,7 +118,10 @@ public struct CallTrackerCore: Sendable {
         if let context = snapshot.context, !context.isEmpty { channel.context = context }
         channels[uniqueid] = channel
         if channel.state != previousState {
-            if channel.state == 5 { ring(leg: uniqueid, at: time) }
+            if channel.state == 5 {
+                channels[uniqueid]?.wasAlerted = true
+                ring(leg: uniqueid, at: time)
+            }
             if channel.state == 6 { checkAnswered(uniqueid, at: time) }
         }
         return uniqueid
@@ -139,6 +144,26 @@ public struct CallTrackerCore: Sendable {
         }
     }
 
+    /// Two calls are one (a dial leg, Local halves, a bridge on ≤ 11): the older absorbs the newer, whose channels
+    /// and lifecycles move over; open lifecycles keep the call id they were emitted with.
+    mutating func merge(_ first: Int, _ second: Int) {
+        guard first != second, let a = calls[first], let b = calls[second] else { return }
+        let (keep, gone) = first < second ? (a, b) : (b, a)
+        for uniqueid in gone.channels { channels[uniqueid]?.call = keep.number }
+        for id in gone.lifecycles { lifecycles[id]?.call = keep.number }
+        var merged = keep
+        merged.channels.formUnion(gone.channels)
+        merged.lifecycles.formUnion(gone.lifecycles)
+        merged.answered = keep.answered || gone.answered
+        merged.transferred = keep.transferred || gone.transferred
+        merged.clickToDialId = keep.clickToDialId ?? gone.clickToDialId
+        merged.clickToDialExtension = keep.clickToDialExtension ?? gone.clickToDialExtension
+        merged.originateLeg = keep.originateLeg ?? gone.originateLeg
+        calls[keep.number] = merged
+        calls.removeValue(forKey: gone.number)
+        for (linkedid, call) in callByLinkedid where call == gone.number { callByLinkedid[linkedid] = keep.number }
+    }
+
     mutating func removeCall(_ number: Int) {
         calls.removeValue(forKey: number)
         callByLinkedid = callByLinkedid.filter { $0.value != number }
@@ -150,8 +175,11 @@ public struct CallTrackerCore: Sendable {
         caller: ChannelSnapshot?, destination: ChannelSnapshot, dialString: String?, at time: EventTime
     ) {
         let callerId = caller.map { ensureChannel($0, at: time) }
+        if let callerId { channels[callerId]?.isCaller = true }
         let destinationId = ensureChannel(destination, at: time)
-        if let callerId, let call = channels[callerId]?.call { move(destinationId, to: call) }
+        if let callerId, let call = channels[callerId]?.call, let other = channels[destinationId]?.call {
+            merge(call, other)
+        }
         channels[destinationId]?.isDestination = true
         guard let call = channels[destinationId]?.call else { return }
 
@@ -201,12 +229,18 @@ public struct CallTrackerCore: Sendable {
     }
 
     mutating func dialEnd(caller: ChannelSnapshot?, destination: ChannelSnapshot?, status: String, at time: EventTime) {
-        if let destination {
-            // The dial status decides the cause over the hangup cause, even when the leg hung up first.
-            if status != "ANSWER" {
-                for id in lifecyclesByLeg[destination.uniqueid] ?? [] where lifecycles[id]?.shape == .inbound {
-                    lifecycles[id]?.pendingStatus = .dialStatus(status)
-                }
+        // The dial status decides the cause over the hangup cause, even when the leg hung up first.
+        if status != "ANSWER", let destination {
+            for id in lifecyclesByLeg[destination.uniqueid] ?? [] where lifecycles[id]?.shape == .inbound {
+                lifecycles[id]?.pendingStatus = .dialStatus(status)
+            }
+        } else if status != "ANSWER", let caller {
+            // 1.6–11: Dial End names only the caller; it applies to every unanswered leg it dialled.
+            for (id, lifecycle) in lifecycles
+            where lifecycle.shape == .inbound && lifecycle.phase != .answered
+                && lifecycle.callers.contains(caller.uniqueid)
+            {
+                lifecycles[id]?.pendingStatus = .dialStatus(status)
             }
         }
         if let destination, channels[destination.uniqueid] != nil {
@@ -239,6 +273,24 @@ public struct CallTrackerCore: Sendable {
         }
     }
 
+    /// An outbound lifecycle whose last dialled leg hung up unanswered with a failure cause has failed.
+    mutating func destinationHungUp(caller: String, destination: String, cause: Int, at time: EventTime) {
+        guard let call = channels[caller]?.call else { return }
+        let originator = outboundOriginator(caller, call: call) ?? caller
+        for id in (lifecyclesByLeg[originator] ?? []).sorted() {
+            guard var lifecycle = lifecycles[id], lifecycle.shape == .outbound, lifecycle.phase == .ringing,
+                lifecycle.pendingDestinations.remove(destination) != nil
+            else { continue }
+            lifecycles[id] = lifecycle
+            let failure = CallCause(q850: cause)
+            if lifecycle.pendingDestinations.isEmpty && !lifecycle.destinationAnswered
+                && ![.normal, .answeredElsewhere].contains(failure) && cause != 0
+            {
+                close(id, .failed, at: time, cause: failure, raw: String(cause))
+            }
+        }
+    }
+
     // MARK: - Bridges
 
     mutating func bridgeEnter(_ bridge: String, _ snapshot: ChannelSnapshot, at time: EventTime) {
@@ -257,7 +309,9 @@ public struct CallTrackerCore: Sendable {
     /// Answers what a bridged channel settles: its member's inbound lifecycle when its leg answered, the
     /// call's "someone answered", and an outbound lifecycle whose destination answered.
     mutating func checkAnswered(_ uniqueid: String, at time: EventTime) {
-        guard let channel = channels[uniqueid], isBridged(uniqueid) else { return }
+        guard isBridged(uniqueid) else { return }
+        lateBind(uniqueid, at: time)
+        guard let channel = channels[uniqueid] else { return }
         let legAnswered = channel.destinationAnswered || channel.state == 6
         if channel.isDestination && channel.isEndpoint && legAnswered && !channel.isOriginateLeg {
             markAnswered(channel.call, at: time)
@@ -273,6 +327,27 @@ public struct CallTrackerCore: Sendable {
                 break
             }
         }
+    }
+
+    /// A member's alerted channel that no dial tied to a call (a 1.4/11 queue without agent events) is tied at
+    /// its bridge: it joins its partner's call and its ringing and answered are emitted then.
+    mutating func lateBind(_ uniqueid: String, at time: EventTime) {
+        guard let channel = channels[uniqueid], channel.wasAlerted, !channel.isDestination, !channel.isCaller,
+            channel.isEndpoint, (lifecyclesByLeg[uniqueid] ?? []).isEmpty,
+            let member = directory.member(channel.name, context: channel.context),
+            let partner = bridgePartner(of: uniqueid), let partnerCall = channels[partner]?.call
+        else { return }
+        move(uniqueid, to: partnerCall)
+        channels[uniqueid]?.isDestination = true
+        startInbound(leg: uniqueid, member: member, caller: partner, at: time)
+    }
+
+    /// The other channel in a two-party bridge with `uniqueid`.
+    func bridgePartner(of uniqueid: String) -> String? {
+        for bridge in (channels[uniqueid]?.bridges ?? []).sorted() {
+            if let other = (bridges[bridge] ?? []).sorted().first(where: { $0 != uniqueid }) { return other }
+        }
+        return nil
     }
 
     func bridgedWithAnsweredParty(_ uniqueid: String) -> Bool {
@@ -311,13 +386,19 @@ public struct CallTrackerCore: Sendable {
         original: ChannelSnapshot, second: ChannelSnapshot, target: ChannelSnapshot?, at time: EventTime
     ) {
         guard let customerCall = channels[original.uniqueid]?.call else { return }
-        var targetName = target?.name.map { ChannelName($0).endpoint } ?? "unknown"
+        // 1.6–11 name only the transferer's second channel: the target is whoever it talks to.
+        let target = target ?? bridgePartner(of: second.uniqueid).map { ChannelSnapshot(uniqueid: $0) }
+        var targetName = target.flatMap { channels[$0.uniqueid]?.name.endpoint } ?? "unknown"
         if let target, let targetChannel = channels[target.uniqueid],
             let member = directory.member(targetChannel.name, context: targetChannel.context)
         {
             targetName = member.extensionNumber
         }
         transfer(away: original.uniqueid, to: targetName, at: time)
+        // The transferer's consultation leg is done too.
+        for id in (lifecyclesByLeg[second.uniqueid] ?? []).sorted() {
+            close(id, .ended, at: time, cause: .normal, raw: "transfer")
+        }
         guard let target, let targetChannel = channels[target.uniqueid] else { return }
         // The target leaves its consultation call, which ends for it, and joins the customer's call.
         for id in (lifecyclesByLeg[target.uniqueid] ?? []).sorted() {
@@ -339,10 +420,11 @@ public struct CallTrackerCore: Sendable {
 
     // MARK: - Re-sync
 
-    mutating func resyncChannel(key: String, _ snapshot: ChannelSnapshot, bridge: String?, at time: EventTime) {
+    mutating func resyncChannel(
+        key: String, _ snapshot: ChannelSnapshot, bridge: String?, isCaller isOriginator: Bool, at time: EventTime
+    ) {
         resyncSeen[key, default: []].insert(snapshot.uniqueid)
         let isKnown = channels[snapshot.uniqueid] != nil
-        let isOriginator = snapshot.linkedid == nil || snapshot.linkedid == snapshot.uniqueid
         var adopted = snapshot
         adopted.state = nil
         let uniqueid = ensureChannel(adopted, at: time)
@@ -370,15 +452,17 @@ public struct CallTrackerCore: Sendable {
         guard let name = channels[uniqueid]?.name.name else { return }
         for (actionID, pending) in pendingClickToDial.sorted(by: { $0.key < $1.key })
         where name.hasPrefix(pending.prefix + "-") {
-            tagClickToDial(uniqueid, id: pending.id, extension: pending.extension)
+            tagClickToDial(uniqueid, id: pending.id, extension: pending.extension, exten: pending.exten)
             pendingClickToDial.removeValue(forKey: actionID)
             return
         }
     }
 
-    mutating func tagClickToDial(_ uniqueid: String, id: String, extension member: String) {
+    mutating func tagClickToDial(_ uniqueid: String, id: String, extension member: String, exten: String?) {
         guard let call = channels[uniqueid]?.call else { return }
         channels[uniqueid]?.clickToDialId = id
+        // The digits the request dials are what this leg will dial once answered.
+        if let exten, Self.looksDialled(exten) { channels[uniqueid]?.exten = exten }
         calls[call]?.clickToDialId = id
         calls[call]?.clickToDialExtension = member
         if channels[uniqueid]?.isEndpoint == true {

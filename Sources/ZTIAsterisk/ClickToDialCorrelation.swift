@@ -14,7 +14,10 @@ enum ClickToDialCorrelation {
             for variable in message.values("Variable") {
                 for assignment in variable.split(separator: ",") where assignment.hasPrefix(Self.variable + "=") {
                     let id = String(assignment.dropFirst(Self.variable.count + 1))
-                    return [.clickToDialSent(actionID: actionID, clickToDialId: id, channelPrefix: channel)]
+                    return [
+                        .clickToDialSent(
+                            actionID: actionID, clickToDialId: id, channelPrefix: channel, exten: message["Exten"])
+                    ]
                 }
             }
             return []

@@ -50,7 +50,8 @@ enum Family12Adapter {
         case "coreshowchannel":
             guard let channel = snapshot(message) else { return [] }
             let bridge = message["BridgeId"].flatMap { $0.isEmpty ? nil : $0 }
-            return [.resyncChannel(key: message.actionID ?? "resync", channel, bridge: bridge)]
+            let isCaller = channel.linkedid == nil || channel.linkedid == channel.uniqueid
+            return [.resyncChannel(key: message.actionID ?? "resync", channel, bridge: bridge, isCaller: isCaller)]
         case "coreshowchannelscomplete":
             return [.resyncEnd(key: message.actionID ?? "resync")]
         case "originateresponse":

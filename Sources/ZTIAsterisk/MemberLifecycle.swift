@@ -17,7 +17,7 @@ struct MemberLifecycle: Sendable {
     }
 
     let id: Int
-    let call: Int
+    var call: Int
     let callId: String
     let extensionNumber: String
     let user: String?
@@ -28,6 +28,8 @@ struct MemberLifecycle: Sendable {
     /// The member's channels in this lifecycle, and those still up.
     var legs: Set<String>
     var liveLegs: Set<String>
+    /// The channels that dialled the legs, so that a dial end naming only the caller (1.6–11) reaches them.
+    var callers: Set<String> = []
     var startedAt: EventTime
     var answeredAt: EventTime?
     /// When the last leg ended, for the ring time of a lifecycle decided later (missed, answered elsewhere).

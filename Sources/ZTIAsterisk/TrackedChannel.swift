@@ -14,6 +14,10 @@ struct TrackedChannel: Sendable {
     var isDestination = false
     /// The first leg of a click-to-dial request: the member's own phone, rung before the customer is dialled.
     var isOriginateLeg = false
+    /// The channel dialled a leg.
+    var isCaller = false
+    /// The channel went Ringing (an outgoing channel whose far end alerted).
+    var wasAlerted = false
     /// A `DialEnd ANSWER` named this channel as the destination.
     var destinationAnswered = false
     var bridges: Set<String> = []

@@ -15,6 +15,8 @@ public enum TrackerInput: Sendable, Equatable {
     case bridgeEnter(bridge: String, channel: ChannelSnapshot)
     /// A channel left a bridge.
     case bridgeLeave(bridge: String, channel: ChannelSnapshot)
+    /// 1.4 has no dial end: a dialled leg that hung up before answering reports its outcome by its cause.
+    case destinationHungUp(caller: String, destination: String, cause: Int)
     /// Two channels are one call (Local halves, Masquerade, a 1.x Link).
     case sameCall(String, String)
     /// A channel was renamed.
@@ -26,11 +28,12 @@ public enum TrackerInput: Sendable, Equatable {
     /// An attended transfer: the transferer's two channels leave; `target` joins the transferee's call.
     case attendedTransfer(
         originalTransferer: ChannelSnapshot, secondTransferer: ChannelSnapshot, target: ChannelSnapshot?)
-    /// A re-sync list starts (`key` tells lists apart), lists a channel, or ends.
-    case resyncChannel(key: String, ChannelSnapshot, bridge: String?)
+    /// A re-sync list (`key` tells lists apart) lists a channel: the call's caller, or a leg dialled from it.
+    case resyncChannel(key: String, ChannelSnapshot, bridge: String?, isCaller: Bool)
+    /// A re-sync list ended: tracked channels it did not list are gone.
     case resyncEnd(key: String)
     /// A click-to-dial request was sent for `extension`; the call whose first leg is its channel carries its id.
-    case clickToDialSent(actionID: String, clickToDialId: String, channelPrefix: String)
+    case clickToDialSent(actionID: String, clickToDialId: String, channelPrefix: String, exten: String?)
     /// The PBX confirmed which channel a click-to-dial request created.
     case clickToDialChannel(actionID: String, uniqueid: String?, channel: String?)
 }

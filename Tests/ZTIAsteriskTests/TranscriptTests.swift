@@ -36,14 +36,20 @@ import ZTITestKit
         result.events.map { $0.canonicalJSON() + "\n" }.joined()
     }
 
-    @Test func everyScenarioHasATranscriptForFamily12() {
-        let expected = [
-            "attended-transfer", "blind-transfer", "busy", "caller-gave-up", "click-to-dial-answered",
-            "click-to-dial-no-answer", "follow-me", "hangup-lost", "inbound-answered", "internal", "ivr-only",
-            "no-answer", "outbound-answered", "outbound-busy", "queue-abandon", "queue-answered",
-            "resync-across-reconnect", "ring-group",
-        ]
-        #expect(Self.transcripts.filter { $0.hasPrefix("12/") }.map { String($0.dropFirst(3).dropLast(4)) } == expected)
+    static let scenarios = [
+        "attended-transfer", "blind-transfer", "busy", "caller-gave-up", "click-to-dial-answered",
+        "click-to-dial-no-answer", "follow-me", "hangup-lost", "inbound-answered", "internal", "ivr-only",
+        "no-answer", "outbound-answered", "outbound-busy", "queue-abandon", "queue-answered",
+        "resync-across-reconnect", "ring-group",
+    ]
+
+    /// Transfers on 1.4 show only as Rename pairs and re-links, which the tracker does not follow yet.
+    @Test(arguments: [("12", scenarios), ("11", scenarios), ("1.4", scenarios.filter { !$0.hasSuffix("-transfer") })])
+    func everyScenarioHasATranscript(family: String, expected: [String]) {
+        let present = Self.transcripts.filter { $0.hasPrefix(family + "/") }.map {
+            String($0.dropFirst(family.count + 1).dropLast(4))
+        }
+        #expect(present == expected)
     }
 
     @Test(arguments: transcripts)

@@ -1,0 +1,205 @@
+/// Asterisk 1.4 (AMI 1.0) and 1.6–11 (AMI 1.1–1.3): no Linkedid, so calls are unions of `Dial` legs, bridges,
+/// Local halves and masquerades; the adapter keeps the channel-name index those events need.
+///
+/// 1.6–11: `Dial` with `SubEvent: Begin/End` (End names only the caller), `Bridge` with `Bridgestate`,
+/// `LocalBridge`, `Masquerade`, chan_sip `Transfer`, `CoreShowChannel` for re-sync. 1.4: `Dial` (no end),
+/// `Link`/`Unlink`, `State` as text, `CallerID` for the number in `Newstate`, the dialled number only in the
+/// first `Newexten`, `Status` for re-sync.
+struct LegacyFamilyAdapter: Sendable {
+    let family: AMIFamily
+    private var uniqueidByName: [String: String] = [:]
+    private var localHalves: [String: String] = [:]
+    /// 1.4: the caller of each dialled leg, for the outcome its hangup cause reports.
+    private var dialledBy: [String: String] = [:]
+
+    init(family: AMIFamily) {
+        self.family = family
+    }
+
+    static let stateNumbers = [
+        "down": 0, "rsrvd": 1, "offhook": 2, "dialing": 3, "ring": 4, "ringing": 5, "up": 6, "busy": 7,
+        "dialing offhook": 8, "pre-ring": 9, "unknown": 10,
+    ]
+
+    mutating func inputs(_ message: AMIMessage) -> [TrackerInput] {
+        if message.kind == .action { return ClickToDialCorrelation.inputs(message) }
+        guard message.kind == .event, let name = message.eventName else { return [] }
+        switch name.lowercased() {
+        case "newchannel":
+            guard let snapshot = snapshot(message) else { return [] }
+            var inputs: [TrackerInput] = [.channel(snapshot)]
+            if let other = pairLocalHalf(snapshot) { inputs.append(.sameCall(other, snapshot.uniqueid)) }
+            return inputs
+        case "newstate", "newcallerid", "newexten":
+            return snapshot(message).map { [.channel($0)] } ?? []
+        case "dial":
+            return dial(message)
+        case "bridge", "link", "unlink":
+            return bridge(message, event: name.lowercased())
+        case "localbridge":
+            guard let one = message["Uniqueid1"], let two = message["Uniqueid2"] else { return [] }
+            return [.sameCall(one, two)]
+        case "masquerade":
+            guard let clone = message["Clone"].flatMap({ uniqueidByName[$0] }),
+                let original = message["Original"].flatMap({ uniqueidByName[$0] })
+            else { return [] }
+            return [.sameCall(original, clone)]
+        case "rename":
+            let oldName = message["Oldname"] ?? message["Channel"]
+            guard let newName = message["Newname"], let uniqueid = message["Uniqueid"] else { return [] }
+            if let oldName, uniqueidByName[oldName] == uniqueid { uniqueidByName.removeValue(forKey: oldName) }
+            uniqueidByName[newName] = uniqueid
+            return [.rename(uniqueid: uniqueid, newName: newName)]
+        case "hangup":
+            guard let snapshot = snapshot(message) else { return [] }
+            if let channel = snapshot.name, uniqueidByName[channel] == snapshot.uniqueid {
+                uniqueidByName.removeValue(forKey: channel)
+            }
+            localHalves = localHalves.filter { $0.value != snapshot.uniqueid }
+            let cause = message["Cause"].flatMap { Int($0) }
+            var inputs: [TrackerInput] = []
+            if let caller = dialledBy.removeValue(forKey: snapshot.uniqueid), let cause, family == .v14 {
+                inputs.append(.destinationHungUp(caller: caller, destination: snapshot.uniqueid, cause: cause))
+            }
+            return inputs + [.hangup(snapshot, cause: cause)]
+        case "transfer":
+            return transfer(message)
+        case "agentcalled":
+            // With eventwhencalled=yes a queue names the member channel it rings: a dial leg of the caller.
+            guard let callerId = message["Uniqueid"], let destinationName = message["DestinationChannel"],
+                let destinationId = uniqueidByName[destinationName]
+            else { return [] }
+            let callerNumber = message["CallerIDNum"] ?? message["CallerID"]
+            return [
+                .dialBegin(
+                    caller: ChannelSnapshot(uniqueid: callerId, name: message["ChannelCalling"]),
+                    destination: ChannelSnapshot(
+                        uniqueid: destinationId, name: destinationName, connectedNumber: callerNumber),
+                    dialString: message["AgentCalled"])
+            ]
+        case "agentringnoanswer":
+            guard let name = message["Channel"], let destinationId = uniqueidByName[name] else { return [] }
+            return [
+                .dialEnd(
+                    caller: message["Uniqueid"].map { ChannelSnapshot(uniqueid: $0) },
+                    destination: ChannelSnapshot(uniqueid: destinationId, name: name), status: "NOANSWER")
+            ]
+        case "coreshowchannel", "status":
+            return resync(message)
+        case "coreshowchannelscomplete", "statuscomplete":
+            return [.resyncEnd(key: message.actionID ?? "resync")]
+        case "originateresponse":
+            return ClickToDialCorrelation.inputs(message)
+        default:
+            return []
+        }
+    }
+
+    /// The fields of an older event that describe its channel.
+    private mutating func snapshot(_ message: AMIMessage) -> ChannelSnapshot? {
+        guard let uniqueid = message["Uniqueid"], !uniqueid.isEmpty else { return nil }
+        let name = message["Channel"]
+        if let name { uniqueidByName[name] = uniqueid }
+        var state = message["ChannelState"].flatMap { Int($0) }
+        if state == nil, let text = message["State"] ?? message["ChannelStateDesc"] {
+            state = Self.stateNumbers[text.lowercased()]
+        }
+        let isNewstate =
+            message.eventName?.lowercased() == "newstate" || message.eventName?.lowercased() == "newcallerid"
+        let callerNumber =
+            message["CallerIDNum"] ?? (family == .v14 && isNewstate ? message["CallerID"] : nil)
+        return ChannelSnapshot(
+            uniqueid: uniqueid, name: name, state: state, callerNumber: callerNumber,
+            callerName: message["CallerIDName"], connectedNumber: message["ConnectedLineNum"],
+            exten: message["Exten"] ?? message["Extension"], context: message["Context"], linkedid: nil)
+    }
+
+    /// A Local channel's `;2` (`,2` in 1.4) half joins the call of its `;1` half.
+    private mutating func pairLocalHalf(_ snapshot: ChannelSnapshot) -> String? {
+        guard let name = snapshot.name, name.lowercased().hasPrefix("local/"), name.count > 2 else { return nil }
+        let base = String(name.dropLast(2))
+        let half = name.suffix(2)
+        if half == ";1" || half == ",1" {
+            localHalves[base] = snapshot.uniqueid
+            return nil
+        }
+        return half == ";2" || half == ",2" ? localHalves[base] : nil
+    }
+
+    private mutating func dial(_ message: AMIMessage) -> [TrackerInput] {
+        let subEvent = message["SubEvent"]?.lowercased()
+        let callerId = message["SrcUniqueID"] ?? message["UniqueID"]
+        let callerName = message["Source"] ?? message["Channel"]
+        if subEvent == "end" {
+            guard let callerId, let status = message["DialStatus"] else { return [] }
+            return [
+                .dialEnd(
+                    caller: ChannelSnapshot(uniqueid: callerId, name: callerName), destination: nil, status: status)
+            ]
+        }
+        guard let destinationId = message["DestUniqueID"], let destinationName = message["Destination"] else {
+            return []
+        }
+        uniqueidByName[destinationName] = destinationId
+        if let callerId { dialledBy[destinationId] = callerId }
+        let callerNumber = message["CallerIDNum"] ?? message["CallerID"]
+        let caller = callerId.map { ChannelSnapshot(uniqueid: $0, name: callerName, callerNumber: callerNumber) }
+        let destination = ChannelSnapshot(
+            uniqueid: destinationId, name: destinationName, connectedNumber: message["ConnectedLineNum"] ?? callerNumber
+        )
+        return [.dialBegin(caller: caller, destination: destination, dialString: message["Dialstring"])]
+    }
+
+    private func bridge(_ message: AMIMessage, event: String) -> [TrackerInput] {
+        guard let first = message["Uniqueid1"], let second = message["Uniqueid2"] else { return [] }
+        let linking = event == "link" || (event == "bridge" && message["Bridgestate"]?.lowercased() != "unlink")
+        let bridge = "link:" + [first, second].sorted().joined(separator: "+")
+        let one = ChannelSnapshot(uniqueid: first, name: message["Channel1"])
+        let two = ChannelSnapshot(uniqueid: second, name: message["Channel2"])
+        if linking {
+            return [
+                .sameCall(first, second), .bridgeEnter(bridge: bridge, channel: one),
+                .bridgeEnter(bridge: bridge, channel: two),
+            ]
+        }
+        return [.bridgeLeave(bridge: bridge, channel: one), .bridgeLeave(bridge: bridge, channel: two)]
+    }
+
+    /// chan_sip's `Transfer` (1.6–11): `Blind` names the target extension; `Attended` names the transferer's
+    /// other channel, whose bridge partner is the target.
+    private func transfer(_ message: AMIMessage) -> [TrackerInput] {
+        guard let uniqueid = message["Uniqueid"] else { return [] }
+        let transferer = ChannelSnapshot(uniqueid: uniqueid, name: message["Channel"])
+        if message["TransferType"]?.lowercased() == "blind" {
+            return [.blindTransfer(transferer: transferer, target: message["TransferExten"] ?? "unknown")]
+        }
+        guard let second = message["TargetUniqueid"] else { return [] }
+        return [
+            .attendedTransfer(
+                originalTransferer: transferer,
+                secondTransferer: ChannelSnapshot(uniqueid: second, name: message["TargetChannel"]),
+                target: nil)
+        ]
+    }
+
+    /// `CoreShowChannel` (1.6.2+) and `Status` (all): adopt the channel; the caller of a call is the channel
+    /// running `Dial` (or, in 1.4, the one whose extension is a dialled number), its legs run `AppDial`.
+    private mutating func resync(_ message: AMIMessage) -> [TrackerInput] {
+        guard var channel = snapshot(message) else { return [] }
+        let application = message["Application"]?.lowercased()
+        let bridgedId =
+            message["BridgedUniqueID"] ?? message["BridgedUniqueid"]
+            ?? message["Link"].flatMap { uniqueidByName[$0] }
+        let isCaller =
+            application == "dial" || application == "queue"
+            || (application == nil && (channel.exten.map(CallTrackerCore.looksDialled) ?? false))
+        let key = message.actionID ?? "resync"
+        var inputs: [TrackerInput] = []
+        let bridge = bridgedId.map { "link:" + [channel.uniqueid, $0].sorted().joined(separator: "+") }
+        // A leg bridged with its caller keys its call by the caller's Uniqueid, the id the call had before.
+        if !isCaller, let bridgedId { channel.linkedid = bridgedId }
+        inputs.append(.resyncChannel(key: key, channel, bridge: bridge, isCaller: isCaller))
+        if let bridgedId { inputs.append(.sameCall(bridgedId, channel.uniqueid)) }
+        return inputs
+    }
+}
