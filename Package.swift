@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ztisup", targets: ["ztisup"]),
+        .executable(name: "zti-pbxsim", targets: ["zti-pbxsim"]),
         .library(name: "ZTICore", targets: ["ZTICore"]),
         .library(name: "ZTISystemd", targets: ["ZTISystemd"]),
         .library(name: "ZTIAsterisk", targets: ["ZTIAsterisk"]),
@@ -15,6 +16,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -23,8 +26,34 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
         .target(name: "ZTICore"),
-        .target(name: "ZTIAsterisk", dependencies: ["ZTICore"]),
+        .target(
+            name: "ZTIAsterisk",
+            dependencies: [
+                "ZTICore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "ZTITestKit"),
+        .target(
+            name: "ZTIPBXSim",
+            dependencies: [
+                "ZTIAsterisk",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "zti-pbxsim",
+            dependencies: [
+                "ZTIPBXSim",
+                "ZTIAsterisk",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(
             name: "ZTISystemd",
             dependencies: [
@@ -44,7 +73,12 @@ let package = Package(
         ),
         .executableTarget(name: "zti-bench", dependencies: ["ZTICore"], path: "Benchmarks/zti-bench"),
         .testTarget(name: "ZTICoreTests", dependencies: ["ZTICore", "ZTITestKit"]),
-        .testTarget(name: "ZTIAsteriskTests", dependencies: ["ZTIAsterisk", "ZTICore", "ZTITestKit"]),
+        .testTarget(
+            name: "ZTIAsteriskTests",
+            dependencies: [
+                "ZTIAsterisk", "ZTICore", "ZTITestKit", "ZTIPBXSim", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "ZTISystemdTests",
             dependencies: [

@@ -4,6 +4,12 @@ public struct ZTIAsteriskError: Error, Sendable, Equatable, CustomStringConverti
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Backing: String, Sendable {
             case actionRefused
+            case authenticationFailed
+            case permissionDenied
+            case timedOut
+            case linkClosed
+            case unexpectedReply
+            case credentialsUnreadable
         }
 
         private let backing: Backing
@@ -13,6 +19,18 @@ public struct ZTIAsteriskError: Error, Sendable, Equatable, CustomStringConverti
 
         /// An action that cannot be encoded safely (CR, LF or NUL in a value, an over-long line, too many headers).
         public static let actionRefused = Code(.actionRefused)
+        /// The PBX refused the AMI user name or password.
+        public static let authenticationFailed = Code(.authenticationFailed)
+        /// The AMI user lacks a write class an action needs; the message names it.
+        public static let permissionDenied = Code(.permissionDenied)
+        /// The PBX did not answer in time (login, an action, a keep-alive Ping).
+        public static let timedOut = Code(.timedOut)
+        /// The connection closed.
+        public static let linkClosed = Code(.linkClosed)
+        /// The PBX answered something the protocol does not allow here.
+        public static let unexpectedReply = Code(.unexpectedReply)
+        /// The password file cannot be read.
+        public static let credentialsUnreadable = Code(.credentialsUnreadable)
     }
 
     /// The kind of failure.

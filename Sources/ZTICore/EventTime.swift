@@ -1,3 +1,5 @@
+import Foundation
+
 /// An instant with millisecond precision, written as `yyyy-MM-ddTHH:mm:ss.SSSZ` in UTC.
 ///
 /// Formatting is done by hand (civil-from-days) so it is exact, locale-free and cheap on the event path.
@@ -13,6 +15,11 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
     public init(millisecondsSinceEpoch: Int64) {
         self.millisecondsSinceEpoch = min(
             max(millisecondsSinceEpoch, Self.representable.lowerBound), Self.representable.upperBound)
+    }
+
+    /// The current wall-clock time.
+    public static func now() -> EventTime {
+        EventTime(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
     }
 
     /// Parses `yyyy-MM-ddTHH:mm:ss.SSSZ`; nil for anything else.

@@ -1,0 +1,246 @@
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import ZTICore
+
+/// The AMI client of one worker: connects, logs in (MD5 challenge or plain), detects the family from the banner
+/// (refined by `CoreSettings`), installs filters when asked, re-syncs calls in progress, keeps the link alive with
+/// `Ping` and reconnects with capped, jittered backoff, forever, until its task is cancelled.
+///
+/// The reader never waits for the consumer: messages go through a bounded hand-off, and what does not fit is
+/// dropped and counted (``droppedCount``), which the worker answers with a re-sync.
+public final class AMIClient: Sendable {
+    public let settings: AMIClientSettings
+    private let logger: Logger
+    private let dropped = Atomic<Int>(0)
+    private let actionCounter = Atomic<Int>(0)
+    private let sessionLoggedIn = Atomic<Bool>(false)
+
+    /// Creates a client; nothing happens until ``run(into:)``.
+    public init(settings: AMIClientSettings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Messages the consumer's hand-off had no room for.
+    public var droppedCount: Int { dropped.load(ordering: .relaxed) }
+
+    /// Connects and reconnects until cancelled, reporting into `continuation`.
+    public func run(into continuation: AsyncStream<AMIClientEvent>.Continuation) async {
+        var attempt = 0
+        while !Task.isCancelled {
+            sessionLoggedIn.store(false, ordering: .relaxed)
+            do {
+                try await session(continuation)
+            } catch is CancellationError {
+                break
+            } catch {
+                let reason = (error as? ZTIAsteriskError)?.message ?? "\(error)"
+                logger.warning(
+                    "AMI link to \(settings.host):\(settings.port) down: \(reason)",
+                    metadata: ["pbx": "\(settings.host)"])
+                continuation.yield(.disconnected(reason: reason))
+            }
+            attempt = sessionLoggedIn.load(ordering: .relaxed) ? 1 : attempt + 1
+            let delay = settings.backoff.delay(attempt: attempt, unit: Double.random(in: 0...1))
+            do { try await Task.sleep(for: delay) } catch { break }
+        }
+        continuation.finish()
+    }
+
+    private func nextActionID() -> String {
+        "zti-\(actionCounter.wrappingAdd(1, ordering: .relaxed).newValue)"
+    }
+
+    private func session(_ continuation: AsyncStream<AMIClientEvent>.Continuation) async throws {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(10))
+            .channelOption(.socketOption(.so_keepalive), value: 1)
+            .connect(host: settings.host, port: settings.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let router = AMIReplyRouter()
+        router.expect(Self.bannerKey, isList: false)
+        try await channel.executeThenClose { inbound, outbound in
+            try await withThrowingTaskGroup(of: SessionEnd.self) { group in
+                group.addTask {
+                    do {
+                        try await self.read(inbound, router: router, continuation: continuation)
+                        return .readerEnded(ZTIAsteriskError(.linkClosed, "Asterisk closed the connection"))
+                    } catch let error as ZTIAsteriskError {
+                        return .readerEnded(error)
+                    }
+                }
+                group.addTask {
+                    try await self.drive(outbound, router: router, continuation: continuation)
+                    return .driverEnded
+                }
+                defer { group.cancelAll() }
+                // The reader ending first closes pending requests; the driver then usually fails with the more
+                // telling error (a refused login), which wins if it comes within a moment.
+                guard case .readerEnded(let closed) = try await group.next()! else { return }
+                router.closeAll(closed)
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(200))
+                    return .graceOver
+                }
+                _ = try await group.next()
+                throw closed
+            }
+        }
+    }
+
+    private enum SessionEnd: Sendable {
+        case readerEnded(ZTIAsteriskError)
+        case driverEnded
+        case graceOver
+    }
+
+    private static let bannerKey = "\u{0}banner"
+
+    /// Reads, decodes per message, routes replies, and hands banners and events to the consumer.
+    private func read(
+        _ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, router: AMIReplyRouter,
+        continuation: AsyncStream<AMIClientEvent>.Continuation
+    ) async throws {
+        var decoder = AMIDecoder()
+        var first = true
+        for try await buffer in inbound {
+            decoder.feed(buffer.readableBytesView)
+            while let message = decoder.next() {
+                if first {
+                    first = false
+                    router.deliverFirst(Self.bannerKey, message)
+                    if message.kind == .banner, message.bannerVersion.flatMap(AMIFamily.init(amiVersion:)) == .v14 {
+                        decoder.stopDropping("Newexten")
+                    }
+                }
+                router.deliver(message)
+                if message.kind == .event || message.kind == .banner {
+                    if case .dropped = continuation.yield(.message(message, receivedAt: .now())) {
+                        dropped.add(1, ordering: .relaxed)
+                    }
+                }
+                if message.eventName?.lowercased() == "shutdown" {
+                    throw ZTIAsteriskError(.linkClosed, "Asterisk is shutting down (\(message["Shutdown"] ?? "?"))")
+                }
+            }
+        }
+    }
+
+    /// Logs in, detects the version, installs filters, re-syncs, then pings until the link dies.
+    private func drive(
+        _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, router: AMIReplyRouter,
+        continuation: AsyncStream<AMIClientEvent>.Continuation
+    ) async throws {
+        let first = try await router.reply(Self.bannerKey, timeout: settings.replyTimeout, action: "the banner")
+        var family = first.response.bannerVersion.flatMap(AMIFamily.init(amiVersion:)) ?? .v12
+
+        func perform(_ name: String, _ headers: [AMIHeader] = [], list: Bool = false) async throws -> AMIReply {
+            let actionID = nextActionID()
+            router.expect(actionID, isList: list)
+            let bytes = try AMIEncoder.encode(AMIAction(name, actionID: actionID, headers: headers))
+            try await outbound.write(ByteBuffer(bytes: bytes))
+            return try await router.reply(actionID, timeout: settings.replyTimeout, action: name)
+        }
+
+        try await logIn(perform)
+        var version: String?
+        if family != .v14 {
+            let reply = try await perform("CoreSettings")
+            if reply.isSuccess {
+                version = reply.response["AsteriskVersion"]
+            } else if reply.message.lowercased().contains("invalid/unknown command") {
+                family = .v14
+            } else if reply.message.lowercased().contains("permission denied") {
+                continuation.yield(
+                    .warning("CoreSettings refused: the AMI user lacks the 'system' or 'reporting' write class"))
+            }
+        }
+        if settings.installFilters, family != .v14, Self.major(version) ?? 10 >= 10 {
+            for filter in ["!Event: Newexten", "!Event: VarSet", "!Event: RTCP*"] {
+                let reply = try await perform("Filter", [AMIHeader("Operation", "Add"), AMIHeader("Filter", filter)])
+                if !reply.isSuccess {
+                    continuation.yield(
+                        .warning("Filter refused (\(reply.message)); the event class mask still applies"))
+                    break
+                }
+            }
+        }
+        sessionLoggedIn.store(true, ordering: .relaxed)
+        continuation.yield(.connected(family: family, version: version))
+        logger.info("AMI logged in to \(settings.host):\(settings.port), family \(family.rawValue)")
+        try await resync(perform, family: family)
+        continuation.yield(.resynced)
+        while true {
+            try await Task.sleep(for: settings.keepalive)
+            do {
+                _ = try await router.reply(
+                    try await send(outbound, router: router, "Ping"), timeout: settings.keepalive, action: "Ping")
+            } catch let error as ZTIAsteriskError where error.code == .timedOut {
+                throw ZTIAsteriskError(.timedOut, "no reply to Ping within \(settings.keepalive): the link is dead")
+            }
+        }
+    }
+
+    private func send(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, router: AMIReplyRouter, _ name: String)
+        async throws -> String
+    {
+        let actionID = nextActionID()
+        router.expect(actionID, isList: false)
+        try await outbound.write(ByteBuffer(bytes: try AMIEncoder.encode(AMIAction(name, actionID: actionID))))
+        return actionID
+    }
+
+    private func logIn(_ perform: (String, [AMIHeader], Bool) async throws -> AMIReply) async throws {
+        var headers = [AMIHeader("Username", settings.username)]
+        switch settings.authentication {
+        case .md5:
+            let challenge = try await perform("Challenge", [AMIHeader("AuthType", "MD5")], false)
+            guard challenge.isSuccess, let nonce = challenge.response["Challenge"] else {
+                throw ZTIAsteriskError(
+                    .authenticationFailed, "the PBX refused an MD5 challenge: \(challenge.message)")
+            }
+            let digest = Insecure.MD5.hash(data: Data((nonce + settings.secret).utf8))
+            headers += [
+                AMIHeader("AuthType", "MD5"), AMIHeader("Key", digest.map { String(format: "%02x", $0) }.joined()),
+            ]
+        case .plain:
+            headers.append(AMIHeader("Secret", settings.secret))
+        }
+        headers.append(AMIHeader("Events", settings.eventMask))
+        let reply = try await perform("Login", headers, false)
+        guard reply.isSuccess else {
+            throw ZTIAsteriskError(
+                .authenticationFailed,
+                "AMI login as \(settings.username) refused: \(reply.message) (check pbx.username and the password)")
+        }
+    }
+
+    /// Lists the channels alive now; the list items reach the tracker as messages, which adopts and sweeps.
+    private func resync(_ perform: (String, [AMIHeader], Bool) async throws -> AMIReply, family: AMIFamily) async throws
+    {
+        if family != .v14 {
+            let reply = try await perform("CoreShowChannels", [], true)
+            if reply.isSuccess { return }
+            if reply.message.lowercased().contains("permission denied") {
+                throw ZTIAsteriskError(
+                    .permissionDenied, "CoreShowChannels refused: the AMI user lacks the 'reporting' write class")
+            }
+        }
+        let reply = try await perform("Status", [], true)
+        if !reply.isSuccess {
+            throw ZTIAsteriskError(
+                .permissionDenied, "Status refused (\(reply.message)): the AMI user lacks 'call' or 'reporting' write")
+        }
+    }
+
+    static func major(_ version: String?) -> Int? {
+        version?.split(separator: ".").first.flatMap { Int($0.filter(\.isNumber)) }
+    }
+}

@@ -1,0 +1,17 @@
+/// The answer to one action: its `Response:` message, and for list actions the events that carried its ActionID
+/// up to the `…Complete` event.
+public struct AMIReply: Sendable {
+    /// The `Response:` message.
+    public let response: AMIMessage
+    /// The list items, for list actions.
+    public let items: [AMIMessage]
+
+    /// True for `Response: Success` (and the 1.4 `Pong`, `Follows`, `Events On/Off`).
+    public var isSuccess: Bool {
+        guard let value = response.response?.lowercased() else { return false }
+        return value != "error" && value != "failure"
+    }
+
+    /// The `Message:` text.
+    public var message: String { response["Message"] ?? "" }
+}

@@ -1,0 +1,266 @@
+import Crypto
+import Foundation
+import ZTIAsterisk
+
+/// The simulated Asterisk behind `zti-pbxsim ami`: sessions, logins, actions with the write classes Asterisk
+/// enforces, scenario playback and faults. The network side is ``AMISimulatorServer``.
+public actor AMISimulator {
+    /// What a session's writer is told.
+    enum Output: Sendable {
+        case bytes([UInt8])
+        case close
+    }
+
+    struct Session {
+        var output: AsyncStream<Output>.Continuation
+        var loggedIn = false
+        var eventMask: Set<String> = []
+        var allEvents = true
+        var nonce: String?
+        var filters: [String] = []
+    }
+
+    public let options: AMISimulatorOptions
+    private var sessions: [Int: Session] = [:]
+    private var nextSession = 0
+    private var channels = SimulatedChannels()
+    private var stalledUntil: ContinuousClock.Instant?
+    private var loginWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Connections accepted so far.
+    public private(set) var connectionCount = 0
+
+    /// A simulator with `options`.
+    public init(options: AMISimulatorOptions) {
+        self.options = options
+    }
+
+    // MARK: - Sessions
+
+    func open() -> (Int, AsyncStream<Output>) {
+        nextSession += 1
+        connectionCount += 1
+        let (stream, continuation) = AsyncStream<Output>.makeStream()
+        sessions[nextSession] = Session(output: continuation)
+        continuation.yield(.bytes(Array("Asterisk Call Manager/\(options.amiVersion)\r\n".utf8)))
+        return (nextSession, stream)
+    }
+
+    func close(_ id: Int) {
+        sessions.removeValue(forKey: id)?.output.finish()
+    }
+
+    /// How long a writer must wait before writing (a `stall` fault).
+    func stallDelay() -> Duration? {
+        guard let until = stalledUntil else { return nil }
+        let now = ContinuousClock.now
+        if until <= now {
+            stalledUntil = nil
+            return nil
+        }
+        return until - now
+    }
+
+    /// Waits until at least one session is logged in.
+    public func waitForLogin() async {
+        if sessions.values.contains(where: \.loggedIn) { return }
+        await withCheckedContinuation { loginWaiters.append($0) }
+    }
+
+    /// Answers one client action the way Asterisk does.
+    func handle(_ session: Int, _ action: AMIMessage) {
+        guard var state = sessions[session] else { return }
+        let name = (action["Action"] ?? "").lowercased()
+        let actionID = action.actionID
+        func reply(_ headers: [(String, String)]) {
+            var all = [("Response", headers.first?.1 ?? "Success")]
+            if let actionID { all.append(("ActionID", actionID)) }
+            all += headers.dropFirst()
+            state.output.yield(.bytes(Self.encode(all)))
+        }
+        defer { sessions[session] = state }
+
+        if !state.loggedIn && !["login", "challenge", "logoff"].contains(name) {
+            reply([
+                ("Response", "Error"),
+                ("Message", options.family == .v14 ? "Authentication Required" : "Permission denied"),
+            ])
+            return
+        }
+        switch name {
+        case "challenge":
+            let nonce = String(UInt32.random(in: 100_000_000...999_999_999))
+            state.nonce = nonce
+            reply([("Response", "Success"), ("Challenge", nonce)])
+        case "login":
+            let user = action["Username"] ?? ""
+            var accepted = user == options.username
+            if action["AuthType"]?.lowercased() == "md5" {
+                let expected = Insecure.MD5.hash(data: Data(((state.nonce ?? "") + options.secret).utf8))
+                    .map { String(format: "%02x", $0) }.joined()
+                accepted = accepted && action["Key"]?.lowercased() == expected
+            } else {
+                accepted = accepted && action["Secret"] == options.secret
+            }
+            guard accepted else {
+                reply([("Response", "Error"), ("Message", "Authentication failed")])
+                state.output.yield(.close)
+                return
+            }
+            state.loggedIn = true
+            setMask(&state, action["Events"] ?? "on")
+            reply([("Response", "Success"), ("Message", "Authentication accepted")])
+            if options.family != .v14 {
+                state.output.yield(
+                    .bytes(
+                        Self.encode([
+                            ("Event", "FullyBooted"), ("Privilege", "system,all"), ("Status", "Fully Booted"),
+                        ])))
+            }
+            let waiters = loginWaiters
+            loginWaiters = []
+            for waiter in waiters { waiter.resume() }
+        case "logoff":
+            reply([("Response", "Goodbye"), ("Message", "Thanks for all the fish.")])
+            state.output.yield(.close)
+        case "ping":
+            if options.family == .v14 {
+                reply([("Response", "Pong")])
+            } else {
+                reply([("Response", "Success"), ("Ping", "Pong"), ("Timestamp", Self.timestamp(Date()))])
+            }
+        case "events":
+            setMask(&state, action["EventMask"] ?? "on")
+            reply(options.family == .v14 ? [("Response", "Events On")] : [("Response", "Success"), ("Events", "On")])
+        case "coresettings" where options.family != .v14:
+            guard allowed(["system", "reporting"]) else { return reply(denied) }
+            reply([
+                ("Response", "Success"), ("AMIversion", options.amiVersion),
+                ("AsteriskVersion", options.asteriskVersion),
+                ("SystemName", ""), ("CoreMaxCalls", "0"), ("CoreMaxLoadAvg", "0.000000"),
+                ("CoreRunUser", "asterisk"), ("CoreRunGroup", "asterisk"), ("CoreMaxFilehandles", "0"),
+                ("CoreRealTimeEnabled", "No"), ("CoreCDRenabled", "Yes"), ("CoreHTTPenabled", "No"),
+            ])
+        case "filter" where options.family != .v14:
+            guard allowed(["system"]) else { return reply(denied) }
+            if let filter = action["Filter"] { state.filters.append(filter) }
+            reply([("Response", "Success"), ("Message", "Filter Added Successfully")])
+        case "coreshowchannels" where options.family != .v14:
+            guard allowed(["system", "reporting"]) else { return reply(denied) }
+            let items = channels.listing(family: options.family, actionID: actionID ?? "")
+            reply([("Response", "Success"), ("EventList", "start"), ("Message", "Channels will follow")])
+            for item in items { state.output.yield(.bytes(Self.encode(item.map { ($0.name, $0.value) }))) }
+            var complete = [("Event", "CoreShowChannelsComplete")]
+            if let actionID { complete.append(("ActionID", actionID)) }
+            complete += [("EventList", "Complete"), ("ListItems", String(items.count))]
+            state.output.yield(.bytes(Self.encode(complete)))
+        case "status":
+            guard allowed(["system", "call", "reporting"]) else { return reply(denied) }
+            let items = channels.listing(family: .v14, actionID: actionID ?? "")
+            reply([("Response", "Success"), ("Message", "Channel status will follow")])
+            for item in items { state.output.yield(.bytes(Self.encode(item.map { ($0.name, $0.value) }))) }
+            var complete = [("Event", "StatusComplete")]
+            if let actionID { complete.append(("ActionID", actionID)) }
+            complete.append(("Items", String(items.count)))
+            state.output.yield(.bytes(Self.encode(complete)))
+        default:
+            reply([("Response", "Error"), ("Message", "Invalid/unknown command")])
+        }
+    }
+
+    private var denied: [(String, String)] { [("Response", "Error"), ("Message", "Permission denied")] }
+
+    private func allowed(_ classes: Set<String>) -> Bool {
+        !options.writeClasses.isDisjoint(with: classes) || options.writeClasses.contains("all")
+    }
+
+    private func setMask(_ state: inout Session, _ mask: String) {
+        let lowered = mask.lowercased()
+        state.allEvents = lowered == "on"
+        state.eventMask =
+            lowered == "off" ? [] : Set(lowered.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+
+    // MARK: - Playback and faults
+
+    /// Plays the events of a transcript to every logged-in session, timed by their `Timestamp:` differences
+    /// divided by the speed; their `Timestamp:` becomes scenario time from now. Stops at a second banner.
+    public func play(_ transcript: [UInt8]) async {
+        var decoder = AMIDecoder(droppedEvents: [], droppedEventPrefixes: [])
+        decoder.feed(transcript)
+        var banners = 0
+        var firstStamp: Double?
+        let start = Date()
+        let clock = ContinuousClock.now
+        while let message = decoder.next() {
+            if message.kind == .banner {
+                banners += 1
+                if banners > 1 { break }
+                continue
+            }
+            guard message.kind == .event, message.actionID == nil else { continue }
+            var headers = message.headers.map { ($0.name, $0.value) }
+            if let stamp = message["Timestamp"].flatMap(Double.init) {
+                let offset = stamp - (firstStamp ?? stamp)
+                firstStamp = firstStamp ?? stamp
+                try? await Task.sleep(until: clock + .milliseconds(Int64(offset * 1000 / options.speed)))
+                headers = headers.map {
+                    $0.0 == "Timestamp" ? ($0.0, Self.timestamp(start.addingTimeInterval(offset))) : $0
+                }
+            }
+            emit(message, headers)
+        }
+    }
+
+    private func emit(_ message: AMIMessage, _ headers: [(String, String)]) {
+        channels.apply(message)
+        let bytes = Self.encode(headers)
+        let classes = Set((message["Privilege"] ?? "").lowercased().split(separator: ",").map(String.init))
+        for (id, session) in sessions where session.loggedIn {
+            guard session.allEvents || !session.eventMask.isDisjoint(with: classes) else { continue }
+            guard !session.filters.contains(where: { Self.excludes($0, message.eventName ?? "") }) else { continue }
+            sessions[id]?.output.yield(.bytes(bytes))
+        }
+    }
+
+    /// `!Event: Name` or `!Event: Prefix*` exclusion filters.
+    static func excludes(_ filter: String, _ event: String) -> Bool {
+        guard filter.hasPrefix("!Event: ") else { return false }
+        let pattern = filter.dropFirst("!Event: ".count)
+        return pattern.hasSuffix("*") ? event.hasPrefix(pattern.dropLast()) : event == pattern
+    }
+
+    /// Closes every connection, as a network failure would.
+    public func drop() {
+        for session in sessions.values { session.output.yield(.close) }
+    }
+
+    /// Stops writing to clients for `duration` (a hung PBX).
+    public func stall(for duration: Duration) {
+        stalledUntil = ContinuousClock.now + duration
+    }
+
+    /// Sends bytes no AMI server would send.
+    public func garbage() {
+        var bytes = (0..<200).map { _ in UInt8.random(in: 0...255) }
+        bytes += Array("\r\n\r\n".utf8)
+        for session in sessions.values { session.output.yield(.bytes(bytes)) }
+    }
+
+    /// A restart of Asterisk: every connection closes and every channel is gone.
+    public func restart() {
+        channels.reset()
+        drop()
+    }
+
+    // MARK: - Encoding
+
+    static func encode(_ headers: [(String, String)]) -> [UInt8] {
+        var text = ""
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        return Array((text + "\r\n").utf8)
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        String(format: "%.6f", date.timeIntervalSince1970)
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
+import ZTIAsterisk
+import ZTICore
+import ZTIPBXSim
+
+/// `zti-pbxsim ami`: an Asterisk Manager Interface server speaking one family's dialect.
+struct AMICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ami",
+        abstract: "Serve AMI like Asterisk 1.4, 1.6-11 or 12+, and play scenario transcripts to logged-in clients.",
+        discussion: """
+            The first line on stdout says where it listens: "listening ami HOST:PORT". Scenarios are AMI \
+            transcripts (the .ami files of the test suite): their events are played to every logged-in client, \
+            timed by their Timestamp: headers divided by --speed, once the first client has logged in. With \
+            --control PATH a Unix socket takes JSON-line commands: {"command":"play","file":"..."}, \
+            {"command":"drop"}, {"command":"stall","seconds":5}, {"command":"garbage"}, {"command":"restart"}.
+            """
+    )
+
+    @Option(help: "The dialect: 1.4, 11 or 12.")
+    var family: String = "12"
+
+    @Option(help: "HOST:PORT to listen on (port 0 picks a free port).")
+    var listen: String = "127.0.0.1:5038"
+
+    @Option(help: "The AMI user name clients must log in with.")
+    var username: String = "zti"
+
+    @Option(help: "The AMI secret (a file with --secret-file).")
+    var secret: String = "secret"
+
+    @Option(help: "A file holding the AMI secret (a trailing line break is ignored).")
+    var secretFile: String?
+
+    @Option(help: "The user's write classes (manager.conf write=), comma-separated.")
+    var write: String?
+
+    @Option(name: .customLong("scenario"), help: "An AMI transcript to play; repeatable, played in order.")
+    var scenarios: [String] = []
+
+    @Option(help: "Scenario time runs this many times faster than real time.")
+    var speed: Double = 1
+
+    @Option(help: "A Unix socket path for JSON-line fault and playback commands.")
+    var control: String?
+
+    func validate() throws {
+        guard AMIFamily(rawValue: family) != nil else {
+            throw ValidationError("--family \(family): expected 1.4, 11 or 12")
+        }
+        guard ConfigValueParser.hostPort(listen) != nil else {
+            throw ValidationError("--listen \(listen): expected HOST:PORT, e.g. 127.0.0.1:0")
+        }
+        guard speed > 0 else { throw ValidationError("--speed \(speed): expected a positive number") }
+        for file in scenarios where !FileManager.default.isReadableFile(atPath: file) {
+            throw ValidationError("--scenario \(file): cannot read the file")
+        }
+    }
+
+    func run() async throws {
+        var secretValue = secret
+        if let secretFile {
+            guard let data = FileManager.default.contents(atPath: secretFile) else {
+                throw ValidationError("--secret-file \(secretFile): cannot read the file")
+            }
+            secretValue = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+        }
+        let address = ConfigValueParser.hostPort(listen)!
+        let options = AMISimulatorOptions(
+            family: AMIFamily(rawValue: family)!, username: username, secret: secretValue,
+            writeClasses: write.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) },
+            speed: speed)
+        let simulator = AMISimulator(options: options)
+        let server = try await AMISimulatorServer.bind(host: address.host, port: address.port, simulator: simulator)
+        // Written unbuffered: whoever started the simulator waits for this line.
+        FileHandle.standardOutput.write(Data("listening ami \(HostPort(host: address.host, port: server.port))\n".utf8))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            if let control {
+                group.addTask { try await ControlSocket(path: control, simulator: simulator).run() }
+            }
+            let files = scenarios
+            group.addTask {
+                guard !files.isEmpty else { return }
+                await simulator.waitForLogin()
+                for file in files {
+                    await simulator.play(Array(FileManager.default.contents(atPath: file) ?? Data()))
+                }
+            }
+            try await group.next()
+            try await group.next()
+        }
+    }
+}

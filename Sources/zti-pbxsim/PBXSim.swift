@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `zti-pbxsim`: stands in for the PBXs (and later the CRM) in tests, demos and load tests.
+@main
+struct PBXSim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zti-pbxsim",
+        abstract: "Simulate a PBX (AMI) for ztisup tests, demos and load tests.",
+        subcommands: [AMICommand.self]
+    )
+}
