@@ -18,6 +18,9 @@ public final class AMIClient: Sendable {
     private let dropped = Atomic<Int>(0)
     private let actionCounter = Atomic<Int>(0)
     private let sessionLoggedIn = Atomic<Bool>(false)
+    /// The logged-in session's writer and reply router, for actions from outside the session (click-to-dial).
+    private let current = Mutex<(NIOAsyncChannelOutboundWriter<ByteBuffer>, AMIReplyRouter)?>(nil)
+    private let events = Mutex<AsyncStream<AMIClientEvent>.Continuation?>(nil)
 
     /// Creates a client; nothing happens until ``run(into:)``.
     public init(settings: AMIClientSettings, logger: Logger) {
@@ -30,9 +33,11 @@ public final class AMIClient: Sendable {
 
     /// Connects and reconnects until cancelled, reporting into `continuation`.
     public func run(into continuation: AsyncStream<AMIClientEvent>.Continuation) async {
+        events.withLock { $0 = continuation }
         var attempt = 0
         while !Task.isCancelled {
             sessionLoggedIn.store(false, ordering: .relaxed)
+            defer { current.withLock { $0 = nil } }
             do {
                 try await session(continuation)
             } catch is CancellationError {
@@ -49,6 +54,46 @@ public final class AMIClient: Sendable {
             do { try await Task.sleep(for: delay) } catch { break }
         }
         continuation.finish()
+    }
+
+    /// Sends a click-to-dial `Originate` and returns the immediate result: `accepted` when the PBX queued it,
+    /// `refused` with the reason otherwise. The action also reaches the consumer (as a message of kind
+    /// `.action`), so the tracker can tag the call; the final result follows from `OriginateResponse` and the
+    /// call's events (see ``ClickToDialOriginate``).
+    public func originate(_ request: DialRequest, settings: OriginateSettings) async -> DialResult {
+        func refused(_ reason: String) -> DialResult {
+            DialResult(clickToDialId: request.clickToDialId, group: request.group, status: .refused, reason: reason)
+        }
+        guard let (outbound, router) = current.withLock({ $0 }) else {
+            return refused("the PBX link is down; try again when it is back")
+        }
+        let actionID = "c2d-\(nextActionID())"
+        let action: AMIAction
+        do {
+            action = try ClickToDialOriginate.action(for: request, settings: settings, actionID: actionID)
+        } catch let error as ZTICoreError {
+            return refused(error.message)
+        } catch {
+            return refused("\(error)")
+        }
+        var headers = [AMIHeader("Action", action.name), AMIHeader("ActionID", actionID)] + action.headers
+        headers += action.variables.map { AMIHeader("Variable", "\($0.name)=\($0.value)") }
+        _ = events.withLock { $0?.yield(.message(AMIMessage(kind: .action, headers: headers), receivedAt: .now())) }
+        do {
+            router.expect(actionID, isList: false)
+            try await outbound.write(ByteBuffer(bytes: try AMIEncoder.encode(action)))
+            let reply = try await router.reply(actionID, timeout: settings.timeout, action: "Originate")
+            if reply.isSuccess {
+                return DialResult(clickToDialId: request.clickToDialId, group: request.group, status: .accepted)
+            }
+            if reply.message.lowercased().contains("permission denied") {
+                return refused(
+                    "the PBX refused Originate: the AMI user lacks the 'originate' write class ('call' on 1.4)")
+            }
+            return refused("the PBX refused Originate: \(reply.message)")
+        } catch {
+            return refused("Originate was not answered: \((error as? ZTIAsteriskError)?.message ?? "\(error)")")
+        }
     }
 
     private func nextActionID() -> String {
@@ -173,6 +218,7 @@ public final class AMIClient: Sendable {
             }
         }
         sessionLoggedIn.store(true, ordering: .relaxed)
+        current.withLock { $0 = (outbound, router) }
         continuation.yield(.connected(family: family, version: version))
         logger.info("AMI logged in to \(settings.host):\(settings.port), family \(family.rawValue)")
         try await resync(perform, family: family)

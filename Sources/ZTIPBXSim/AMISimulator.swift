@@ -28,6 +28,32 @@ public actor AMISimulator {
     private var loginWaiters: [CheckedContinuation<Void, Never>] = []
     /// Connections accepted so far.
     public private(set) var connectionCount = 0
+    /// What happens to the next Originate requests.
+    public private(set) var originateOutcome = OriginateOutcome()
+    private var channelCounter = 0
+
+    /// How simulated click-to-dial calls go: does the member answer, does the customer.
+    public struct OriginateOutcome: Sendable {
+        public enum Party: String, Sendable {
+            case answer, noanswer, busy
+        }
+
+        public var member: Party
+        public var customer: Party
+        /// Scenario seconds of talk before the customer hangs up.
+        public var talk: Duration
+
+        public init(member: Party = .answer, customer: Party = .answer, talk: Duration = .seconds(5)) {
+            self.member = member
+            self.customer = customer
+            self.talk = talk
+        }
+    }
+
+    /// Sets what happens to the next Originate requests.
+    public func setOriginateOutcome(_ outcome: OriginateOutcome) {
+        originateOutcome = outcome
+    }
 
     /// A simulator with `options`.
     public init(options: AMISimulatorOptions) {
@@ -162,8 +188,106 @@ public actor AMISimulator {
             if let actionID { complete.append(("ActionID", actionID)) }
             complete.append(("Items", String(items.count)))
             state.output.yield(.bytes(Self.encode(complete)))
+        case "originate":
+            guard allowed(options.family == .v14 ? ["call"] : ["originate"]) else { return reply(denied) }
+            guard let channel = action["Channel"], let exten = action["Exten"] else {
+                return reply([("Response", "Error"), ("Message", "Channel and Exten are required")])
+            }
+            reply([("Response", "Success"), ("Message", "Originate successfully queued")])
+            let timeout = action["Timeout"].flatMap { Int64($0) } ?? 30_000
+            let outcome = originateOutcome
+            Task {
+                await self.runOriginate(
+                    actionID: actionID ?? "", template: channel, exten: exten, timeout: timeout, outcome)
+            }
         default:
             reply([("Response", "Error"), ("Message", "Invalid/unknown command")])
+        }
+    }
+
+    /// Plays a click-to-dial call: the member's phone rings first, then the customer is dialled.
+    private func runOriginate(
+        actionID: String, template: String, exten: String, timeout: Int64, _ outcome: OriginateOutcome
+    )
+        async
+    {
+        let renderer = SimulatedCallRenderer(family: options.family)
+        let base = Int(Date().timeIntervalSince1970)
+        func nextLeg(_ prefix: String, number: String, linkedid: String?) -> SimulatedCallRenderer.Leg {
+            channelCounter += 1
+            let uniqueid = "\(base).\(channelCounter)"
+            return SimulatedCallRenderer.Leg(
+                name: prefix + "-" + String(format: "%08x", channelCounter), uniqueid: uniqueid,
+                linkedid: linkedid ?? uniqueid, number: number)
+        }
+        func send(_ events: [[(String, String)]]) {
+            for headers in events {
+                emit(AMIMessage(kind: .event, headers: headers.map { AMIHeader($0.0, $0.1) }), headers)
+            }
+        }
+        func wait(_ duration: Duration) async { try? await Task.sleep(for: duration / options.speed) }
+
+        let memberNumber = template.split(separator: "/").last.map(String.init) ?? template
+        var leg = nextLeg(template, number: memberNumber, linkedid: nil)
+        send(renderer.newChannel(leg) + renderer.dialBegin(caller: nil, destination: leg, dialString: memberNumber))
+        if outcome.member == .busy {
+            await wait(.milliseconds(200))
+            send(renderer.hangup(leg, cause: 17) + renderer.dialEnd(caller: nil, destination: leg, status: "BUSY"))
+            send([
+                renderer.originateResponse(
+                    actionID: actionID, success: false, reason: 5, leg: leg, template: template, exten: exten)
+            ])
+            return
+        }
+        leg.state = 5
+        send(renderer.newState(leg))
+        if outcome.member == .noanswer {
+            await wait(.milliseconds(timeout))
+            send(renderer.dialEnd(caller: nil, destination: leg, status: "NOANSWER") + renderer.hangup(leg, cause: 16))
+            send([
+                renderer.originateResponse(
+                    actionID: actionID, success: false, reason: 3, leg: leg, template: template, exten: exten)
+            ])
+            return
+        }
+        await wait(.seconds(2))
+        leg.state = 6
+        send(renderer.newState(leg) + renderer.dialEnd(caller: nil, destination: leg, status: "ANSWER"))
+        send([
+            renderer.originateResponse(
+                actionID: actionID, success: true, reason: 4, leg: leg, template: template, exten: exten)
+        ])
+        leg.exten = exten
+        var customer = nextLeg("PJSIP/carrier", number: exten, linkedid: leg.linkedid)
+        customer.context = "from-pstn"
+        send(
+            renderer.dialplanStep(leg) + renderer.newChannel(customer)
+                + renderer.dialBegin(caller: leg, destination: customer, dialString: exten + "@carrier"))
+        await wait(.milliseconds(500))
+        switch outcome.customer {
+        case .busy:
+            send(
+                renderer.hangup(customer, cause: 17)
+                    + renderer.dialEnd(caller: leg, destination: customer, status: "BUSY"))
+            send(renderer.hangup(leg, cause: 17))
+        case .noanswer:
+            customer.state = 5
+            send(renderer.newState(customer))
+            await wait(.seconds(30))
+            send(
+                renderer.dialEnd(caller: leg, destination: customer, status: "NOANSWER")
+                    + renderer.hangup(customer, cause: 16))
+            send(renderer.hangup(leg, cause: 16))
+        case .answer:
+            customer.state = 5
+            send(renderer.newState(customer))
+            await wait(.seconds(3))
+            customer.state = 6
+            send(
+                renderer.newState(customer) + renderer.dialEnd(caller: leg, destination: customer, status: "ANSWER")
+                    + renderer.bridge(leg, customer, bridge: "sim-\(channelCounter)"))
+            await wait(outcome.talk)
+            send(renderer.hangup(customer, cause: 16) + renderer.hangup(leg, cause: 16))
         }
     }
 

@@ -50,6 +50,13 @@ struct ControlSocket {
                 return #"{"ok":false,"error":"play needs a readable \"file\""}"#
             }
             Task { await simulator.play(Array(data)) }
+        case "originate":
+            let member = (object["member"] as? String).flatMap(AMISimulator.OriginateOutcome.Party.init(rawValue:))
+            let customer = (object["customer"] as? String).flatMap(AMISimulator.OriginateOutcome.Party.init(rawValue:))
+            guard let member, let customer else {
+                return #"{"ok":false,"error":"originate needs "member" and "customer": answer, noanswer or busy"}"#
+            }
+            await simulator.setOriginateOutcome(.init(member: member, customer: customer))
         case "drop": await simulator.drop()
         case "garbage": await simulator.garbage()
         case "restart": await simulator.restart()
@@ -57,7 +64,7 @@ struct ControlSocket {
             let seconds = (object["seconds"] as? Double) ?? 5
             await simulator.stall(for: .milliseconds(Int64(seconds * 1000)))
         default:
-            return #"{"ok":false,"error":"unknown command; expected play, drop, stall, garbage or restart"}"#
+            return #"{"ok":false,"error":"unknown command; expected play, originate, drop, stall, garbage or restart"}"#
         }
         return #"{"ok":true}"#
     }

@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import Testing
+import ZTICore
+import ZTIPBXSim
+
+@testable import ZTIAsterisk
+
+/// Click-to-dial: the Originate built from a request, and the request end to end against the simulator.
+@Suite struct ClickToDialTests {
+    static let request = DialRequest(
+        clickToDialId: "c2d-42", group: "sales", extension: "101", user: "4150868000000224005", number: "90312345678")
+    static let settings = OriginateSettings(channel: "SIP/{ext}", context: "from-internal", timeout: .seconds(2))
+
+    @Test func theOriginateIsAsyncAndCarriesTheRequestId() throws {
+        let action = try ClickToDialOriginate.action(for: Self.request, settings: Self.settings, actionID: "c2d-1")
+        #expect(
+            String(decoding: try AMIEncoder.encode(action), as: UTF8.self)
+                == "Action: Originate\r\nActionID: c2d-1\r\nChannel: SIP/101\r\nContext: from-internal\r\n"
+                + "Exten: 90312345678\r\nPriority: 1\r\nCallerID: \"90312345678\" <101>\r\nTimeout: 2000\r\n"
+                + "Async: true\r\nVariable: ZTI_CLICKTODIAL=c2d-42\r\n\r\n")
+    }
+
+    @Test func aNumberThatIsNotFinalIsRefusedBeforeAnythingIsSent() {
+        let injected = DialRequest(
+            clickToDialId: "x", group: "sales", extension: "101", user: "u", number: "101\r\nAction: Logoff")
+        #expect(throws: ZTICoreError.self) {
+            try ClickToDialOriginate.action(for: injected, settings: Self.settings, actionID: "1")
+        }
+        let formatted = DialRequest(clickToDialId: "x", group: "sales", extension: "101", user: "u", number: "03-1234")
+        #expect(throws: ZTICoreError.self) {
+            try ClickToDialOriginate.action(for: formatted, settings: Self.settings, actionID: "1")
+        }
+    }
+
+    @Test func finalResults() {
+        #expect(ClickToDialOriginate.failure(reason: "3") == .noAnswer)
+        #expect(ClickToDialOriginate.failure(reason: "5") == .busy)
+        #expect(ClickToDialOriginate.failure(reason: "8") == .congestion)
+        #expect(ClickToDialOriginate.failure(reason: "0") == .failed)
+    }
+
+    /// Runs one click-to-dial request against a simulator of `family` and returns the immediate result, the
+    /// call events, and the final result.
+    static func run(family: AMIFamily, outcome: AMISimulator.OriginateOutcome, writeClasses: Set<String>? = nil)
+        async throws -> (DialResult, [CallEvent], DialStatus?)
+    {
+        let harness = try await Harness(family: family, writeClasses: writeClasses)
+        await harness.simulator.setOriginateOutcome(outcome)
+        let group = try ConfigurationLoader.loadGroupFile(
+            path: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("Transcripts/sales.properties").path
+        ).0
+        harness.tracker = TrackerBox(MemberDirectory(group: group))
+        _ = await harness.next {
+            if case .resynced = $0 { return true }
+            return false
+        }
+        let immediate = await harness.client.originate(Self.request, settings: Self.settings)
+        guard immediate.status == .accepted else { return (immediate, [], nil) }
+        var final: DialStatus?
+        _ = await harness.next { event in
+            if case .message(let message, _) = event, message.eventName == "OriginateResponse",
+                message["Response"] == "Failure"
+            {
+                final = ClickToDialOriginate.failure(reason: message["Reason"])
+            }
+            for event in harness.emitted where event.clickToDialId == Self.request.clickToDialId {
+                final = final ?? ClickToDialOriginate.result(of: event)
+            }
+            let closed = harness.emitted.contains { $0.state.isTerminal }
+            return final != nil && (final != .answered || closed)
+        }
+        return (immediate, harness.emitted, final)
+    }
+
+    @Test(arguments: ["1.4", "11", "12"])
+    func answeredEndToEnd(familyName: String) async throws {
+        let (immediate, events, final) = try await Self.run(
+            family: AMIFamily(rawValue: familyName)!,
+            outcome: .init(member: .answer, customer: .answer, talk: .seconds(1)))
+        #expect(immediate.status == .accepted)
+        #expect(final == .answered)
+        #expect(events.map(\.state) == [.ringing, .answered, .ended])
+        #expect(events.allSatisfy { $0.clickToDialId == "c2d-42" && $0.direction == .outbound })
+        #expect(events.first?.dialled == "90312345678")
+        #expect(events.first?.to == "0312345678")
+    }
+
+    @Test(arguments: ["1.4", "11", "12"])
+    func theMemberNotAnsweringGivesNoCallEvents(familyName: String) async throws {
+        let (immediate, events, final) = try await Self.run(
+            family: AMIFamily(rawValue: familyName)!, outcome: .init(member: .noanswer, customer: .answer))
+        #expect(immediate.status == .accepted)
+        #expect(final == .noAnswer)
+        #expect(events.isEmpty)
+    }
+
+    @Test func aBusyCustomerFails() async throws {
+        let (_, events, final) = try await Self.run(family: .v12, outcome: .init(member: .answer, customer: .busy))
+        #expect(final == .busy)
+        #expect(events.map(\.state) == [.ringing, .failed])
+        #expect(events.last?.cause == .busy)
+    }
+
+    @Test func withoutTheOriginateWriteClassTheRequestIsRefused() async throws {
+        let (immediate, _, _) = try await Self.run(
+            family: .v12, outcome: .init(), writeClasses: ["reporting"])
+        #expect(immediate.status == .refused)
+        #expect(immediate.reason?.contains("lacks the 'originate' write class") == true)
+    }
+
+    @Test func whileTheLinkIsDownTheRequestIsRefusedAtOnce() async {
+        let client = AMIClient(
+            settings: AMIClientSettings(host: "127.0.0.1", port: 9, username: "u", secret: "s"),
+            logger: Logger(label: "t"))
+        let result = await client.originate(Self.request, settings: Self.settings)
+        #expect(result.status == .refused)
+        #expect(result.reason == "the PBX link is down; try again when it is back")
+    }
+}
