@@ -165,12 +165,14 @@ public final class AMIClient: Sendable {
                         decoder.stopDropping("Newexten")
                     }
                 }
-                router.deliver(message)
+                // Handed to the consumer before it completes a request, so that the consumer sees a list's
+                // items before the requester reports the list done.
                 if message.kind == .event || message.kind == .banner {
                     if case .dropped = continuation.yield(.message(message, receivedAt: .now())) {
                         dropped.add(1, ordering: .relaxed)
                     }
                 }
+                router.deliver(message)
                 if message.eventName?.lowercased() == "shutdown" {
                     throw ZTIAsteriskError(.linkClosed, "Asterisk is shutting down (\(message["Shutdown"] ?? "?"))")
                 }

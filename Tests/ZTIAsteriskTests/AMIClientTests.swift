@@ -135,29 +135,46 @@ final class TrackerBox {
         #expect(harness.emitted[3].cause == .answeredElsewhere)
     }
 
-    @Test func aDroppedLinkReconnectsAndReSyncsTheCallInProgress() async throws {
-        let harness = try await Harness(family: .v12)
+    /// Plays the part of `inbound-answered` up to the answer, and returns the rest (the hangup).
+    static func answerCall(_ harness: Harness) async throws -> String {
         harness.tracker = TrackerBox(MemberDirectory(replayGroup: "t"))
         _ = await harness.next {
             if case .resynced = $0 { return true }
             return false
         }
-        // The call is answered, then the link drops before the hangup.
         let text = String(decoding: try Self.transcript("12/inbound-answered.ami"), as: UTF8.self)
-        let answered = String(text[..<text.range(of: "Event: HangupRequest")!.lowerBound])
-        await harness.simulator.play(Array(answered.utf8))
+        let cut = text.range(of: "Event: HangupRequest")!.lowerBound
+        await harness.simulator.play(Array(text[..<cut].utf8))
         _ = await harness.next { _ in harness.emitted.count >= 2 }
+        return String(text[cut...])
+    }
+
+    /// Waits for a disconnect and the re-sync after the reconnect.
+    static func reconnected(_ harness: Harness) async {
+        var disconnected = false
+        _ = await harness.next {
+            if case .disconnected = $0 { disconnected = true }
+            if case .resynced = $0, disconnected { return true }
+            return false
+        }
+    }
+
+    @Test func aDroppedLinkReconnectsAndTheCallGoesOn() async throws {
+        let harness = try await Harness(family: .v12)
+        let rest = try await Self.answerCall(harness)
         await harness.simulator.drop()
-        _ = await harness.next {
-            if case .disconnected = $0 { return true }
-            return false
-        }
-        // The PBX restarts while ztisup is away: the re-sync lists no channel, so the call is closed.
+        await Self.reconnected(harness)
+        await harness.simulator.play(Array(rest.utf8))
+        _ = await harness.next { _ in harness.emitted.count >= 3 }
+        #expect(harness.emitted.map(\.state) == [.ringing, .answered, .ended])
+        #expect(harness.emitted.last?.cause == .normal)
+    }
+
+    @Test func anAsteriskRestartClosesTheCallAtTheReSync() async throws {
+        let harness = try await Harness(family: .v12)
+        _ = try await Self.answerCall(harness)
         await harness.simulator.restart()
-        _ = await harness.next {
-            if case .resynced = $0 { return true }
-            return false
-        }
+        await Self.reconnected(harness)
         #expect(harness.emitted.map(\.state) == [.ringing, .answered, .ended])
         #expect(harness.emitted.last?.cause == .unknown)
     }
