@@ -86,7 +86,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "ztisupTests", dependencies: ["ztisup", "ZTICore"]),
+        .testTarget(name: "ztisupTests", dependencies: ["ztisup", "zti-pbxsim", "ZTICore"]),
     ],
     swiftLanguageModes: [.v6]
 )

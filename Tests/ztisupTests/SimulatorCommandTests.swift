@@ -1,0 +1,87 @@
+import Foundation
+import Glibc
+import Testing
+
+/// `zti-pbxsim ami` as a stand-alone process: it says where it listens, greets with the family's banner,
+/// and enforces the login.
+@Suite struct SimulatorCommandTests {
+    static var simulator: String {
+        URL(fileURLWithPath: ZTISupProcess.executable).deletingLastPathComponent().appendingPathComponent("zti-pbxsim")
+            .path
+    }
+
+    /// Starts the simulator, reads its first stdout line, and returns the process and the port.
+    static func start(_ arguments: [String]) throws -> (Process, Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: simulator)
+        process.arguments = ["ami", "--listen", "127.0.0.1:0"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line: [UInt8] = []
+        while let byte = try out.fileHandleForReading.read(upToCount: 1)?.first, byte != 0x0A { line.append(byte) }
+        let text = String(decoding: line, as: UTF8.self)
+        guard text.hasPrefix("listening ami 127.0.0.1:"), let port = Int(text.split(separator: ":").last ?? "") else {
+            process.terminate()
+            throw POSIXError(.EPROTO)
+        }
+        return (process, port)
+    }
+
+    /// Connects, sends `request`, and reads until `until` appears or 5 s pass.
+    static func exchange(port: Int, request: String, until: String) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var received = ""
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !received.contains(until) {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            guard count > 0 else { break }
+            received += String(decoding: buffer[..<count], as: UTF8.self)
+        }
+        return received
+    }
+
+    @Test(arguments: [("1.4", "1.0"), ("11", "1.3"), ("12", "7.0.3")])
+    func itGreetsWithTheFamilysBannerAndChecksTheLogin(family: String, version: String) throws {
+        let (process, port) = try Self.start(["--family", family, "--secret", "s3cret"])
+        defer { process.terminate() }
+        let accepted = try Self.exchange(
+            port: port, request: "Action: Login\r\nActionID: 1\r\nUsername: zti\r\nSecret: s3cret\r\n\r\n",
+            until: "Authentication")
+        #expect(accepted.hasPrefix("Asterisk Call Manager/\(version)\r\n"))
+        #expect(accepted.contains("Response: Success\r\nActionID: 1\r\nMessage: Authentication accepted\r\n"))
+        let refused = try Self.exchange(
+            port: port, request: "Action: Login\r\nActionID: 2\r\nUsername: zti\r\nSecret: wrong\r\n\r\n",
+            until: "Authentication")
+        #expect(refused.contains("Response: Error\r\nActionID: 2\r\nMessage: Authentication failed\r\n"))
+    }
+
+    @Test func badArgumentsAreUsageErrors() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.simulator)
+        process.arguments = ["ami", "--family", "13"]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 64)
+        #expect(text.contains("--family 13: expected 1.4, 11 or 12"))
+    }
+}
