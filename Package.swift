@@ -71,7 +71,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "zti-bench", dependencies: ["ZTICore"], path: "Benchmarks/zti-bench"),
+        .executableTarget(
+            name: "zti-bench", dependencies: ["ZTICore", "ZTIAsterisk", "ZTITestKit"], path: "Benchmarks/zti-bench"),
         .testTarget(name: "ZTICoreTests", dependencies: ["ZTICore", "ZTITestKit"]),
         .testTarget(
             name: "ZTIAsteriskTests",

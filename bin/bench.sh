@@ -1,14 +1,42 @@
 #!/usr/bin/env bash
-# Builds a release binary and prints the foundation's figures: frame encode/decode rate, bytes per event
-# frame, the time to validate a large group, and peak memory. Usage: bin/bench.sh [events]
+# Builds release binaries and prints the benchmark figures (they are reported, not gates):
+#  - the foundation: EVENT frames encoded/decoded per second, bytes per frame, validating a 5,000-user group;
+#  - AMI: a generated stream (default 200 MiB) of the family-12 transcripts with dialplan floods, cut into the
+#    same random 1 B-16 KiB chunks for every parser: messages/s and MB/s fully parsed (like-for-like),
+#    with floods dropped at the Event: line, and parse + track; then the same bytes and chunks through
+#    panoramisk (installed from PyPI into .build-venv), and the ratio.
+# Usage: bin/bench.sh [AMI-MEGABYTES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+megabytes="${1:-200}"
+
 missing=()
 dpkg -s libsystemd-dev >/dev/null 2>&1 || missing+=(libsystemd-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
 swift build -c release --product zti-bench
-.build/release/zti-bench "${1:-100000}"
+.build/release/zti-bench 100000
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+.build/release/zti-bench ami "$megabytes" Tests/ZTIAsteriskTests/Transcripts "$work" 2> "$work/swift.txt"
+
+if [ ! -x .build-venv/bin/python ]; then
+    python3 -m venv .build-venv
+    .build-venv/bin/pip install -q panoramisk==1.4
+fi
+.build-venv/bin/python Benchmarks/peers/panoramisk_parse.py "$work/ami-stream.bin" "$work/ami-chunks.bin" 2> "$work/peer.txt"
+
+ours=$(sed -n 's/^like-for-like messages\/s: //p' "$work/swift.txt")
+peer=$(sed -n 's/^peer-messages-per-second: //p' "$work/peer.txt")
+python3 - "$ours" "$peer" <<'PY'
+import sys
+ours, peer = float(sys.argv[1]), float(sys.argv[2])
+print("ratio, every message fully parsed: %.1fx panoramisk's messages/s (target 20x)" % (ours / peer))
+PY

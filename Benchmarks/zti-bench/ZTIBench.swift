@@ -8,6 +8,10 @@ import ZTICore
 @main
 enum ZTIBench {
     static func main() throws {
+        if CommandLine.arguments.dropFirst().first == "ami" {
+            try AMIBench.run(Array(CommandLine.arguments.dropFirst(2)))
+            return
+        }
         let events = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 100_000
         print("zti-bench: \(events) events, release build")
         try frames(count: events)
@@ -70,6 +74,10 @@ enum ZTIBench {
         let elapsed = ContinuousClock.now - clock
         precondition(loaded.groups.first?.users.count == users)
         print(report("check a group of \(users) users (\(text.utf8.count / 1024) KiB)", count: 1, elapsed: elapsed))
+    }
+
+    static func seconds(_ elapsed: Duration) -> Double {
+        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     static func report(_ name: String, count: Int, elapsed: Duration) -> String {

@@ -13,12 +13,14 @@ public struct AMIHeader: Sendable, Equatable {
 
     /// True when the key is `other` in ASCII case-insensitive comparison, as Asterisk matches headers.
     public func hasName(_ other: String) -> Bool {
-        AMIHeader.equalsIgnoringASCIICase(name.utf8, other.utf8)
+        name == other || AMIHeader.equalsIgnoringASCIICase(name.utf8, other.utf8)
     }
 
     static func equalsIgnoringASCIICase(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
         guard lhs.count == rhs.count else { return false }
-        return zip(lhs, rhs).allSatisfy { asciiLowercase($0) == asciiLowercase($1) }
+        var right = rhs.makeIterator()
+        for byte in lhs where asciiLowercase(byte) != asciiLowercase(right.next()!) { return false }
+        return true
     }
 
     @inline(__always)
