@@ -24,7 +24,9 @@ enum AMIBench {
             total += size
         }
         try Data(stream).write(to: output.appendingPathComponent("ami-stream.bin"))
-        try sizes.withUnsafeBufferPointer { try Data(buffer: $0).write(to: output.appendingPathComponent("ami-chunks.bin")) }
+        try sizes.withUnsafeBufferPointer {
+            try Data(buffer: $0).write(to: output.appendingPathComponent("ami-chunks.bin"))
+        }
         let chunks = chunked(stream, sizes)
         let mb = Double(stream.count) / 1_048_576
         print(String(format: "AMI stream: %.1f MiB in %d chunks of 1 B to 16 KiB", mb, sizes.count))
@@ -42,7 +44,10 @@ enum AMIBench {
             }
         }
         let fullTime = ZTIBench.seconds(ContinuousClock.now - clock)
-        print(String(format: "swift, every message to a dictionary: %d messages, %.0f messages/s, %.1f MB/s", all, Double(all) / fullTime, mb / fullTime))
+        print(
+            String(
+                format: "swift, every message to a dictionary: %d messages, %.0f messages/s, %.1f MB/s", all,
+                Double(all) / fullTime, mb / fullTime))
         FileHandle.standardError.write(Data("like-for-like messages/s: \(Double(all) / fullTime)\n".utf8))
 
         clock = ContinuousClock.now
@@ -58,7 +63,9 @@ enum AMIBench {
                 format: "swift, floods dropped at the Event: line: %d kept + %d dropped, %.0f messages/s, %.1f MB/s",
                 kept, decoder.droppedEventCount, Double(kept + decoder.droppedEventCount) / dropTime, mb / dropTime))
 
-        let group = try ConfigurationLoader.loadGroupFile(path: transcripts.appendingPathComponent("sales.properties").path).0
+        let group = try ConfigurationLoader.loadGroupFile(
+            path: transcripts.appendingPathComponent("sales.properties").path
+        ).0
         clock = ContinuousClock.now
         decoder = AMIDecoder()
         var tracker = AsteriskCallTracker(directory: MemberDirectory(group: group))
@@ -105,7 +112,9 @@ enum AMIBench {
                     continue
                 }
                 corpus += serialize(message.headers)
-                if message.eventName == "Newchannel", let channel = message["Channel"], let uniqueid = message["Uniqueid"] {
+                if message.eventName == "Newchannel", let channel = message["Channel"],
+                    let uniqueid = message["Uniqueid"]
+                {
                     for step in 1...10 {
                         corpus += serialize([
                             AMIHeader("Event", "Newexten"), AMIHeader("Privilege", "dialplan,all"),

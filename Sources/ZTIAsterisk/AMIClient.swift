@@ -167,7 +167,7 @@ public final class AMIClient: Sendable {
                 }
                 // Handed to the consumer before it completes a request, so that the consumer sees a list's
                 // items before the requester reports the list done.
-                if message.kind == .event || message.kind == .banner {
+                if message.kind == .event || message.kind == .banner || message.kind == .response {
                     if case .dropped = continuation.yield(.message(message, receivedAt: .now())) {
                         dropped.add(1, ordering: .relaxed)
                     }
@@ -225,8 +225,17 @@ public final class AMIClient: Sendable {
         logger.info("AMI logged in to \(settings.host):\(settings.port), family \(family.rawValue)")
         try await resync(perform, family: family)
         continuation.yield(.resynced)
+        var lastResync = ContinuousClock.now
+        var droppedAtResync = droppedCount
         while true {
             try await Task.sleep(for: settings.keepalive)
+            // Nothing left ringing: re-sync periodically, and at once when the hand-off dropped events.
+            if ContinuousClock.now - lastResync >= settings.resyncInterval || droppedCount != droppedAtResync {
+                droppedAtResync = droppedCount
+                try await resync(perform, family: family)
+                lastResync = ContinuousClock.now
+                continuation.yield(.resynced)
+            }
             do {
                 _ = try await router.reply(
                     try await send(outbound, router: router, "Ping"), timeout: settings.keepalive, action: "Ping")

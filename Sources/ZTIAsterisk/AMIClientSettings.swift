@@ -18,6 +18,8 @@ public struct AMIClientSettings: Sendable {
     public var authentication: Authentication
     /// Ping interval once logged in; a Ping unanswered for this long means the link is dead.
     public var keepalive: Duration
+    /// How often the calls in progress are re-synchronised (`pbx.resync.interval`).
+    public var resyncInterval: Duration
     /// How long the banner, login and other replies may take.
     public var replyTimeout: Duration
     /// `Events:` in the Login: the classes the tracker needs (never `dialplan`).
@@ -31,7 +33,8 @@ public struct AMIClientSettings: Sendable {
     /// Creates settings.
     public init(
         host: String, port: Int, username: String, secret: String, authentication: Authentication = .md5,
-        keepalive: Duration = .seconds(20), replyTimeout: Duration = .seconds(10),
+        keepalive: Duration = .seconds(20), resyncInterval: Duration = .seconds(300),
+        replyTimeout: Duration = .seconds(10),
         eventMask: String = "call,agent,system",
         installFilters: Bool = false, backoff: ReconnectBackoff = ReconnectBackoff(), handoffCapacity: Int = 50_000
     ) {
@@ -41,6 +44,7 @@ public struct AMIClientSettings: Sendable {
         self.secret = secret
         self.authentication = authentication
         self.keepalive = keepalive
+        self.resyncInterval = resyncInterval
         self.replyTimeout = replyTimeout
         self.eventMask = eventMask
         self.installFilters = installFilters
@@ -62,6 +66,7 @@ public struct AMIClientSettings: Sendable {
         }
         self.init(
             host: group.pbx.host, port: group.pbx.port, username: group.pbx.username, secret: secret,
-            keepalive: group.pbx.keepalive, installFilters: group.pbx.amiFilter)
+            keepalive: group.pbx.keepalive, resyncInterval: group.pbx.resyncInterval,
+            installFilters: group.pbx.amiFilter)
     }
 }

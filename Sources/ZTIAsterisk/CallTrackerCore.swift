@@ -17,6 +17,7 @@ public struct CallTrackerCore: Sendable {
     var attempts: [String: Int] = [:]
     var bridges: [String: Set<String>] = [:]
     var resyncSeen: [String: Set<String>] = [:]
+    var resyncStarted: [String: EventTime] = [:]
     var pendingClickToDial: [String: (id: String, extension: String, prefix: String, exten: String?)] = [:]
     var nextNumber = 0
     var output: [CallEvent] = []
@@ -67,9 +68,14 @@ public struct CallTrackerCore: Sendable {
             attendedTransfer(original: original, second: second, target: target, at: time)
         case .resyncChannel(let key, let snapshot, let bridge, let isCaller):
             resyncChannel(key: key, snapshot, bridge: bridge, isCaller: isCaller, at: time)
+        case .resyncBegin(let key):
+            resyncStarted[key] = time
         case .resyncEnd(let key):
             let seen = resyncSeen.removeValue(forKey: key) ?? []
+            let started = resyncStarted.removeValue(forKey: key)
             for uniqueid in channels.keys.sorted() where !seen.contains(uniqueid) {
+                // A channel first or last seen after the list began may simply be newer than the list.
+                if let started, let lastSeen = channels[uniqueid]?.lastSeen, lastSeen > started { continue }
                 hangup(uniqueid, cause: .vanished, at: time)
             }
         case .clickToDialSent(let actionID, let clickToDialId, let prefix, let exten):
@@ -108,6 +114,7 @@ public struct CallTrackerCore: Sendable {
             }
         }
         var channel = channels[uniqueid]!
+        channel.lastSeen = max(channel.lastSeen, time)
         let previousState = channel.state
         if let name = snapshot.name, !name.isEmpty { channel.name = ChannelName(name) }
         if let state = snapshot.state { channel.state = state }

@@ -23,6 +23,7 @@ struct LegacyFamilyAdapter: Sendable {
 
     mutating func inputs(_ message: AMIMessage) -> [TrackerInput] {
         if message.kind == .action { return ClickToDialCorrelation.inputs(message) }
+        if let begin = ResyncListStart.input(message) { return [begin] }
         guard message.kind == .event, let name = message.eventName else { return [] }
         switch name.lowercased() {
         case "newchannel":

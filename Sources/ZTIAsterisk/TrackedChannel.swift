@@ -1,3 +1,5 @@
+import ZTICore
+
 /// What the tracker knows of one live channel.
 struct TrackedChannel: Sendable {
     let uniqueid: String
@@ -10,6 +12,8 @@ struct TrackedChannel: Sendable {
     var exten: String?
     var context: String?
     var call: Int
+    /// When the channel was last mentioned, so that a re-sync does not sweep a channel born during its list.
+    var lastSeen = EventTime(millisecondsSinceEpoch: 0)
     /// Created by a dial leg (or an Originate), as opposed to a channel that called in.
     var isDestination = false
     /// The first leg of a click-to-dial request: the member's own phone, rung before the customer is dialled.

@@ -18,14 +18,15 @@ final class Harness {
 
     init(
         family: AMIFamily, secret: String = "secret", authentication: AMIClientSettings.Authentication = .md5,
-        writeClasses: Set<String>? = nil, keepalive: Duration = .seconds(5)
+        writeClasses: Set<String>? = nil, keepalive: Duration = .seconds(5),
+        resyncInterval: Duration = .seconds(300)
     ) async throws {
         simulator = AMISimulator(
             options: AMISimulatorOptions(family: family, secret: "secret", writeClasses: writeClasses, speed: 1000))
         server = try await AMISimulatorServer.bind(host: "127.0.0.1", port: 0, simulator: simulator)
         let settings = AMIClientSettings(
             host: "127.0.0.1", port: server.port, username: "zti", secret: secret, authentication: authentication,
-            keepalive: keepalive, replyTimeout: .seconds(2),
+            keepalive: keepalive, resyncInterval: resyncInterval, replyTimeout: .seconds(2),
             backoff: ReconnectBackoff(floor: .milliseconds(50), cap: .milliseconds(200)))
         client = AMIClient(settings: settings, logger: Logger(label: "test"))
         let (stream, continuation) = AsyncStream<AMIClientEvent>.makeStream()
@@ -196,6 +197,17 @@ final class TrackerBox {
         }
         #expect(reason.contains("Ping"))
         #expect(await harness.next(until: Self.connected) != nil)
+    }
+
+    @Test func callsInProgressAreReSyncedPeriodically() async throws {
+        let harness = try await Harness(family: .v11, keepalive: .milliseconds(100), resyncInterval: .milliseconds(250))
+        var resyncs = 0
+        _ = await harness.next {
+            if case .resynced = $0 { resyncs += 1 }
+            return resyncs >= 3
+        }
+        #expect(resyncs == 3)
+        #expect(await harness.simulator.connectionCount == 1)
     }
 
     @Test func garbageFromThePBXDoesNotStopTheClient() async throws {
