@@ -335,6 +335,40 @@ public actor AMISimulator {
         }
     }
 
+    /// Plays a scenario in this simulator's dialect; `instance` makes its Uniqueids distinct from other plays.
+    public func play(_ scenario: SimScenario, instance: Int = 0) async {
+        var runner = SimScenarioRunner(family: options.family, uniqueidPrefix: "\(1_700_000_000 + instance)")
+        let clock = ContinuousClock.now
+        let start = Date()
+        for step in scenario.steps {
+            try? await Task.sleep(until: clock + .milliseconds(Int64(Double(step.at) / options.speed)))
+            // Timestamp: follows scenario time, so durations are the scenario's whatever the speed.
+            let stamp = Self.timestamp(start.addingTimeInterval(Double(step.at) / 1000))
+            for headers in runner.events(step.action) {
+                var stamped = headers
+                stamped.insert(("Timestamp", stamp), at: min(2, stamped.count))
+                emit(AMIMessage(kind: .event, headers: headers.map { AMIHeader($0.0, $0.1) }), stamped)
+            }
+        }
+    }
+
+    /// Starts `rate` scenario instances per second, taking the scenarios in turn, for `duration` (or until the
+    /// task is cancelled when nil). Returns how many were started.
+    public func load(_ scenarios: [SimScenario], rate: Double, duration: Duration?) async -> Int {
+        guard !scenarios.isEmpty, rate > 0 else { return 0 }
+        let start = ContinuousClock.now
+        var started = 0
+        while !Task.isCancelled {
+            if let duration, ContinuousClock.now - start >= duration { break }
+            let scenario = scenarios[started % scenarios.count]
+            let instance = started + 1
+            Task { await self.play(scenario, instance: instance) }
+            started += 1
+            try? await Task.sleep(until: start + .milliseconds(Int64(Double(started) * 1000 / rate)))
+        }
+        return started
+    }
+
     private func emit(_ message: AMIMessage, _ headers: [(String, String)]) {
         channels.apply(message)
         let bytes = Self.encode(headers)

@@ -12,9 +12,11 @@ struct AMICommand: AsyncParsableCommand {
         commandName: "ami",
         abstract: "Serve AMI like Asterisk 1.4, 1.6-11 or 12+, and play scenario transcripts to logged-in clients.",
         discussion: """
-            The first line on stdout says where it listens: "listening ami HOST:PORT". Scenarios are AMI \
-            transcripts (the .ami files of the test suite): their events are played to every logged-in client, \
-            timed by their Timestamp: headers divided by --speed, once the first client has logged in. With \
+            The first line on stdout says where it listens: "listening ami HOST:PORT". Scenarios are either AMI \
+            transcripts (.ami files, played as they are, timed by their Timestamp: headers) or files in the \
+            scenario format (steps such as "at 4 answer c1 102", rendered in the family's dialect); they are \
+            played to every logged-in client, --speed times faster, once the first client has logged in. \
+            --load N starts N scenario calls per second, in turn, for --duration seconds. With \
             --control PATH a Unix socket takes JSON-line commands: {"command":"play","file":"..."}, \
             {"command":"drop"}, {"command":"stall","seconds":5}, {"command":"garbage"}, {"command":"restart"}.
             """
@@ -41,6 +43,12 @@ struct AMICommand: AsyncParsableCommand {
     @Option(name: .customLong("scenario"), help: "An AMI transcript to play; repeatable, played in order.")
     var scenarios: [String] = []
 
+    @Option(help: "Start this many scenario calls per second, taking the --scenario files in turn (load test).")
+    var load: Double?
+
+    @Option(help: "With --load: stop starting calls after this many seconds (default: until stopped).")
+    var duration: Double?
+
     @Option(help: "Scenario time runs this many times faster than real time.")
     var speed: Double = 1
 
@@ -57,6 +65,25 @@ struct AMICommand: AsyncParsableCommand {
         guard speed > 0 else { throw ValidationError("--speed \(speed): expected a positive number") }
         for file in scenarios where !FileManager.default.isReadableFile(atPath: file) {
             throw ValidationError("--scenario \(file): cannot read the file")
+        }
+        let scripts = try Self.scripts(scenarios)
+        if let load, load <= 0 || load > 10_000 {
+            throw ValidationError("--load \(load): expected 0 < calls/s <= 10000")
+        }
+        if load != nil && scripts.isEmpty {
+            throw ValidationError("--load needs --scenario files in the scenario format (not .ami transcripts)")
+        }
+    }
+
+    /// The scenario-format files (anything but `.ami` transcripts), parsed.
+    static func scripts(_ files: [String]) throws -> [SimScenario] {
+        try files.filter { !$0.hasSuffix(".ami") }.map { file in
+            let text = String(decoding: FileManager.default.contents(atPath: file) ?? Data(), as: UTF8.self)
+            do {
+                return try SimScenario(text)
+            } catch {
+                throw ValidationError("--scenario \(file): \(error)")
+            }
         }
     }
 
@@ -83,11 +110,25 @@ struct AMICommand: AsyncParsableCommand {
                 group.addTask { try await ControlSocket(path: control, simulator: simulator).run() }
             }
             let files = scenarios
+            let scripts = try Self.scripts(files)
+            let load = load
+            let duration = duration
             group.addTask {
                 guard !files.isEmpty else { return }
                 await simulator.waitForLogin()
-                for file in files {
-                    await simulator.play(Array(FileManager.default.contents(atPath: file) ?? Data()))
+                if let load {
+                    let started = await simulator.load(
+                        scripts, rate: load, duration: duration.map { .milliseconds(Int64($0 * 1000)) })
+                    FileHandle.standardError.write(Data("load: started \(started) calls\n".utf8))
+                    return
+                }
+                var remaining = scripts[...]
+                for (instance, file) in files.enumerated() {
+                    if file.hasSuffix(".ami") {
+                        await simulator.play(Array(FileManager.default.contents(atPath: file) ?? Data()))
+                    } else if let script = remaining.popFirst() {
+                        await simulator.play(script, instance: instance + 1)
+                    }
                 }
             }
             try await group.next()
