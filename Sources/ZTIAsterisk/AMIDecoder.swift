@@ -282,6 +282,7 @@ public struct AMIDecoder: Sendable {
             decode(line.lowerBound..<colon, asUTF8: utf8), decode(valueStart..<line.upperBound, asUTF8: utf8))
     }
 
+    /// A header block, kept as bytes with the ranges of its keys and values; nothing is decoded yet.
     private func parseBlock(_ block: Range<Int>) -> AMIMessage {
         let utf8 = isUTF8(block)
         let blockLines = lines(of: block)
@@ -289,7 +290,6 @@ public struct AMIDecoder: Sendable {
             let text = blockLines.map { decode($0, asUTF8: utf8) }.joined(separator: "\n")
             return AMIMessage(kind: .opaque, body: text)
         }
-        let headers = blockLines.compactMap { header($0, utf8: utf8) }
         let kind: AMIMessage.Kind
         if startsWithKey(first, "event") {
             kind = .event
@@ -298,11 +298,24 @@ public struct AMIDecoder: Sendable {
         } else if startsWithKey(first, "action") {
             kind = .action
         } else {
+            let headers = blockLines.compactMap { header($0, utf8: utf8) }
             return AMIMessage(
                 kind: .opaque, headers: headers,
                 body: blockLines.map { decode($0, asUTF8: utf8) }.joined(separator: "\n"))
         }
-        return AMIMessage(kind: kind, headers: headers)
+        let base = block.lowerBound
+        var fields: [AMIMessage.Field] = []
+        fields.reserveCapacity(blockLines.count)
+        for line in blockLines {
+            guard let colon = firstColon(in: line) else { continue }
+            var valueStart = colon + 1
+            if valueStart < line.upperBound && buffer[valueStart] == Self.space { valueStart += 1 }
+            fields.append(
+                AMIMessage.Field(
+                    nameStart: Int32(line.lowerBound - base), nameEnd: Int32(colon - base),
+                    valueStart: Int32(valueStart - base), valueEnd: Int32(line.upperBound - base)))
+        }
+        return AMIMessage(kind: kind, bytes: Array(buffer[block]), fields: fields, isUTF8: utf8)
     }
 
     /// `Response: Follows`, then `Privilege:`/`ActionID:` headers, then raw text.

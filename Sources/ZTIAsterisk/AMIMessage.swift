@@ -22,36 +22,97 @@ public struct AMIMessage: Sendable, Equatable {
 
     /// The kind.
     public let kind: Kind
-    /// The headers, in order.
-    public let headers: [AMIHeader]
     /// The banner line, the `Follows` CLI text, or the opaque block's text.
     public let body: String?
     /// True for a `Follows` reply whose `--END COMMAND--` marker never came (recovered at the next message).
     public let truncated: Bool
 
-    /// Creates a message.
+    /// The header bytes, and where each key and value lies in them: values are decoded only when looked up,
+    /// because the tracker reads a few of the dozens of headers a 12+ event carries.
+    private let bytes: [UInt8]
+    private let fields: [Field]
+    private let isUTF8: Bool
+
+    struct Field: Sendable, Equatable {
+        let nameStart: Int32
+        let nameEnd: Int32
+        let valueStart: Int32
+        let valueEnd: Int32
+    }
+
+    /// Creates a message from decoded headers.
     public init(kind: Kind, headers: [AMIHeader] = [], body: String? = nil, truncated: Bool = false) {
+        var bytes: [UInt8] = []
+        var fields: [Field] = []
+        for header in headers {
+            let nameStart = Int32(bytes.count)
+            bytes += header.name.utf8
+            let nameEnd = Int32(bytes.count)
+            bytes += header.value.utf8
+            fields.append(
+                Field(nameStart: nameStart, nameEnd: nameEnd, valueStart: nameEnd, valueEnd: Int32(bytes.count)))
+        }
+        self.init(kind: kind, bytes: bytes, fields: fields, isUTF8: true, body: body, truncated: truncated)
+    }
+
+    /// Creates a message over raw header bytes (the decoder's path): `isUTF8` false decodes as ISO-8859-1.
+    init(kind: Kind, bytes: [UInt8], fields: [Field], isUTF8: Bool, body: String? = nil, truncated: Bool = false) {
         self.kind = kind
-        self.headers = headers
+        self.bytes = bytes
+        self.fields = fields
+        self.isUTF8 = isUTF8
         self.body = body
         self.truncated = truncated
     }
 
+    public static func == (lhs: AMIMessage, rhs: AMIMessage) -> Bool {
+        lhs.kind == rhs.kind && lhs.body == rhs.body && lhs.truncated == rhs.truncated && lhs.headers == rhs.headers
+    }
+
+    /// The headers, in order, all decoded.
+    public var headers: [AMIHeader] {
+        fields.map { AMIHeader(text($0.nameStart, $0.nameEnd), text($0.valueStart, $0.valueEnd)) }
+    }
+
+    /// The number of headers.
+    public var headerCount: Int { fields.count }
+
+    private func text(_ start: Int32, _ end: Int32) -> String {
+        let slice = bytes[Int(start)..<Int(end)]
+        if isUTF8 { return String(decoding: slice, as: UTF8.self) }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: slice.map { Unicode.Scalar($0) })
+        return String(view)
+    }
+
+    private func nameMatches(_ field: Field, _ name: String.UTF8View) -> Bool {
+        AMIHeader.equalsIgnoringASCIICase(bytes[Int(field.nameStart)..<Int(field.nameEnd)], name)
+    }
+
     /// The first value of `name` (case-insensitive), if present.
     public subscript(name: String) -> String? {
-        headers.first { $0.hasName(name) }?.value
+        let key = name.utf8
+        for field in fields where nameMatches(field, key) { return text(field.valueStart, field.valueEnd) }
+        return nil
     }
 
     /// Every value of `name` (case-insensitive), in order.
     public func values(_ name: String) -> [String] {
-        headers.filter { $0.hasName(name) }.map(\.value)
+        let key = name.utf8
+        return fields.filter { nameMatches($0, key) }.map { text($0.valueStart, $0.valueEnd) }
     }
 
     /// The event name, for events.
-    public var eventName: String? { kind == .event ? headers.first?.value : nil }
+    public var eventName: String? {
+        guard kind == .event, let first = fields.first else { return nil }
+        return text(first.valueStart, first.valueEnd)
+    }
 
     /// The `Response:` value, for replies.
-    public var response: String? { kind == .response || kind == .follows ? headers.first?.value : nil }
+    public var response: String? {
+        guard kind == .response || kind == .follows, let first = fields.first else { return nil }
+        return text(first.valueStart, first.valueEnd)
+    }
 
     /// The `ActionID`, if any.
     public var actionID: String? { self["ActionID"] }

@@ -62,29 +62,14 @@ enum Family12Adapter {
         }
     }
 
-    /// The snapshot block with `prefix` (`""`, `Dest`, `Transferer`, …); nil when it has no Uniqueid. One pass
-    /// over the headers, since a 12+ event carries a dozen fields per snapshot.
+    /// The snapshot block with `prefix` (`""`, `Dest`, `Transferer`, …); nil when it has no Uniqueid.
     static func snapshot(_ message: AMIMessage, prefix: String = "") -> ChannelSnapshot? {
-        var snapshot = ChannelSnapshot(uniqueid: "")
-        for header in message.headers {
-            var name = Substring(header.name)
-            if !prefix.isEmpty {
-                guard name.hasPrefix(prefix) else { continue }
-                name = name.dropFirst(prefix.count)
-            }
-            switch name.lowercased() {
-            case "uniqueid": if snapshot.uniqueid.isEmpty { snapshot.uniqueid = header.value }
-            case "channel": snapshot.name = snapshot.name ?? header.value
-            case "channelstate": snapshot.state = snapshot.state ?? Int(header.value)
-            case "calleridnum": snapshot.callerNumber = snapshot.callerNumber ?? header.value
-            case "calleridname": snapshot.callerName = snapshot.callerName ?? header.value
-            case "connectedlinenum": snapshot.connectedNumber = snapshot.connectedNumber ?? header.value
-            case "exten": snapshot.exten = snapshot.exten ?? header.value
-            case "context": snapshot.context = snapshot.context ?? header.value
-            case "linkedid": snapshot.linkedid = snapshot.linkedid ?? header.value
-            default: break
-            }
-        }
-        return snapshot.uniqueid.isEmpty ? nil : snapshot
+        guard let uniqueid = message[prefix + "Uniqueid"], !uniqueid.isEmpty else { return nil }
+        return ChannelSnapshot(
+            uniqueid: uniqueid, name: message[prefix + "Channel"],
+            state: message[prefix + "ChannelState"].flatMap { Int($0) }, callerNumber: message[prefix + "CallerIDNum"],
+            callerName: message[prefix + "CallerIDName"], connectedNumber: message[prefix + "ConnectedLineNum"],
+            exten: message[prefix + "Exten"], context: message[prefix + "Context"],
+            linkedid: message[prefix + "Linkedid"])
     }
 }
