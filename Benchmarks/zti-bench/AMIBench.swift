@@ -84,6 +84,20 @@ enum AMIBench {
             String(
                 format: "swift, parse + track: %.0f AMI events/s tracked, %.0f call events/s emitted (%d), %.1f MB/s",
                 Double(tracked) / trackTime, Double(emitted) / trackTime, emitted, mb / trackTime))
+
+        // The tracker alone, on messages decoded beforehand.
+        decoder = AMIDecoder()
+        var messages: [AMIMessage] = []
+        for chunk in chunks {
+            decoder.feed(chunk)
+            while let message = decoder.next() { messages.append(message) }
+        }
+        tracker = AsteriskCallTracker(directory: MemberDirectory(group: group))
+        clock = ContinuousClock.now
+        emitted = 0
+        for message in messages { emitted += tracker.handle(message, receivedAt: now).count }
+        let trackerTime = ZTIBench.seconds(ContinuousClock.now - clock)
+        print(String(format: "swift, tracker alone: %.0f AMI events/s", Double(messages.count) / trackerTime))
     }
 
     static func chunked(_ stream: [UInt8], _ sizes: [UInt32]) -> [ArraySlice<UInt8>] {

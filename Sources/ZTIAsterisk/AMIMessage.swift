@@ -96,6 +96,30 @@ public struct AMIMessage: Sendable, Equatable {
         return nil
     }
 
+    /// The first value of each of `keys` (ASCII bytes, compared case-insensitively after `prefix`, which is compared
+    /// exactly), in one pass over the headers.
+    func firstValues(_ keys: [[UInt8]], prefix: String) -> [String?] {
+        let prefixBytes = Array(prefix.utf8)
+        var found = [String?](repeating: nil, count: keys.count)
+        for field in fields {
+            var start = Int(field.nameStart)
+            let end = Int(field.nameEnd)
+            guard end - start > prefixBytes.count else { continue }
+            if !prefixBytes.isEmpty {
+                guard bytes[start..<start + prefixBytes.count].elementsEqual(prefixBytes) else { continue }
+                start += prefixBytes.count
+            }
+            for (index, key) in keys.enumerated()
+            where found[index] == nil && key.count == end - start
+                && AMIHeader.equalsIgnoringASCIICase(bytes[start..<end], key)
+            {
+                found[index] = text(field.valueStart, field.valueEnd)
+                break
+            }
+        }
+        return found
+    }
+
     /// Every value of `name` (case-insensitive), in order.
     public func values(_ name: String) -> [String] {
         let key = name.utf8

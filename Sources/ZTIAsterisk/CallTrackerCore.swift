@@ -116,7 +116,7 @@ public struct CallTrackerCore: Sendable {
         var channel = channels[uniqueid]!
         channel.lastSeen = max(channel.lastSeen, time)
         let previousState = channel.state
-        if let name = snapshot.name, !name.isEmpty { channel.name = ChannelName(name) }
+        if let name = snapshot.name, !name.isEmpty, name != channel.name.name { channel.name = ChannelName(name) }
         if let state = snapshot.state { channel.state = state }
         if let number = snapshot.callerNumber { channel.callerNumber = number }
         if let name = snapshot.callerName { channel.callerName = name }

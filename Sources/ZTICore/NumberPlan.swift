@@ -51,6 +51,11 @@ public struct NumberPlan: Sendable, Codable {
 
     /// True when `number` (after removing formatting) matches `pbx.internal.pattern`.
     public func isInternal(_ number: String) -> Bool {
+        if internalPattern == Self.defaultInternalPattern {
+            // The default, 2 to 6 digits, without the regular-expression engine: this runs for every event.
+            let text = Self.stripFormatting(number)
+            return (2...6).contains(text.utf8.count) && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+        }
         let text = Self.stripFormatting(number)
         return internalRegex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     }
@@ -92,6 +97,8 @@ public struct NumberPlan: Sendable, Codable {
 
     /// Drops the formatting characters people and CRMs put in numbers: spaces, `-`, `.`, `(` and `)`.
     public static func stripFormatting(_ number: String) -> String {
-        String(number.filter { !" -.()".contains($0) })
+        let formatting: Set<UInt8> = [0x20, 0x2D, 0x2E, 0x28, 0x29]
+        guard number.utf8.contains(where: formatting.contains) else { return number }
+        return String(decoding: number.utf8.filter { !formatting.contains($0) }, as: UTF8.self)
     }
 }

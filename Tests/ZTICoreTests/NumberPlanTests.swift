@@ -58,6 +58,14 @@ import Testing
         #expect(plan.dialable("0312345678") == "0312345678")
     }
 
+    @Test func theDefaultPatternsShortcutAgreesWithTheRegularExpression() throws {
+        let shortcut = try NumberPlan(countryCode: "81")
+        let regex = try NumberPlan(countryCode: "81", internalPattern: "^([0-9]{2,6})$")
+        for number in ["1", "10", "101", "1 0 1", "(10)-1", "123456", "1234567", "10a", "", "+101", "*72", "١٢٣"] {
+            #expect(shortcut.isInternal(number) == regex.isInternal(number), "\(number)")
+        }
+    }
+
     @Test func anInvalidPatternThrows() {
         #expect(throws: (any Error).self) { try NumberPlan(countryCode: nil, internalPattern: "([") }
     }
