@@ -16,6 +16,7 @@ public struct AsteriskCallTracker: Sendable {
     public init(directory: MemberDirectory, family: AMIFamily = .v12) {
         self.family = family
         self.core = CallTrackerCore(directory: directory)
+        self.core.infersTransfers = family == .v14
         self.legacy = LegacyFamilyAdapter(family: family)
     }
 
@@ -30,6 +31,7 @@ public struct AsteriskCallTracker: Sendable {
         if message.kind == .banner, let version = message.bannerVersion, let detected = AMIFamily(amiVersion: version) {
             if detected != family { legacy = LegacyFamilyAdapter(family: detected) }
             family = detected
+            core.infersTransfers = detected == .v14
             return []
         }
         // Replies and list items carry no Timestamp even with timestampevents=yes: they take the later of the

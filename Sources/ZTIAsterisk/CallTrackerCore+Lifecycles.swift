@@ -140,6 +140,12 @@ extension CallTrackerCore {
         switch (lifecycle.shape, lifecycle.phase) {
         case (_, .answered):
             let (cause, raw) = Self.endCause(status)
+            if infersTransfers, status != .vanished, let partner = channels[leg]?.lastPartner,
+                channels[partner]?.isEndpoint == true
+            {
+                deferredEnds[partner, default: []].append((id, cause, raw, time))
+                return
+            }
             close(id, .ended, at: time, cause: cause, raw: raw)
         case (.outbound, _):
             if status == .vanished {
@@ -156,6 +162,9 @@ extension CallTrackerCore {
     /// The call's last channel hung up: every lifecycle still open is decided now.
     mutating func callEnded(_ call: Int, at time: EventTime) {
         guard let tracked = calls[call] else { return }
+        for (partner, held) in deferredEnds where held.contains(where: { lifecycles[$0.id]?.call == call }) {
+            resolveDeferredEnds(partner: partner, transferredTo: nil)
+        }
         for id in tracked.lifecycles.sorted() where lifecycles[id] != nil {
             let lifecycle = lifecycles[id]!
             if lifecycle.phase == .answered {

@@ -21,6 +21,10 @@ public struct CallTrackerCore: Sendable {
     var pendingClickToDial: [String: (id: String, extension: String, prefix: String, exten: String?)] = [:]
     var nextNumber = 0
     var output: [CallEvent] = []
+    /// 1.4 reports no transfer: a member's answered leg that ends while its partner stays is held until the
+    /// partner either dials a member (a blind transfer) or ends.
+    public var infersTransfers = false
+    var deferredEnds: [String: [(id: Int, cause: CallCause, raw: String?, at: EventTime)]] = [:]
 
     /// A tracker for the members of `directory`.
     public init(directory: MemberDirectory) {
@@ -199,6 +203,11 @@ public struct CallTrackerCore: Sendable {
         }
         let destinationChannel = channels[destinationId]!
         let destinationMember = directory.member(destinationChannel.name, context: destinationChannel.context)
+        if let callerId, let member = destinationMember, deferredEnds[callerId] != nil {
+            // The partner of a member who just left dials a member: that member transferred the call (1.4).
+            calls[call]?.transferred = true
+            resolveDeferredEnds(partner: callerId, transferredTo: member.extensionNumber)
+        }
         if let member = destinationMember {
             if let c2dExtension = calls[call]?.clickToDialExtension, c2dExtension == member.extensionNumber,
                 calls[call]?.originateLeg == nil, !hasOutboundLifecycle(call: call)
@@ -305,6 +314,12 @@ public struct CallTrackerCore: Sendable {
         bridges[bridge, default: []].insert(uniqueid)
         channels[uniqueid]?.bridges.insert(bridge)
         guard let members = bridges[bridge], members.count >= 2 else { return }
+        if members.count == 2 {
+            let pair = members.sorted()
+            channels[pair[0]]?.lastPartner = pair[1]
+            channels[pair[1]]?.lastPartner = pair[0]
+            for member in pair { resolveDeferredEnds(partner: member, transferredTo: nil) }
+        }
         for member in members.sorted() { checkAnswered(member, at: time) }
     }
 
@@ -349,6 +364,18 @@ public struct CallTrackerCore: Sendable {
         startInbound(leg: uniqueid, member: member, caller: partner, at: time)
     }
 
+    /// Ends (or, with a target, transfers) the lifecycles held for `partner`, at the time their legs ended.
+    mutating func resolveDeferredEnds(partner: String, transferredTo target: String?) {
+        guard let held = deferredEnds.removeValue(forKey: partner) else { return }
+        for entry in held {
+            if let target {
+                close(entry.id, .transferred, at: entry.at, transferredTo: target)
+            } else {
+                close(entry.id, .ended, at: entry.at, cause: entry.cause, raw: entry.raw)
+            }
+        }
+    }
+
     /// The other channel in a two-party bridge with `uniqueid`.
     func bridgePartner(of uniqueid: String) -> String? {
         for bridge in (channels[uniqueid]?.bridges ?? []).sorted() {
@@ -370,6 +397,7 @@ public struct CallTrackerCore: Sendable {
 
     mutating func hangup(_ uniqueid: String, cause: MemberLifecycle.PendingStatus?, at time: EventTime) {
         guard let channel = channels[uniqueid] else { return }
+        resolveDeferredEnds(partner: uniqueid, transferredTo: nil)
         for id in (lifecyclesByLeg[uniqueid] ?? []).sorted() {
             legEnded(id, leg: uniqueid, status: cause, at: time)
         }

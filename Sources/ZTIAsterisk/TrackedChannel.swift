@@ -25,6 +25,8 @@ struct TrackedChannel: Sendable {
     /// A `DialEnd ANSWER` named this channel as the destination.
     var destinationAnswered = false
     var bridges: Set<String> = []
+    /// The channel it was last bridged with, for transfers that only show as a re-dial (1.4).
+    var lastPartner: String?
     var clickToDialId: String?
 
     /// True when the channel is a party's device, not a Local half or other plumbing.
