@@ -28,6 +28,12 @@ public final class AMIClient: Sendable {
         self.logger = logger
     }
 
+    /// The bounded hand-off to give ``run(into:)``: it keeps at most `settings.handoffCapacity` reports waiting,
+    /// and what does not fit is dropped and counted (and answered with a re-sync), so the reader never waits.
+    public func makeEventStream() -> (AsyncStream<AMIClientEvent>, AsyncStream<AMIClientEvent>.Continuation) {
+        AsyncStream<AMIClientEvent>.makeStream(bufferingPolicy: .bufferingOldest(settings.handoffCapacity))
+    }
+
     /// Messages the consumer's hand-off had no room for.
     public var droppedCount: Int { dropped.load(ordering: .relaxed) }
 

@@ -19,7 +19,7 @@ final class Harness {
     init(
         family: AMIFamily, secret: String = "secret", authentication: AMIClientSettings.Authentication = .md5,
         writeClasses: Set<String>? = nil, keepalive: Duration = .seconds(5),
-        resyncInterval: Duration = .seconds(300)
+        resyncInterval: Duration = .seconds(300), handoffCapacity: Int = 50_000
     ) async throws {
         simulator = AMISimulator(
             options: AMISimulatorOptions(family: family, secret: "secret", writeClasses: writeClasses, speed: 1000))
@@ -27,9 +27,10 @@ final class Harness {
         let settings = AMIClientSettings(
             host: "127.0.0.1", port: server.port, username: "zti", secret: secret, authentication: authentication,
             keepalive: keepalive, resyncInterval: resyncInterval, replyTimeout: .seconds(2),
-            backoff: ReconnectBackoff(floor: .milliseconds(50), cap: .milliseconds(200)))
+            backoff: ReconnectBackoff(floor: .milliseconds(50), cap: .milliseconds(200)),
+            handoffCapacity: handoffCapacity)
         client = AMIClient(settings: settings, logger: Logger(label: "test"))
-        let (stream, continuation) = AsyncStream<AMIClientEvent>.makeStream()
+        let (stream, continuation) = client.makeEventStream()
         events = stream
         let server = self.server
         let client = self.client
@@ -208,6 +209,24 @@ final class TrackerBox {
         }
         #expect(resyncs == 3)
         #expect(await harness.simulator.connectionCount == 1)
+    }
+
+    @Test func aFullHandOffDropsCountsAndReSyncs() async throws {
+        let harness = try await Harness(family: .v12, keepalive: .milliseconds(100), handoffCapacity: 5)
+        _ = await harness.next {
+            if case .resynced = $0 { return true }
+            return false
+        }
+        // Nobody reads while the PBX sends a burst: the reader goes on, the hand-off drops and counts.
+        await harness.simulator.play(try Self.transcript("12/ring-group.ami"))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(harness.client.droppedCount > 0)
+        var resynced = false
+        _ = await harness.next {
+            if case .resynced = $0 { resynced = true }
+            return resynced
+        }
+        #expect(resynced)
     }
 
     @Test func garbageFromThePBXDoesNotStopTheClient() async throws {
