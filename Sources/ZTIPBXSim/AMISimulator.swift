@@ -28,6 +28,8 @@ public actor AMISimulator {
     private var loginWaiters: [CheckedContinuation<Void, Never>] = []
     /// Connections accepted so far.
     public private(set) var connectionCount = 0
+    /// Events a session's `Filter` kept from it.
+    public private(set) var filteredCount = 0
     /// What happens to the next Originate requests.
     public private(set) var originateOutcome = OriginateOutcome()
     private var channelCounter = 0
@@ -375,7 +377,10 @@ public actor AMISimulator {
         let classes = Set((message["Privilege"] ?? "").lowercased().split(separator: ",").map(String.init))
         for (id, session) in sessions where session.loggedIn {
             guard session.allEvents || !session.eventMask.isDisjoint(with: classes) else { continue }
-            guard !session.filters.contains(where: { Self.excludes($0, message.eventName ?? "") }) else { continue }
+            guard !session.filters.contains(where: { Self.excludes($0, message.eventName ?? "") }) else {
+                filteredCount += 1
+                continue
+            }
             sessions[id]?.output.yield(.bytes(bytes))
         }
     }
@@ -404,9 +409,10 @@ public actor AMISimulator {
         for session in sessions.values { session.output.yield(.bytes(bytes)) }
     }
 
-    /// A restart of Asterisk: every connection closes and every channel is gone.
+    /// A restart of Asterisk: every connection closes, every channel is gone, and Uniqueids start again.
     public func restart() {
         channels.reset()
+        channelCounter = 0
         drop()
     }
 

@@ -18,7 +18,7 @@ final class Harness {
 
     init(
         family: AMIFamily, secret: String = "secret", authentication: AMIClientSettings.Authentication = .md5,
-        writeClasses: Set<String>? = nil, keepalive: Duration = .seconds(5),
+        writeClasses: Set<String>? = nil, keepalive: Duration = .seconds(5), installFilters: Bool = false,
         resyncInterval: Duration = .seconds(300), handoffCapacity: Int = 50_000
     ) async throws {
         simulator = AMISimulator(
@@ -27,6 +27,7 @@ final class Harness {
         let settings = AMIClientSettings(
             host: "127.0.0.1", port: server.port, username: "zti", secret: secret, authentication: authentication,
             keepalive: keepalive, resyncInterval: resyncInterval, replyTimeout: .seconds(2),
+            installFilters: installFilters,
             backoff: ReconnectBackoff(floor: .milliseconds(50), cap: .milliseconds(200)),
             handoffCapacity: handoffCapacity)
         client = AMIClient(settings: settings, logger: Logger(label: "test"))
@@ -227,6 +228,69 @@ final class TrackerBox {
             return resynced
         }
         #expect(resynced)
+    }
+
+    @Test func filtersAreInstalledWhereTheSystemClassAllowsIt() async throws {
+        let harness = try await Harness(
+            family: .v12, writeClasses: ["originate", "reporting", "system"], installFilters: true)
+        _ = await harness.next {
+            if case .resynced = $0 { return true }
+            return false
+        }
+        let flood = "Event: Newexten\r\nPrivilege: call,all\r\nUniqueid: 1.1\r\n\r\n"
+        let marker = "Event: Hangup\r\nPrivilege: call,all\r\nUniqueid: 1.2\r\n\r\n"
+        await harness.simulator.play(Array((flood + marker).utf8))
+        var names: [String] = []
+        _ = await harness.next { event in
+            if case .message(let message, _) = event, let name = message.eventName { names.append(name) }
+            return names.contains("Hangup")
+        }
+        // The PBX itself kept the flood back (the client would drop it too, so the PBX's count tells).
+        #expect(await harness.simulator.filteredCount == 1)
+        #expect(names.contains("Hangup"))
+    }
+
+    @Test func aRefusedFilterIsOnlyAWarning() async throws {
+        let harness = try await Harness(family: .v12, installFilters: true)
+        var warning: String?
+        _ = await harness.next { event in
+            if case .warning(let text) = event { warning = text }
+            if case .resynced = event { return true }
+            return false
+        }
+        #expect(warning == "Filter refused (Permission denied); the event class mask still applies")
+    }
+
+    @Test func aShutdownEventEndsTheLinkAndTheClientComesBack() async throws {
+        let harness = try await Harness(family: .v11)
+        _ = await harness.next {
+            if case .resynced = $0 { return true }
+            return false
+        }
+        let shutdown = "Event: Shutdown\r\nPrivilege: system,all\r\nShutdown: Cleanly\r\nRestart: True\r\n\r\n"
+        await harness.simulator.play(Array(shutdown.utf8))
+        var reason: String?
+        _ = await harness.next { event in
+            if case .disconnected(let text) = event { reason = text }
+            if case .connected = event, reason != nil { return true }
+            return false
+        }
+        #expect(reason == "Asterisk is shutting down (Cleanly)")
+    }
+
+    @Test func thePasswordComesFromItsFileWithoutTheLineBreak() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zti-pw-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "s3cret\n".write(to: directory.appendingPathComponent("pbx.secret"), atomically: true, encoding: .utf8)
+        let file = directory.appendingPathComponent("g.properties")
+        try
+            "pbx.type = asterisk\npbx.host = h\npbx.username = zti\npbx.password.file = pbx.secret\npbx.keepalive = 7s\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let settings = try AMIClientSettings(group: try ConfigurationLoader.loadGroupFile(path: file.path).0)
+        #expect(settings.secret == "s3cret")
+        #expect(settings.keepalive == .seconds(7))
+        #expect(settings.port == 5038)
     }
 
     @Test func garbageFromThePBXDoesNotStopTheClient() async throws {
