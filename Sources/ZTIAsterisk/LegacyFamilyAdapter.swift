@@ -11,6 +11,8 @@ struct LegacyFamilyAdapter: Sendable {
     private var localHalves: [String: String] = [:]
     /// 1.4: the caller of each dialled leg, for the outcome its hangup cause reports.
     private var dialledBy: [String: String] = [:]
+    /// The channel each channel is linked with, for masquerades that carry an attended transfer (1.4).
+    private var linkedWith: [String: String] = [:]
 
     init(family: AMIFamily) {
         self.family = family
@@ -49,14 +51,27 @@ struct LegacyFamilyAdapter: Sendable {
             let oldName = message["Oldname"] ?? message["Channel"]
             guard let newName = message["Newname"], let uniqueid = message["Uniqueid"] else { return [] }
             if let oldName, uniqueidByName[oldName] == uniqueid { uniqueidByName.removeValue(forKey: oldName) }
+            var inputs: [TrackerInput] = []
+            // 1.4 masquerade: the clone becomes NAME<MASQ>, then the original takes NAME. When the clone was
+            // talking to a member (X1) and the original is that member's other channel (X2), X1 transferred
+            // the clone's party to whoever X2 talks to: an attended transfer, which 1.4 reports no other way.
+            if family == .v14, let clone = uniqueidByName[newName + "<MASQ>"], clone != uniqueid,
+                let transferer = linkedWith[clone], transferer != uniqueid
+            {
+                inputs.append(
+                    .attendedTransfer(
+                        originalTransferer: ChannelSnapshot(uniqueid: transferer),
+                        secondTransferer: ChannelSnapshot(uniqueid: uniqueid), target: nil))
+            }
             uniqueidByName[newName] = uniqueid
-            return [.rename(uniqueid: uniqueid, newName: newName)]
+            return inputs + [.rename(uniqueid: uniqueid, newName: newName)]
         case "hangup":
             guard let snapshot = snapshot(message) else { return [] }
             if let channel = snapshot.name, uniqueidByName[channel] == snapshot.uniqueid {
                 uniqueidByName.removeValue(forKey: channel)
             }
             localHalves = localHalves.filter { $0.value != snapshot.uniqueid }
+            linkedWith[snapshot.uniqueid] = nil
             let cause = message["Cause"].flatMap { Int($0) }
             var inputs: [TrackerInput] = []
             if let caller = dialledBy.removeValue(forKey: snapshot.uniqueid), let cause, family == .v14 {
@@ -151,18 +166,22 @@ struct LegacyFamilyAdapter: Sendable {
         return [.dialBegin(caller: caller, destination: destination, dialString: message["Dialstring"])]
     }
 
-    private func bridge(_ message: AMIMessage, event: String) -> [TrackerInput] {
+    private mutating func bridge(_ message: AMIMessage, event: String) -> [TrackerInput] {
         guard let first = message["Uniqueid1"], let second = message["Uniqueid2"] else { return [] }
         let linking = event == "link" || (event == "bridge" && message["Bridgestate"]?.lowercased() != "unlink")
         let bridge = "link:" + [first, second].sorted().joined(separator: "+")
         let one = ChannelSnapshot(uniqueid: first, name: message["Channel1"])
         let two = ChannelSnapshot(uniqueid: second, name: message["Channel2"])
         if linking {
+            linkedWith[first] = second
+            linkedWith[second] = first
             return [
                 .sameCall(first, second), .bridgeEnter(bridge: bridge, channel: one),
                 .bridgeEnter(bridge: bridge, channel: two),
             ]
         }
+        if linkedWith[first] == second { linkedWith[first] = nil }
+        if linkedWith[second] == first { linkedWith[second] = nil }
         return [.bridgeLeave(bridge: bridge, channel: one), .bridgeLeave(bridge: bridge, channel: two)]
     }
 
