@@ -33,6 +33,42 @@ import ZTIPBXSim
         }
     }
 
+    @Test func outcomesFromTheOriginateAndTheCallEvents() {
+        var outcomes = ClickToDialOutcomes(group: "sales")
+        let originate = AMIMessage(
+            kind: .action,
+            headers: [
+                AMIHeader("Action", "Originate"), AMIHeader("ActionID", "c2d-zti-1"),
+                AMIHeader("Variable", "ZTI_CLICKTODIAL=c2d-42"),
+            ])
+        #expect(outcomes.observe(originate) == nil)
+        #expect(outcomes.pendingCount == 1)
+        let failure = AMIMessage(
+            kind: .event,
+            headers: [
+                AMIHeader("Event", "OriginateResponse"), AMIHeader("ActionID", "c2d-zti-1"),
+                AMIHeader("Response", "Failure"), AMIHeader("Reason", "3"),
+            ])
+        #expect(
+            outcomes.observe(failure)
+                == DialResult(clickToDialId: "c2d-42", group: "sales", status: .noAnswer, reason: "nobody answered"))
+        #expect(outcomes.pendingCount == 0)
+        #expect(outcomes.observe(failure) == nil)
+
+        #expect(outcomes.observe(originate) == nil)
+        var answered = CallEvent(
+            group: "sales", pbx: .asterisk, callId: "1.1", direction: .outbound, state: .ringing, extension: "101",
+            attempt: 1, at: EventTime(millisecondsSinceEpoch: 0))
+        answered.clickToDialId = "c2d-42"
+        #expect(outcomes.observe(answered) == nil)
+        answered = CallEvent(
+            group: "sales", pbx: .asterisk, callId: "1.1", direction: .outbound, state: .answered, extension: "101",
+            attempt: 1, at: EventTime(millisecondsSinceEpoch: 5))
+        answered.clickToDialId = "c2d-42"
+        #expect(outcomes.observe(answered)?.status == .answered)
+        #expect(outcomes.expire("c2d-42") == nil)
+    }
+
     @Test func finalResults() {
         #expect(ClickToDialOriginate.failure(reason: "3") == .noAnswer)
         #expect(ClickToDialOriginate.failure(reason: "5") == .busy)
@@ -58,20 +94,19 @@ import ZTIPBXSim
         }
         let immediate = await harness.client.originate(Self.request, settings: Self.settings)
         guard immediate.status == .accepted else { return (immediate, [], nil) }
-        var final: DialStatus?
+        var outcomes = ClickToDialOutcomes(group: "sales")
+        var final: DialResult?
+        var seen = 0
         _ = await harness.next { event in
-            if case .message(let message, _) = event, message.eventName == "OriginateResponse",
-                message["Response"] == "Failure"
-            {
-                final = ClickToDialOriginate.failure(reason: message["Reason"])
+            if case .message(let message, _) = event, let result = outcomes.observe(message) { final = result }
+            for event in harness.emitted.dropFirst(seen) {
+                if let result = outcomes.observe(event) { final = result }
             }
-            for event in harness.emitted where event.clickToDialId == Self.request.clickToDialId {
-                final = final ?? ClickToDialOriginate.result(of: event)
-            }
+            seen = harness.emitted.count
             let closed = harness.emitted.contains { $0.state.isTerminal }
-            return final != nil && (final != .answered || closed)
+            return final != nil && (final?.status != .answered || closed)
         }
-        return (immediate, harness.emitted, final)
+        return (immediate, harness.emitted, final?.status)
     }
 
     @Test(arguments: ["1.4", "11", "12"])
