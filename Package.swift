@@ -78,7 +78,9 @@ let package = Package(
             name: "ZTIAsteriskTests",
             dependencies: [
                 "ZTIAsterisk", "ZTICore", "ZTITestKit", "ZTIPBXSim", .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // Read from the source tree by path (the replay and benchmark use them too), not bundled.
+            exclude: ["Transcripts", "Scenarios"]
         ),
         .testTarget(
             name: "ZTISystemdTests",
