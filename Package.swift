@@ -12,12 +12,14 @@ let package = Package(
         .library(name: "ZTICore", targets: ["ZTICore"]),
         .library(name: "ZTISystemd", targets: ["ZTISystemd"]),
         .library(name: "ZTIAsterisk", targets: ["ZTIAsterisk"]),
+        .library(name: "ZTIUploader", targets: ["ZTIUploader"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,6 +39,17 @@ let package = Package(
             ]
         ),
         .target(name: "ZTITestKit"),
+        .target(
+            name: "ZTIUploader",
+            dependencies: [
+                "ZTICore",
+                "ZTISystemd",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "ZTIPBXSim",
             dependencies: [
@@ -66,6 +79,7 @@ let package = Package(
             dependencies: [
                 "ZTICore",
                 "ZTIAsterisk",
+                "ZTIUploader",
                 "ZTISystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -88,6 +102,10 @@ let package = Package(
                 "ZTISystemd",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "ZTIUploaderTests",
+            dependencies: ["ZTIUploader", "ZTICore", .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         .testTarget(name: "ztisupTests", dependencies: ["ztisup", "zti-pbxsim", "ZTICore"]),
     ],

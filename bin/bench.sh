@@ -12,6 +12,7 @@ megabytes="${1:-200}"
 
 missing=()
 dpkg -s libsystemd-dev >/dev/null 2>&1 || missing+=(libsystemd-dev)
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)

@@ -4,11 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: libsystemd-dev (CSystemd links libsystemd), pkg-config (SwiftPM finds libsystemd
-# through it), systemd (the journald integration test starts systemd-journald by hand), util-linux
+# Debian packages: libsystemd-dev (CSystemd links libsystemd), libsqlite3-dev (the spool, through GRDB),
+# pkg-config (SwiftPM finds libsystemd through it), systemd (the journald integration test starts systemd-journald by hand), util-linux
 # (unshare). Only what is missing is installed.
 missing=()
 dpkg -s libsystemd-dev >/dev/null 2>&1 || missing+=(libsystemd-dev)
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 [ -x /lib/systemd/systemd-journald ] || missing+=(systemd)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)

@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ZTICore
+
+/// The uploader's event socket: supervisors connect, say HELLO, and send EVENT frames; each batch is committed to
+/// the spool in one transaction and only then acknowledged with an ACK naming every id (new or already spooled).
+public struct EventIntake: Sendable {
+    public let spool: Spool
+    public let socketPath: String
+    private let logger: Logger
+    private let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+
+    /// Binds the Unix socket at `path` (directory 0750, socket 0660), replacing a stale socket file.
+    public static func bind(path: String, spool: Spool, logger: Logger) async throws -> EventIntake {
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        try? FileManager.default.removeItem(atPath: path)
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(unixDomainSocketPath: path) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                }
+            }
+        chmod(path, 0o660)
+        return EventIntake(spool: spool, socketPath: path, logger: logger, server: server)
+    }
+
+    /// Serves supervisors until cancelled.
+    public func run() async throws {
+        try await server.executeThenClose { inbound in
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await connection in inbound {
+                    group.addTask { await serve(connection) }
+                }
+            }
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        let peer = await PeerCredentials.of(connection.channel)
+        if let peer, !peer.isTrusted {
+            logger.warning(
+                "refused a connection from pid \(peer.pid) uid \(peer.uid): not root nor the uploader's user")
+            try? await connection.channel.close()
+            return
+        }
+        var decoder = FrameDecoder(receiver: .uploader, sender: .supervisor)
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                for try await buffer in inbound {
+                    decoder.feed(buffer.readableBytesView)
+                    var batch: [CallEvent] = []
+                    var replies: [Frame] = []
+                    do {
+                        while let frame = try decoder.next() {
+                            switch frame {
+                            case .event(let event): batch.append(event)
+                            case .hello(let hello):
+                                logger.info(
+                                    "supervisor pid \(hello.pid) connected for groups \((hello.groups ?? []).joined(separator: ","))"
+                                )
+                            case .statusRequest: replies.append(.status(try statusReport()))
+                            case .dialResult(let result):
+                                logger.info("click-to-dial \(result.clickToDialId): \(result.status.rawValue)")
+                            default: break
+                            }
+                        }
+                    } catch let error as ZTICoreError {
+                        // Commit what came before the bad frame, then close: the peer resends what is unacked.
+                        try await commit(batch, outbound)
+                        logger.warning("closing a supervisor connection: \(error.message)")
+                        return
+                    }
+                    try await commit(batch, outbound)
+                    for reply in replies { try await outbound.write(ByteBuffer(bytes: try FrameEncoder.encode(reply))) }
+                }
+            }
+        } catch {
+            logger.warning("supervisor connection ended: \(error)")
+        }
+    }
+
+    /// The spool commit comes first; the ACK only after it succeeded.
+    private func commit(_ batch: [CallEvent], _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        guard !batch.isEmpty else { return }
+        _ = try spool.append(batch, receivedAt: .now())
+        try await outbound.write(ByteBuffer(bytes: try FrameEncoder.encode(.ack(Ack(ids: batch.map(\.id))))))
+    }
+
+    private func statusReport() throws -> JSONValue {
+        let counts = try spool.counts()
+        return .object([
+            "role": .string("uploader"),
+            "spool": .object([
+                "pending": .number(Double(counts[.pending] ?? 0)),
+                "delivered": .number(Double(counts[.delivered] ?? 0)),
+                "dead": .number(Double(counts[.dead] ?? 0)),
+            ]),
+        ])
+    }
+}

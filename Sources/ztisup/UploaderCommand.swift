@@ -1,0 +1,112 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import ZTICore
+import ZTISystemd
+import ZTIUploader
+
+/// `ztisup uploader`: the token holder. Takes events on its socket, commits them to the spool before acking.
+struct UploaderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "uploader",
+        abstract: "Run the uploader: the event socket, the spool and (with a CRM configured) delivery.",
+        discussion: """
+            Started by ztisup-uploader.service, or by the supervisor in all-in-one mode. It reads the CRM secrets \
+            (from $CREDENTIALS_DIRECTORY or the secret.<name>.file files, which must be mode 0600 and owned by its \
+            user), opens the spool in <state.dir>/spool/, listens on uploader.socket (default \
+            <runtime.dir>/events.sock), and commits every event to the spool before acknowledging it.
+            """
+    )
+
+    @OptionGroup var conf: ConfOption
+
+    @Option(help: "The event socket path (default: uploader.socket, else <runtime.dir>/events.sock).")
+    var socket: String?
+
+    @Option(help: "auto (journal when stderr is the journal), journal or stderr.")
+    var logTarget: String = "auto"
+
+    func run() async throws {
+        let configuration: Configuration
+        do {
+            configuration = try ConfigurationLoader.load(confDir: conf.directory)
+        } catch {
+            printError("error: " + error.message)
+            throw ExitCode(78)
+        }
+        let global = configuration.global
+        let level = Logger.Level(rawValue: global.logLevel.rawValue) ?? .info
+        ProcessLogging.bootstrap(
+            identifier: "ztisup-uploader", target: LogTarget(rawValue: logTarget) ?? .auto, level: level)
+        let logger = Logger(label: "ztisup.uploader")
+        let notifier = SystemdNotifier()
+
+        guard global.sink == .none else {
+            logger.critical(
+                "crm.sink = \(global.sink.rawValue): delivery to this CRM is not available in this version of ztisup; set crm.sink = none to keep calls in the local spool"
+            )
+            _ = try? notifier.send([.status("fatal: crm.sink \(global.sink.rawValue) not available"), .errno(22)])
+            throw ExitCode(78)
+        }
+        let secrets: SecretStore
+        do {
+            secrets = try SecretStore(
+                global: global, needed: [],
+                credentialsDirectory: ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"])
+        } catch {
+            logger.critical("\(error.message)")
+            _ = try? notifier.send([.status("fatal: \(error.message)")])
+            throw ExitCode(78)
+        }
+        for (name, source) in secrets.sources.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            logger.info("secret \(name.rawValue) loaded from \(source)")
+        }
+        let spool: Spool
+        do {
+            spool = try Spool(path: Self.spoolPath(global))
+        } catch {
+            logger.critical("\(error.message)")
+            throw ExitCode(74)
+        }
+        let path = socket ?? global.uploaderSocket ?? global.runtimeDir + "/events.sock"
+        let intake = try await EventIntake.bind(path: path, spool: spool, logger: logger)
+        logger.info("listening unix \(path)")
+        logger.info("spool \(spool.path); crm.sink = none: calls stay in the local spool (ztisup calls)")
+        _ = try? notifier.send([.ready, .status("spool open, listening on \(path)")])
+
+        let stop = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        signal(SIGTERM, SIG_IGN)
+        stop.setEventHandler {
+            _ = try? SystemdNotifier().send(.stopping)
+            Logger(label: "ztisup.uploader").info("stopping on SIGTERM")
+            Foundation.exit(0)
+        }
+        stop.resume()
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await intake.run() }
+            group.addTask {
+                // Delivered rows older than spool.retention go, once an hour.
+                while true {
+                    let cutoff = EventTime.now().millisecondsSinceEpoch - Self.milliseconds(global.spoolRetention)
+                    if let pruned = try? spool.prune(deliveredBefore: EventTime(millisecondsSinceEpoch: cutoff)),
+                        pruned > 0
+                    {
+                        logger.info("pruned \(pruned) delivered events older than spool.retention")
+                    }
+                    try await Task.sleep(for: .seconds(3600))
+                }
+            }
+            try await group.next()
+        }
+    }
+
+    static func spoolPath(_ global: GlobalConfig) -> String {
+        global.stateDir + "/spool/spool.sqlite"
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import Glibc
+import Testing
+import ZTICore
+
+/// `ztisup uploader` as a real process, with a real Unix socket and a real SQLite spool.
+@Suite(.serialized) struct UploaderProcessTests {
+    /// A configuration directory for a local-only uploader.
+    static func conf(_ extra: String = "") throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("zti-up-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path + "/groups", withIntermediateDirectories: true)
+        try ("crm.sink = none\nruntime.dir = run\nstate.dir = state\n" + extra).write(
+            toFile: path + "/zti.properties", atomically: true, encoding: .utf8)
+        try
+            "pbx.type = asterisk\npbx.host = h\npbx.username = u\npbx.password = p\nuser.a.crmuser = 1\nuser.a.extension = 101\n"
+            .write(toFile: path + "/groups/sales.properties", atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// A running uploader and everything it wrote to stderr.
+    final class Uploader {
+        let process = Process()
+        let errors = Pipe()
+        var log = ""
+
+        init(conf: String) throws {
+            process.executableURL = URL(fileURLWithPath: ZTISupProcess.executable)
+            process.arguments = ["uploader", "--conf", conf, "--log-target", "stderr"]
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+        }
+
+        /// Reads stderr until `text` appears (or the process ends, or 10 s pass).
+        func wait(for text: String) -> Bool {
+            let deadline = Date().addingTimeInterval(10)
+            while !log.contains(text) && Date() < deadline {
+                let data = errors.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                log += String(decoding: data, as: UTF8.self)
+            }
+            return log.contains(text)
+        }
+
+        func kill() {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// A supervisor's side of the event socket.
+    final class Supervisor {
+        let fd: Int32
+        var decoder = FrameDecoder(receiver: .supervisor, sender: .uploader)
+
+        init?(path: String) {
+            fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+            }
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            guard connected == 0 else {
+                close(fd)
+                return nil
+            }
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+
+        deinit { close(fd) }
+
+        func send(_ frames: [Frame]) -> Bool {
+            var bytes: [UInt8] = []
+            for frame in frames { bytes += (try? FrameEncoder.encode(frame)) ?? [] }
+            return bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                == bytes.count
+        }
+
+        /// ACKed ids until `count` have come, the link closes, or 5 s pass.
+        func acks(atLeast count: Int) -> [String] {
+            var ids: [String] = []
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while ids.count < count {
+                let received = recv(fd, &buffer, buffer.count, 0)
+                guard received > 0 else { break }
+                decoder.feed(buffer[..<received])
+                while case .ack(let ack)? = try? decoder.next() { ids += ack.ids }
+            }
+            return ids
+        }
+    }
+
+    static func events(_ range: Range<Int>) -> [CallEvent] {
+        range.map { index in
+            CallEvent(
+                group: "sales", pbx: .asterisk, callId: "1732526400.\(index / 3)", direction: .inbound,
+                state: [CallState.ringing, .answered, .ended][index % 3], extension: "101", attempt: 1,
+                at: EventTime(millisecondsSinceEpoch: 1_732_526_400_000 + Int64(index)), from: "0312345678")
+        }
+    }
+
+    @Test func eventsAreAckedAfterTheSpoolCommitAndDuplicatesSwallowed() throws {
+        let conf = try Self.conf()
+        let uploader = try Uploader(conf: conf)
+        defer { uploader.kill() }
+        #expect(uploader.wait(for: "listening unix \(conf)/run/events.sock"))
+        let supervisor = try #require(Supervisor(path: conf + "/run/events.sock"))
+        let events = Self.events(0..<300)
+        #expect(
+            supervisor.send(
+                [.hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"]))] + events.map(Frame.event)))
+        #expect(Set(supervisor.acks(atLeast: 300)) == Set(events.map(\.id)))
+        #expect(supervisor.send(events[..<30].map(Frame.event)))
+        #expect(supervisor.acks(atLeast: 30).count == 30)
+        let calls = try ZTISupProcess.run(["calls", "--conf", conf])
+        #expect(calls.status == 0)
+        #expect(calls.stdout.split(separator: "\n").count == 100)
+        #expect(calls.stdout.contains("sales  1732526400.0  inbound  0312345678 → ?  101:ended  [3 pending, 0 dead]"))
+        let json = try ZTISupProcess.run(["calls", "--conf", conf, "--json"])
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        #expect(parsed?.count == 100)
+        #expect(try ZTISupProcess.run(["calls", "--conf", conf, "--dead"]).stderr == "no dead letters\n")
+    }
+
+    @Test func aForbiddenFrameClosesTheConnectionButKeepsWhatCameBefore() throws {
+        let conf = try Self.conf()
+        let uploader = try Uploader(conf: conf)
+        defer { uploader.kill() }
+        #expect(uploader.wait(for: "listening unix"))
+        let supervisor = try #require(Supervisor(path: conf + "/run/events.sock"))
+        let events = Self.events(0..<3)
+        #expect(supervisor.send(events.map(Frame.event) + [.shutdown(Shutdown(reason: "not allowed"))]))
+        #expect(supervisor.acks(atLeast: 3).count == 3)
+        #expect(uploader.wait(for: "closing a supervisor connection: the supervisor sent a SHUTDOWN frame"))
+        #expect(Supervisor(path: conf + "/run/events.sock") != nil)
+    }
+
+    @Test func killedRepeatedlyItLosesNothingItAcked() throws {
+        let conf = try Self.conf()
+        let all = Self.events(0..<3000)
+        var acked = Set<String>()
+        var kills = 0
+        var generator = SystemRandomNumberGenerator()
+        // A bounded stream of 3,000 events. Each round sends up to 500 unacked events at once and kills the
+        // uploader with SIGKILL 1 to 25 ms later, mid-stream; the sender keeps what was acked and resends the
+        // rest, as a worker does. Twelve killed rounds, then one that runs to the end.
+        for round in 0..<13 {
+            let uploader = try Uploader(conf: conf)
+            guard uploader.wait(for: "listening unix"), let supervisor = Supervisor(path: conf + "/run/events.sock")
+            else {
+                uploader.kill()
+                continue
+            }
+            let last = round == 12
+            let batch = all.filter { !acked.contains($0.id) }.prefix(last ? all.count : 500)
+            _ = supervisor.send(batch.map(Frame.event))
+            if !last { usleep(UInt32.random(in: 1000...25_000, using: &generator)) }
+            if last {
+                acked.formUnion(supervisor.acks(atLeast: batch.count))
+                uploader.kill()
+            } else {
+                uploader.kill()
+                kills += 1
+                acked.formUnion(supervisor.acks(atLeast: batch.count))
+            }
+        }
+        #expect(kills == 12)
+        #expect(acked.count == all.count)
+        // Every acked event is in the spool, and exactly once.
+        let calls = try ZTISupProcess.run(["calls", "--conf", conf, "--json"])
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(calls.stdout.utf8)) as? [[String: Any]])
+        let ids = parsed.flatMap { ($0["events"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String } }
+        #expect(ids.count == all.count)
+        #expect(Set(ids).count == ids.count)
+        #expect(acked.isSubset(of: Set(ids)))
+    }
+
+    @Test func aSecretFileReadableByOthersIsRefused() throws {
+        let conf = try Self.conf("secret.crm-refresh-token.file = token\n")
+        try "1000.secret-refresh-token-value\n".write(toFile: conf + "/token", atomically: true, encoding: .utf8)
+        chmod(conf + "/token", 0o644)
+        let uploader = try Uploader(conf: conf)
+        uploader.process.waitUntilExit()
+        _ = uploader.wait(for: "\n")
+        #expect(uploader.process.terminationStatus == 78)
+        #expect(uploader.log.contains("is readable by others (mode 644); run: chmod 600 \(conf)/token"))
+        #expect(!uploader.log.contains("secret-refresh-token-value"))
+    }
+
+    @Test func theTokenNeverAppearsInTheLog() throws {
+        let conf = try Self.conf("secret.crm-refresh-token.file = token\n")
+        try "1000.secret-refresh-token-value\n".write(toFile: conf + "/token", atomically: true, encoding: .utf8)
+        chmod(conf + "/token", 0o600)
+        let uploader = try Uploader(conf: conf)
+        #expect(uploader.wait(for: "listening unix"))
+        let supervisor = try #require(Supervisor(path: conf + "/run/events.sock"))
+        #expect(supervisor.send(Self.events(0..<3).map(Frame.event)))
+        #expect(supervisor.acks(atLeast: 3).count == 3)
+        uploader.kill()
+        _ = uploader.wait(for: "never")
+        #expect(uploader.log.contains("secret crm-refresh-token loaded from file \(conf)/token"))
+        #expect(!uploader.log.contains("secret-refresh-token-value"))
+        let spool = try Data(contentsOf: URL(fileURLWithPath: conf + "/state/spool/spool.sqlite"))
+        #expect(spool.range(of: Data("secret-refresh-token-value".utf8)) == nil)
+    }
+}
