@@ -86,7 +86,11 @@ let package = Package(
             ]
         ),
         .executableTarget(
-            name: "zti-bench", dependencies: ["ZTICore", "ZTIAsterisk", "ZTITestKit"], path: "Benchmarks/zti-bench"),
+            name: "zti-bench",
+            dependencies: [
+                "ZTICore", "ZTIAsterisk", "ZTIUploader", "ZTITestKit", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/zti-bench"),
         .testTarget(name: "ZTICoreTests", dependencies: ["ZTICore", "ZTITestKit"]),
         .testTarget(
             name: "ZTIAsteriskTests",

@@ -7,9 +7,13 @@ import ZTICore
 /// judge (the machines are shared and noisy).
 @main
 enum ZTIBench {
-    static func main() throws {
+    static func main() async throws {
         if CommandLine.arguments.dropFirst().first == "ami" {
             try AMIBench.run(Array(CommandLine.arguments.dropFirst(2)))
+            return
+        }
+        if CommandLine.arguments.dropFirst().first == "intake" {
+            try await IntakeBench.run(events: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 50_000)
             return
         }
         let events = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 100_000
