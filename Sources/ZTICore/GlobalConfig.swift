@@ -24,6 +24,10 @@ public struct GlobalConfig: Sendable, Codable {
     public let internalCalls: InternalCallPolicy
     /// Calls delivered to the CRM at once (`crm.concurrency`, default 8).
     public let crmConcurrency: Int
+    /// The first and the largest delay before a failed delivery is tried again (`crm.retry.min`, 1s;
+    /// `crm.retry.max`, 5m); a CRM's `Retry-After` can only lengthen it.
+    public let crmRetryMin: Duration
+    public let crmRetryMax: Duration
     /// Files named by `secret.<name>.file`, absolute; the supervisor never opens them.
     public let secretFiles: [SecretName: String]
     /// Restarts that mark a group failed when exceeded within ``restartPeriod`` (`restart.intensity`, 5).
@@ -62,7 +66,8 @@ public struct GlobalConfig: Sendable, Codable {
     public init(
         confDir: String, sink: CRMSink, runtimeDir: String, stateDir: String, clickToDialListen: HostPort,
         clickToDialPublicURL: String?, zohoClientId: String?, zohoAccountsURL: String, webhookURL: String?,
-        zohoMissed: ZohoMissedPolicy, internalCalls: InternalCallPolicy, crmConcurrency: Int,
+        zohoMissed: ZohoMissedPolicy, internalCalls: InternalCallPolicy, crmConcurrency: Int, crmRetryMin: Duration,
+        crmRetryMax: Duration,
         secretFiles: [SecretName: String], restartIntensity: Int, restartPeriod: Duration,
         restartBackoffFloor: Duration, restartBackoffCap: Duration, stopTimeout: Duration, startupTimeout: Duration,
         bufferMaxEvents: Int, workerUnackedMax: Int, ackTimeout: Duration, uploaderSpawn: Bool?,
@@ -81,6 +86,8 @@ public struct GlobalConfig: Sendable, Codable {
         self.zohoMissed = zohoMissed
         self.internalCalls = internalCalls
         self.crmConcurrency = crmConcurrency
+        self.crmRetryMin = crmRetryMin
+        self.crmRetryMax = crmRetryMax
         self.secretFiles = secretFiles
         self.restartIntensity = restartIntensity
         self.restartPeriod = restartPeriod

@@ -4,6 +4,7 @@ enum GlobalConfigReader {
         [
             "crm.sink", "runtime.dir", "state.dir", "clicktodial.listen", "clicktodial.public.url",
             "crm.zoho.client.id", "crm.zoho.accounts.url", "crm.zoho.missed", "crm.internal", "crm.concurrency",
+            "crm.retry.min", "crm.retry.max",
             "crm.webhook.url", "restart.intensity", "restart.period",
             "restart.backoff.floor", "restart.backoff.cap", "stop.timeout", "startup.timeout", "buffer.max.events",
             "worker.unacked.max", "ack.timeout", "uploader.spawn", "uploader.socket", "groups.enabled",
@@ -50,6 +51,8 @@ enum GlobalConfigReader {
         let zohoMissed: ZohoMissedPolicy = reader.choice("crm.zoho.missed", default: .percall) ?? .percall
         let internalCalls: InternalCallPolicy = reader.choice("crm.internal", default: .skip) ?? .skip
         let concurrency = reader.integer("crm.concurrency", default: 8, range: 1...256)
+        let retryMin = reader.duration("crm.retry.min", default: .seconds(1), minimum: .milliseconds(10))
+        let retryMax = reader.duration("crm.retry.max", default: .seconds(300), minimum: .milliseconds(10))
 
         var secretFiles: [SecretName: String] = [:]
         for name in SecretName.allCases {
@@ -85,7 +88,8 @@ enum GlobalConfigReader {
             confDir: confDir, sink: sink, runtimeDir: runtimeDir, stateDir: stateDir, clickToDialListen: listen,
             clickToDialPublicURL: publicURL, zohoClientId: zohoClientId, zohoAccountsURL: zohoAccounts,
             webhookURL: webhookURL, zohoMissed: zohoMissed, internalCalls: internalCalls,
-            crmConcurrency: concurrency, secretFiles: secretFiles, restartIntensity: intensity, restartPeriod: period,
+            crmConcurrency: concurrency, crmRetryMin: retryMin, crmRetryMax: max(retryMin, retryMax),
+            secretFiles: secretFiles, restartIntensity: intensity, restartPeriod: period,
             restartBackoffFloor: floor, restartBackoffCap: cap, stopTimeout: stopTimeout,
             startupTimeout: startupTimeout, bufferMaxEvents: bufferMax, workerUnackedMax: unackedMax,
             ackTimeout: ackTimeout, uploaderSpawn: spawn, uploaderSocket: uploaderSocket,

@@ -9,6 +9,8 @@ import ZTICore
 public struct EventIntake: Sendable {
     public let spool: Spool
     public let socketPath: String
+    /// Called after every commit (the delivery engine's poke).
+    public var onCommit: (@Sendable () -> Void)?
     private let logger: Logger
     private let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
 
@@ -25,7 +27,7 @@ public struct EventIntake: Sendable {
                 }
             }
         chmod(path, 0o660)
-        return EventIntake(spool: spool, socketPath: path, logger: logger, server: server)
+        return EventIntake(spool: spool, socketPath: path, onCommit: nil, logger: logger, server: server)
     }
 
     /// Serves supervisors until cancelled.
@@ -87,6 +89,7 @@ public struct EventIntake: Sendable {
     private func commit(_ batch: [CallEvent], _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
         guard !batch.isEmpty else { return }
         _ = try spool.append(batch, receivedAt: .now())
+        onCommit?()
         try await outbound.write(ByteBuffer(bytes: try FrameEncoder.encode(.ack(Ack(ids: batch.map(\.id))))))
     }
 

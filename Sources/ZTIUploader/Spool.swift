@@ -132,6 +132,72 @@ public final class Spool: Sendable {
         }
     }
 
+    /// For each call with pending rows, its first pending row (so a call's events go out in order), when due.
+    public func nextDeliverable(now: EventTime, limit: Int) throws(ZTIUploaderError) -> [Row] {
+        do {
+            return try pool.read { db in
+                try GRDB.Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT e.sequence, e.payload, e.state, e.attempts, e.lastError FROM events e
+                        JOIN (SELECT MIN(sequence) AS first FROM events WHERE state = 'pending' GROUP BY callKey) f
+                            ON e.sequence = f.first
+                        WHERE e.nextAttemptAt <= ? ORDER BY e.sequence LIMIT ?
+                        """, arguments: [now.millisecondsSinceEpoch, limit]
+                ).compactMap(Self.row)
+            }
+        } catch {
+            throw Self.failure(error, path: path, doing: "read")
+        }
+    }
+
+    /// The pending rows of the call of `row` that come after it.
+    public func laterPending(after row: Row) throws(ZTIUploaderError) -> [Row] {
+        do {
+            return try pool.read { db in
+                try GRDB.Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT sequence, payload, state, attempts, lastError FROM events
+                        WHERE callKey = ? AND state = 'pending' AND sequence > ? ORDER BY sequence
+                        """, arguments: ["\(row.event.group)/\(row.event.callId)", row.sequence]
+                ).compactMap(Self.row)
+            }
+        } catch {
+            throw Self.failure(error, path: path, doing: "read")
+        }
+    }
+
+    /// Records the outcome of a delivery attempt.
+    public func record(
+        _ sequence: Int64, state: State, attempts: Int, nextAttemptAt: EventTime?, error: String?, at time: EventTime
+    ) throws(ZTIUploaderError) {
+        do {
+            try pool.write { db in
+                try db.execute(
+                    sql: """
+                        UPDATE events SET state = ?, attempts = ?, nextAttemptAt = ?, lastError = ?,
+                            deliveredAt = CASE WHEN ? = 'delivered' THEN ? ELSE deliveredAt END
+                        WHERE sequence = ?
+                        """,
+                    arguments: [
+                        state.rawValue, attempts, nextAttemptAt?.millisecondsSinceEpoch ?? 0, error, state.rawValue,
+                        time.millisecondsSinceEpoch, sequence,
+                    ])
+            }
+        } catch {
+            throw Self.failure(error, path: path, doing: "write to")
+        }
+    }
+
+    static func row(_ row: GRDB.Row) -> Row? {
+        let payload: String = row["payload"]
+        guard let event = try? CanonicalJSON.decode(CallEvent.self, from: Array(payload.utf8)) else { return nil }
+        return Row(
+            sequence: row["sequence"], event: event, state: State(rawValue: row["state"]) ?? .pending,
+            attempts: row["attempts"], lastError: row["lastError"])
+    }
+
     /// Counts of rows per state.
     public func counts() throws(ZTIUploaderError) -> [State: Int] {
         do {

@@ -5,7 +5,7 @@ import ArgumentParser
 struct PBXSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zti-pbxsim",
-        abstract: "Simulate a PBX (AMI) for ztisup tests, demos and load tests.",
-        subcommands: [AMICommand.self]
+        abstract: "Simulate a PBX (AMI) and a CRM for ztisup tests, demos and load tests.",
+        subcommands: [AMICommand.self, CRMCommand.self]
     )
 }

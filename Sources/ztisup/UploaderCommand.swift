@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Dispatch
 import Foundation
 import Logging
@@ -42,7 +43,7 @@ struct UploaderCommand: AsyncParsableCommand {
         let logger = Logger(label: "ztisup.uploader")
         let notifier = SystemdNotifier()
 
-        guard global.sink == .none else {
+        guard global.sink == .none || global.sink == .webhook else {
             logger.critical(
                 "crm.sink = \(global.sink.rawValue): delivery to this CRM is not available in this version of ztisup; set crm.sink = none to keep calls in the local spool"
             )
@@ -52,7 +53,7 @@ struct UploaderCommand: AsyncParsableCommand {
         let secrets: SecretStore
         do {
             secrets = try SecretStore(
-                global: global, needed: [],
+                global: global, needed: global.sink == .webhook ? [.crmWebhookSecret] : [],
                 credentialsDirectory: ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"])
         } catch {
             logger.critical("\(error.message)")
@@ -70,9 +71,20 @@ struct UploaderCommand: AsyncParsableCommand {
             throw ExitCode(74)
         }
         let path = socket ?? global.uploaderSocket ?? global.runtimeDir + "/events.sock"
-        let intake = try await EventIntake.bind(path: path, spool: spool, logger: logger)
+        var intake = try await EventIntake.bind(path: path, spool: spool, logger: logger)
+        var engine: DeliveryEngine?
+        if global.sink == .webhook, let url = global.webhookURL, let key = secrets.value(.crmWebhookSecret) {
+            let sink = WebhookSink(url: url, key: key, client: HTTPClient.shared)
+            let delivery = DeliveryEngine(
+                spool: spool, sink: sink, concurrency: global.crmConcurrency, retryMin: global.crmRetryMin,
+                retryMax: global.crmRetryMax, logger: logger)
+            intake.onCommit = { delivery.poke() }
+            engine = delivery
+            logger.info("spool \(spool.path); delivering to the webhook \(url)")
+        } else {
+            logger.info("spool \(spool.path); crm.sink = none: calls stay in the local spool (ztisup calls)")
+        }
         logger.info("listening unix \(path)")
-        logger.info("spool \(spool.path); crm.sink = none: calls stay in the local spool (ztisup calls)")
         _ = try? notifier.send([.ready, .status("spool open, listening on \(path)")])
 
         let stop = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
@@ -85,7 +97,9 @@ struct UploaderCommand: AsyncParsableCommand {
         stop.resume()
 
         try await withThrowingTaskGroup(of: Void.self) { group in
+            let intake = intake
             group.addTask { try await intake.run() }
+            if let engine { group.addTask { await engine.run() } }
             group.addTask {
                 // Delivered rows older than spool.retention go, once an hour.
                 while true {

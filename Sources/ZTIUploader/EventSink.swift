@@ -1,0 +1,19 @@
+import ZTICore
+
+/// Where delivered events go: a CRM API or a webhook.
+public protocol EventSink: Sendable {
+    /// Delivers one event; never throws: every failure is an outcome.
+    func deliver(_ event: CallEvent) async -> DeliveryOutcome
+}
+
+/// The result of one delivery attempt.
+public enum DeliveryOutcome: Sendable, Equatable {
+    /// The CRM took it (2xx).
+    case delivered
+    /// Try again later (408, 429, 5xx, network errors), not before `after` when the CRM said so.
+    case retry(after: Duration?, reason: String)
+    /// The CRM refused it for good (other 4xx): a dead letter, with the CRM's reason.
+    case refused(reason: String)
+    /// Not sent on purpose (e.g. internal calls with `crm.internal = skip`).
+    case skipped(reason: String)
+}

@@ -1,0 +1,67 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+import ZTICore
+
+/// The generic webhook: a POST of the event's canonical JSON, signed with HMAC-SHA256 over the body
+/// (`X-ZTI-Signature: sha256=<hex>`), so the receiver can check that ztisup sent it.
+public struct WebhookSink: EventSink {
+    /// The header that carries the signature.
+    public static let signatureHeader = "X-ZTI-Signature"
+
+    let url: String
+    let key: [UInt8]
+    let client: HTTPClient
+    let timeout: Duration
+
+    /// A sink posting to `url`, signing with `key` (the `crm-webhook-secret`).
+    public init(url: String, key: String, client: HTTPClient, timeout: Duration = .seconds(10)) {
+        self.url = url
+        self.key = Array(key.utf8)
+        self.client = client
+        self.timeout = timeout
+    }
+
+    /// `sha256=<hex of HMAC-SHA256(key, body)>`.
+    public static func signature(_ body: [UInt8], key: [UInt8]) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: key))
+        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    public func deliver(_ event: CallEvent) async -> DeliveryOutcome {
+        let body = Array(event.canonicalJSON().utf8)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "ztisup/\(ZTIVersion.current)")
+        request.headers.add(name: "X-ZTI-Event-Id", value: event.id)
+        request.headers.add(name: Self.signatureHeader, value: Self.signature(body, key: key))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await client.execute(
+                request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+            let text = String(buffer: try await response.body.collect(upTo: 64 * 1024))
+            return HTTPOutcome.classify(
+                status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), body: text)
+        } catch {
+            return .retry(after: nil, reason: "the webhook is unreachable: \(error)")
+        }
+    }
+}
+
+/// How an HTTP status becomes a delivery outcome, for every sink.
+enum HTTPOutcome {
+    static func classify(status: Int, retryAfter: String?, body: String) -> DeliveryOutcome {
+        let snippet = String(body.prefix(200)).replacingOccurrences(of: "\n", with: " ")
+        switch status {
+        case 200..<300: return .delivered
+        case 408, 429, 500..<600:
+            return .retry(
+                after: retryAfter.flatMap(Int64.init).map { .seconds($0) }, reason: "HTTP \(status): \(snippet)")
+        default:
+            return .refused(reason: "HTTP \(status): \(snippet)")
+        }
+    }
+}

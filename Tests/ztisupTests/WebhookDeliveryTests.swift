@@ -1,0 +1,168 @@
+import Foundation
+import Glibc
+import Testing
+import ZTICore
+
+/// The uploader delivering to the fake CRM's webhook: real processes, real HTTP, a real SQLite spool.
+@Suite(.serialized) struct WebhookDeliveryTests {
+    /// The fake CRM process, its port, its record file and its control socket.
+    final class CRM {
+        let process = Process()
+        let directory: String
+        let port: Int
+        var record: String { directory + "/record.jsonl" }
+        var control: String { directory + "/control.sock" }
+
+        init(key: String) throws {
+            directory =
+                FileManager.default.temporaryDirectory.appendingPathComponent("zti-crm-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            process.executableURL = URL(fileURLWithPath: SimulatorCommandTests.simulator)
+            process.arguments = [
+                "crm", "--listen", "127.0.0.1:0", "--record", directory + "/record.jsonl", "--webhook-secret", key,
+                "--control", directory + "/control.sock",
+            ]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var line: [UInt8] = []
+            while let byte = try out.fileHandleForReading.read(upToCount: 1)?.first, byte != 0x0A { line.append(byte) }
+            port = Int(String(decoding: line, as: UTF8.self).split(separator: ":").last ?? "") ?? 0
+            for _ in 0..<50 where !FileManager.default.fileExists(atPath: control) { usleep(20_000) }
+        }
+
+        deinit { process.terminate() }
+
+        /// Sends one control command and returns the reply line.
+        @discardableResult
+        func command(_ json: String) -> String {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                for (index, byte) in control.utf8.enumerated() { raw[index] = byte }
+            }
+            _ = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            _ = (json + "\n").withCString { Glibc.send(fd, $0, strlen($0), 0) }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = recv(fd, &buffer, buffer.count, 0)
+            return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : ""
+        }
+
+        /// The recorded requests, waiting until `done` holds for them (at most 15 s).
+        func requests(until done: ([[String: Any]]) -> Bool) -> [[String: Any]] {
+            let deadline = Date().addingTimeInterval(15)
+            var requests: [[String: Any]] = []
+            repeat {
+                let text = (try? String(contentsOfFile: record, encoding: .utf8)) ?? ""
+                requests = text.split(separator: "\n").compactMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                }
+                if done(requests) { break }
+                usleep(50_000)
+            } while Date() < deadline
+            return requests
+        }
+    }
+
+    static func setUp(key: String = "hook-key-0123") throws -> (CRM, String, UploaderProcessTests.Uploader) {
+        let crm = try CRM(key: key)
+        let conf = try UploaderProcessTests.conf(
+            "crm.webhook.url = http://127.0.0.1:\(crm.port)/events\nsecret.crm-webhook-secret.file = hook\n"
+                + "crm.retry.min = 20ms\ncrm.retry.max = 200ms\n")
+        try (key + "\n").write(toFile: conf + "/hook", atomically: true, encoding: .utf8)
+        chmod(conf + "/hook", 0o600)
+        try String(contentsOfFile: conf + "/zti.properties", encoding: .utf8)
+            .replacingOccurrences(of: "crm.sink = none", with: "crm.sink = webhook")
+            .write(toFile: conf + "/zti.properties", atomically: true, encoding: .utf8)
+        let uploader = try UploaderProcessTests.Uploader(conf: conf)
+        #expect(uploader.wait(for: "listening unix"))
+        return (crm, conf, uploader)
+    }
+
+    static func delivered(_ requests: [[String: Any]]) -> [String] {
+        requests.filter { $0["status"] as? Int == 200 }.compactMap { request in
+            (try? JSONSerialization.jsonObject(with: Data((request["body"] as? String ?? "").utf8)) as? [String: Any])?[
+                "id"]
+                as? String
+        }
+    }
+
+    static func send(_ events: [CallEvent], conf: String) throws {
+        let supervisor = try #require(UploaderProcessTests.Supervisor(path: conf + "/run/events.sock"))
+        #expect(supervisor.send(events.map(Frame.event)))
+        #expect(supervisor.acks(atLeast: events.count).count == events.count)
+    }
+
+    @Test func eventsArriveSignedAndInOrderPerCall() throws {
+        let (crm, conf, uploader) = try Self.setUp()
+        defer { uploader.kill() }
+        let events = UploaderProcessTests.events(0..<30)
+        try Self.send(events, conf: conf)
+        let requests = crm.requests { Self.delivered($0).count >= 30 }
+        #expect(Set(Self.delivered(requests)) == Set(events.map(\.id)))
+        for call in Set(events.map(\.callId)) {
+            let sent = events.filter { $0.callId == call }.map(\.id)
+            #expect(Self.delivered(requests).filter { $0.contains("/\(call)/") } == sent)
+        }
+        #expect(requests.allSatisfy { $0["signatureValid"] as? Bool == true })
+        #expect(requests.allSatisfy { ($0["headers"] as? [String: String])?["x-zti-event-id"] != nil })
+    }
+
+    @Test func orderHoldsUnder500sAnd429s() throws {
+        let (crm, conf, uploader) = try Self.setUp()
+        defer { uploader.kill() }
+        crm.command(#"{"command":"status","status":500,"count":4}"#)
+        crm.command(#"{"command":"status","status":429,"count":2,"retryAfter":1}"#)
+        let events = UploaderProcessTests.events(0..<12)
+        try Self.send(events, conf: conf)
+        let terminal = events.filter { $0.state != .ringing }.map(\.id)
+        let requests = crm.requests { Set(Self.delivered($0)).isSuperset(of: terminal) }
+        #expect(requests.filter { $0["status"] as? Int == 500 }.count == 4)
+        #expect(requests.filter { $0["status"] as? Int == 429 }.count == 2)
+        // Within each call the CRM sees the events in order; a ringing that failed and was overtaken by the
+        // call's end is skipped rather than sent late.
+        for call in Set(events.map(\.callId)) {
+            let sent = events.filter { $0.callId == call }.map(\.id)
+            let received = Self.delivered(requests).filter { $0.contains("/\(call)/") }
+            #expect(received == sent.filter(received.contains))
+            #expect(Set(received).isSuperset(of: sent.filter { !$0.hasSuffix("/ringing/1") }))
+        }
+    }
+
+    @Test func refusedEventsBecomeDeadLettersAndCanBeRedelivered() throws {
+        let (crm, conf, uploader) = try Self.setUp()
+        defer { uploader.kill() }
+        crm.command(#"{"command":"refuse","match":"\"state\":\"ended\"","status":400}"#)
+        let events = UploaderProcessTests.events(0..<6)
+        try Self.send(events, conf: conf)
+        _ = crm.requests { $0.filter { $0["status"] as? Int == 400 }.count >= 2 }
+        usleep(300_000)
+        let dead = try ZTISupProcess.run(["calls", "--conf", conf, "--dead", "--json"])
+        let calls = try #require(try JSONSerialization.jsonObject(with: Data(dead.stdout.utf8)) as? [[String: Any]])
+        let deadEvents = calls.flatMap { $0["events"] as? [[String: Any]] ?? [] }
+        #expect(deadEvents.count == 2)
+        #expect(deadEvents.allSatisfy { ($0["lastError"] as? String)?.hasPrefix("HTTP 400") == true })
+        crm.command(#"{"command":"heal"}"#)
+        let redeliver = try ZTISupProcess.run(["redeliver", "--conf", conf, "--all-dead"])
+        #expect(redeliver.stdout == "2 events re-queued\n")
+        let requests = crm.requests { Self.delivered($0).count >= 6 }
+        #expect(Set(Self.delivered(requests)) == Set(events.map(\.id)))
+    }
+
+    @Test func aRingingMadeObsoleteDuringAnOutageIsSkipped() throws {
+        let (crm, conf, uploader) = try Self.setUp()
+        defer { uploader.kill() }
+        crm.command(#"{"command":"outage","seconds":1}"#)
+        let events = UploaderProcessTests.events(0..<3)
+        try Self.send(events, conf: conf)
+        let requests = crm.requests { Self.delivered($0).count >= 2 }
+        #expect(Self.delivered(requests) == [events[1].id, events[2].id])
+    }
+}
