@@ -93,7 +93,9 @@ let package = Package(
         .executableTarget(
             name: "zti-bench",
             dependencies: [
-                "ZTICore", "ZTIAsterisk", "ZTIUploader", "ZTITestKit", .product(name: "Logging", package: "swift-log"),
+                "ZTICore", "ZTIAsterisk", "ZTIUploader", "ZTIPBXSim", "ZTITestKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Benchmarks/zti-bench"),
         .testTarget(name: "ZTICoreTests", dependencies: ["ZTICore", "ZTITestKit"]),

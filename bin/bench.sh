@@ -2,6 +2,8 @@
 # Builds release binaries and prints the benchmark figures (they are reported, not gates):
 #  - the foundation: EVENT frames encoded/decoded per second, bytes per frame, validating a 5,000-user group;
 #  - the uploader: events/s sent over its socket, committed to the SQLite spool in batches, then acked;
+#    webhook requests/s to the fake CRM with keep-alive, and commit-to-arrival latency p50/p99 at 100 and
+#    1,000 events/s;
 #  - AMI: a generated stream (default 200 MiB) of the family-12 transcripts with dialplan floods, cut into the
 #    same random 1 B-16 KiB chunks for every parser: messages/s and MB/s fully parsed (like-for-like),
 #    with floods dropped at the Event: line, and parse + track; then the same bytes and chunks through
@@ -25,6 +27,7 @@ fi
 swift build -c release --product zti-bench
 .build/release/zti-bench 100000
 .build/release/zti-bench intake 50000
+.build/release/zti-bench delivery
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

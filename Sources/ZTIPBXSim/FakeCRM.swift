@@ -36,6 +36,7 @@ public actor FakeCRM {
     private var outageUntil: Date?
     private var delay = 0
     private var resets = 0
+    private var arrivals: [String: Date] = [:]
 
     /// A fake CRM checking webhook signatures with `webhookKey` and appending requests to `recordPath`.
     public init(webhookKey: String?, recordPath: String?) {
@@ -46,6 +47,9 @@ public actor FakeCRM {
 
     /// Every request so far.
     public var recorded: [Request] { requests }
+
+    /// When each event id was accepted (for latency figures).
+    public var acceptedAt: [String: Date] { arrivals }
 
     /// Injects a fault.
     public func inject(_ fault: Fault) {
@@ -96,6 +100,7 @@ public actor FakeCRM {
         let request = Request(
             method: method, path: path, headers: headers, body: text, signatureValid: valid, status: status)
         requests.append(request)
+        if let id = headers["x-zti-event-id"], status == 200 { arrivals[id] = Date() }
         if let recordPath, let handle = FileHandle(forWritingAtPath: recordPath) {
             handle.seekToEndOfFile()
             let encoder = JSONEncoder()
