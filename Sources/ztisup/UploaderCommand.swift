@@ -100,6 +100,15 @@ struct UploaderCommand: AsyncParsableCommand {
             let intake = intake
             group.addTask { try await intake.run() }
             if let engine { group.addTask { await engine.run() } }
+            if let interval = Watchdog.pingInterval() {
+                group.addTask {
+                    // Alive means the spool still answers: a stuck database stops the pings and systemd restarts us.
+                    while true {
+                        try await Task.sleep(for: interval)
+                        if (try? spool.counts()) != nil { _ = try? SystemdNotifier().send(.watchdog) }
+                    }
+                }
+            }
             group.addTask {
                 // Delivered rows older than spool.retention go, once an hour.
                 while true {
