@@ -1,0 +1,58 @@
+import Foundation
+import Glibc
+import Testing
+
+/// The uploader talks to systemd: READY=1 once its spool and socket are up, WATCHDOG=1 while it is healthy,
+/// STOPPING=1 on SIGTERM. A datagram socket bound at NOTIFY_SOCKET stands in for systemd.
+@Suite struct UploaderNotifyTests {
+    @Test func readyWatchdogAndStopping() throws {
+        let conf = try UploaderProcessTests.conf()
+        let path = conf + "/notify.sock"
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        try #require(bound == 0)
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ZTISupProcess.executable)
+        process.arguments = ["uploader", "--conf", conf, "--log-target", "stderr"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = path
+        environment["WATCHDOG_USEC"] = "200000"
+        environment.removeValue(forKey: "WATCHDOG_PID")
+        process.environment = environment
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        func receive() -> String? {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = recv(fd, &buffer, buffer.count, 0)
+            return count < 0 ? nil : String(decoding: buffer[..<count], as: UTF8.self)
+        }
+        let ready = receive()
+        #expect(ready?.hasPrefix("READY=1\nSTATUS=spool open, listening on \(conf)/run/events.sock") == true)
+        #expect(receive() == "WATCHDOG=1")
+        #expect(receive() == "WATCHDOG=1")
+        process.terminate()
+        var last: String?
+        while let message = receive() {
+            last = message
+            if message == "STOPPING=1" { break }
+        }
+        #expect(last == "STOPPING=1")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}
