@@ -38,6 +38,12 @@ public struct FrameDecoder: Sendable {
     /// - Throws: ``ZTICoreError`` (`frameTooLarge`, `frameEmpty`, `frameTypeUnknown`, `frameTypeNotAllowed`,
     ///   `framePayloadInvalid`, `eventInvalid`); the connection must then be closed.
     public mutating func next() throws(ZTICoreError) -> Frame? {
+        try nextWithPayload()?.frame
+    }
+
+    /// The next frame with its payload bytes as received (the uploader stores a validated event's JSON as it
+    /// came, instead of encoding it again).
+    public mutating func nextWithPayload() throws(ZTICoreError) -> (frame: Frame, payload: [UInt8])? {
         if let failure { throw failure }
         do {
             return try decodeNext()
@@ -47,7 +53,7 @@ public struct FrameDecoder: Sendable {
         }
     }
 
-    private mutating func decodeNext() throws(ZTICoreError) -> Frame? {
+    private mutating func decodeNext() throws(ZTICoreError) -> (frame: Frame, payload: [UInt8])? {
         let available = buffer.count - readIndex
         guard available >= 4 else { return nil }
         let length =
@@ -74,12 +80,13 @@ public struct FrameDecoder: Sendable {
         guard available >= 4 + length else { return nil }
         let payload = buffer[(readIndex + 5)..<(readIndex + 4 + length)]
         let frame = try Self.decodePayload(type, payload, sender: sender)
+        let bytes = Array(payload)
         readIndex += 4 + length
         if readIndex == buffer.count {
             buffer.removeAll(keepingCapacity: buffer.count <= 65_536)
             readIndex = 0
         }
-        return frame
+        return (frame, bytes)
     }
 
     static func decodePayload(_ type: FrameType, _ payload: ArraySlice<UInt8>, sender: PeerRole)

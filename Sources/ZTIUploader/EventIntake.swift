@@ -54,12 +54,12 @@ public struct EventIntake: Sendable {
             try await connection.executeThenClose { inbound, outbound in
                 for try await buffer in inbound {
                     decoder.feed(buffer.readableBytesView)
-                    var batch: [CallEvent] = []
+                    var batch: [(event: CallEvent, json: String)] = []
                     var replies: [Frame] = []
                     do {
-                        while let frame = try decoder.next() {
+                        while let (frame, payload) = try decoder.nextWithPayload() {
                             switch frame {
-                            case .event(let event): batch.append(event)
+                            case .event(let event): batch.append((event, String(decoding: payload, as: UTF8.self)))
                             case .hello(let hello):
                                 logger.info(
                                     "supervisor pid \(hello.pid) connected for groups \((hello.groups ?? []).joined(separator: ","))"
@@ -86,11 +86,13 @@ public struct EventIntake: Sendable {
     }
 
     /// The spool commit comes first; the ACK only after it succeeded.
-    private func commit(_ batch: [CallEvent], _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+    private func commit(
+        _ batch: [(event: CallEvent, json: String)], _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws {
         guard !batch.isEmpty else { return }
         _ = try spool.append(batch, receivedAt: .now())
         onCommit?()
-        try await outbound.write(ByteBuffer(bytes: try FrameEncoder.encode(.ack(Ack(ids: batch.map(\.id))))))
+        try await outbound.write(ByteBuffer(bytes: try FrameEncoder.encode(.ack(Ack(ids: batch.map(\.event.id))))))
     }
 
     private func statusReport() throws -> JSONValue {

@@ -79,6 +79,13 @@ public final class Spool: Sendable {
 
     /// Commits `events` in one transaction and returns how many were new (the rest were already spooled).
     public func append(_ events: [CallEvent], receivedAt: EventTime) throws(ZTIUploaderError) -> Int {
+        try append(events.map { ($0, $0.canonicalJSON()) }, receivedAt: receivedAt)
+    }
+
+    /// Commits events with their JSON as received (already validated), in one transaction.
+    public func append(_ events: [(event: CallEvent, json: String)], receivedAt: EventTime) throws(ZTIUploaderError)
+        -> Int
+    {
         do {
             return try pool.write { db in
                 var inserted = 0
@@ -88,11 +95,11 @@ public final class Spool: Sendable {
                             (id, groupKey, callKey, state, nextAttemptAt, receivedAt, eventAt, payload)
                         VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)
                         """)
-                for event in events {
+                for (event, json) in events {
                     try statement.execute(arguments: [
                         event.id, event.group, "\(event.group)/\(event.callId)",
                         receivedAt.millisecondsSinceEpoch, receivedAt.millisecondsSinceEpoch,
-                        event.at.millisecondsSinceEpoch, event.canonicalJSON(),
+                        event.at.millisecondsSinceEpoch, json,
                     ])
                     inserted += db.changesCount
                 }
