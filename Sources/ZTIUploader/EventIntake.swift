@@ -30,6 +30,18 @@ public struct EventIntake: Sendable {
         return EventIntake(spool: spool, socketPath: path, onCommit: nil, logger: logger, server: server)
     }
 
+    /// Takes over a listening socket systemd passed (socket activation of `ztisup-uploader.socket`).
+    public static func adopt(descriptor: Int32, path: String, spool: Spool, logger: Logger) async throws -> EventIntake
+    {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(descriptor) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                }
+            }
+        return EventIntake(spool: spool, socketPath: path, onCommit: nil, logger: logger, server: server)
+    }
+
     /// Serves supervisors until cancelled.
     public func run() async throws {
         try await server.executeThenClose { inbound in

@@ -71,7 +71,12 @@ struct UploaderCommand: AsyncParsableCommand {
             throw ExitCode(74)
         }
         let path = socket ?? global.uploaderSocket ?? global.runtimeDir + "/events.sock"
-        var intake = try await EventIntake.bind(path: path, spool: spool, logger: logger)
+        // Socket activation (ztisup-uploader.socket) keeps the socket open across restarts of the uploader.
+        let activated = ListenFDs.take() > 0
+        var intake =
+            activated
+            ? try await EventIntake.adopt(descriptor: ListenFDs.first, path: "fd 3", spool: spool, logger: logger)
+            : try await EventIntake.bind(path: path, spool: spool, logger: logger)
         var engine: DeliveryEngine?
         if global.sink == .webhook, let url = global.webhookURL, let key = secrets.value(.crmWebhookSecret) {
             let sink = WebhookSink(url: url, key: key, client: HTTPClient.shared)
@@ -84,7 +89,7 @@ struct UploaderCommand: AsyncParsableCommand {
         } else {
             logger.info("spool \(spool.path); crm.sink = none: calls stay in the local spool (ztisup calls)")
         }
-        logger.info("listening unix \(path)")
+        logger.info(activated ? "listening unix (socket from systemd, fd 3)" : "listening unix \(path)")
         _ = try? notifier.send([.ready, .status("spool open, listening on \(path)")])
 
         let stop = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())

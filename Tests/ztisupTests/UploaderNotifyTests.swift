@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import ZTICore
 
 /// The uploader talks to systemd: READY=1 once its spool and socket are up, WATCHDOG=1 while it is healthy,
 /// STOPPING=1 on SIGTERM. A datagram socket bound at NOTIFY_SOCKET stands in for systemd.
@@ -54,5 +55,34 @@ import Testing
         #expect(last == "STOPPING=1")
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+    }
+}
+
+/// Socket activation: systemd (here systemd-socket-activate) binds the socket and passes it as fd 3.
+@Suite struct UploaderSocketActivationTests {
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-socket-activate")))
+    func theUploaderServesTheSocketSystemdPasses() throws {
+        let conf = try UploaderProcessTests.conf()
+        let socket = conf + "/activated.sock"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
+        process.arguments = [
+            "-l", socket, ZTISupProcess.executable, "uploader", "--conf", conf, "--log-target", "stderr",
+        ]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { usleep(20_000) }
+        // systemd-socket-activate starts the service at the first connection, as systemd does.
+        let supervisor = try #require(UploaderProcessTests.Supervisor(path: socket))
+        let events = UploaderProcessTests.events(0..<3)
+        #expect(supervisor.send(events.map(Frame.event)))
+        #expect(supervisor.acks(atLeast: 3).count == 3)
+        #expect(!FileManager.default.fileExists(atPath: conf + "/run/events.sock"))
     }
 }
