@@ -99,6 +99,18 @@ public enum ConfigValueParser {
         }
     }
 
+    /// A group name as `useradd`/`sysusers.d` accept it: a letter or `_`, then letters, digits, `_`, `-`, `.`,
+    /// at most 32 characters.
+    public static func unixGroupName(_ text: String) -> String? {
+        guard let first = text.unicodeScalars.first, text.unicodeScalars.count <= 32 else { return nil }
+        func isLetter(_ scalar: Unicode.Scalar) -> Bool { ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) }
+        guard isLetter(first) || first == "_" else { return nil }
+        let valid = text.unicodeScalars.allSatisfy {
+            isLetter($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" || $0 == "."
+        }
+        return valid ? text : nil
+    }
+
     /// A comma-separated list with blanks trimmed and empty items dropped.
     public static func list(_ text: String) -> [String] {
         text.split(separator: ",").map { $0.trimmingBlanks() }.filter { !$0.isEmpty }

@@ -52,6 +52,9 @@ public struct GlobalConfig: Sendable, Codable {
     public let uploaderSpawn: Bool?
     /// `uploader.socket`, absolute, if set.
     public let uploaderSocket: String?
+    /// Members of this group may send events to the uploader besides root and its own user
+    /// (`uploader.peer.group`, `ztisup-ev`: the supervisor units get it through `SupplementaryGroups=`).
+    public let uploaderPeerGroup: String
     /// `groups.enabled`, if set: the only groups the umbrella supervisor runs.
     public let groupsEnabled: [String]?
     /// How long delivered events stay in the spool (`spool.retention`, 30d).
@@ -71,7 +74,8 @@ public struct GlobalConfig: Sendable, Codable {
         secretFiles: [SecretName: String], restartIntensity: Int, restartPeriod: Duration,
         restartBackoffFloor: Duration, restartBackoffCap: Duration, stopTimeout: Duration, startupTimeout: Duration,
         bufferMaxEvents: Int, workerUnackedMax: Int, ackTimeout: Duration, uploaderSpawn: Bool?,
-        uploaderSocket: String?, groupsEnabled: [String]?, spoolRetention: Duration, logLevel: LogLevelName,
+        uploaderSocket: String?, uploaderPeerGroup: String = "ztisup-ev", groupsEnabled: [String]?,
+        spoolRetention: Duration, logLevel: LogLevelName,
         file: String
     ) {
         self.confDir = confDir
@@ -100,6 +104,7 @@ public struct GlobalConfig: Sendable, Codable {
         self.ackTimeout = ackTimeout
         self.uploaderSpawn = uploaderSpawn
         self.uploaderSocket = uploaderSocket
+        self.uploaderPeerGroup = uploaderPeerGroup
         self.groupsEnabled = groupsEnabled
         self.spoolRetention = spoolRetention
         self.logLevel = logLevel

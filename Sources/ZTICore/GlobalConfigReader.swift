@@ -7,7 +7,8 @@ enum GlobalConfigReader {
             "crm.retry.min", "crm.retry.max",
             "crm.webhook.url", "restart.intensity", "restart.period",
             "restart.backoff.floor", "restart.backoff.cap", "stop.timeout", "startup.timeout", "buffer.max.events",
-            "worker.unacked.max", "ack.timeout", "uploader.spawn", "uploader.socket", "groups.enabled",
+            "worker.unacked.max", "ack.timeout", "uploader.spawn", "uploader.socket", "uploader.peer.group",
+            "groups.enabled",
             "spool.retention", "log.level",
         ] + SecretName.allCases.map(\.fileKey)
 
@@ -73,6 +74,10 @@ enum GlobalConfigReader {
         let ackTimeout = reader.duration("ack.timeout", default: .seconds(5), minimum: .milliseconds(100))
         let spawn = reader.typed("uploader.spawn", default: nil, expected: "true or false", ConfigValueParser.bool)
         let uploaderSocket = reader.path("uploader.socket", default: nil, relativeTo: confDir)
+        let peerGroup =
+            reader.typed(
+                "uploader.peer.group", default: "ztisup-ev", expected: "a Unix group name such as ztisup-ev",
+                ConfigValueParser.unixGroupName) ?? "ztisup-ev"
         let groupsEnabled = reader.string("groups.enabled", expected: "a comma-separated list of group keys").map(
             ConfigValueParser.list)
         let retention = reader.duration("spool.retention", default: .seconds(30 * 86_400), minimum: .seconds(60))
@@ -92,7 +97,7 @@ enum GlobalConfigReader {
             secretFiles: secretFiles, restartIntensity: intensity, restartPeriod: period,
             restartBackoffFloor: floor, restartBackoffCap: cap, stopTimeout: stopTimeout,
             startupTimeout: startupTimeout, bufferMaxEvents: bufferMax, workerUnackedMax: unackedMax,
-            ackTimeout: ackTimeout, uploaderSpawn: spawn, uploaderSocket: uploaderSocket,
+            ackTimeout: ackTimeout, uploaderSpawn: spawn, uploaderSocket: uploaderSocket, uploaderPeerGroup: peerGroup,
             groupsEnabled: groupsEnabled, spoolRetention: retention, logLevel: logLevel, file: file.path)
         return (global, reader.diagnostics)
     }

@@ -11,6 +11,8 @@ public struct EventIntake: Sendable {
     public let socketPath: String
     /// Called after every commit (the delivery engine's poke).
     public var onCommit: (@Sendable () -> Void)?
+    /// Who may connect; the default admits root and the uploader's own user only.
+    public var peerPolicy = PeerPolicy(trustedUIDs: [0, geteuid()], groupName: "ztisup-ev", groupID: nil)
     private let logger: Logger
     private let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
 
@@ -55,11 +57,14 @@ public struct EventIntake: Sendable {
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let peer = await PeerCredentials.of(connection.channel)
-        if let peer, !peer.isTrusted {
-            logger.warning(
-                "refused a connection from pid \(peer.pid) uid \(peer.uid): not root nor the uploader's user")
-            try? await connection.channel.close()
-            return
+        if let peer, !peerPolicy.trustedUIDs.contains(peer.uid) {
+            let groups = await PeerCredentials.supplementaryGroups(of: connection.channel) ?? []
+            guard peerPolicy.admits(uid: peer.uid, groups: groups) else {
+                let reason = "not root, not the uploader's user, not in group \(peerPolicy.groupName)"
+                logger.warning("refused a connection from pid \(peer.pid) uid \(peer.uid): \(reason)")
+                try? await connection.channel.close()
+                return
+            }
         }
         var decoder = FrameDecoder(receiver: .uploader, sender: .supervisor)
         do {

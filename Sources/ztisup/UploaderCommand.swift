@@ -77,6 +77,8 @@ struct UploaderCommand: AsyncParsableCommand {
             activated
             ? try await EventIntake.adopt(descriptor: ListenFDs.first, path: "fd 3", spool: spool, logger: logger)
             : try await EventIntake.bind(path: path, spool: spool, logger: logger)
+        intake.peerPolicy = PeerPolicy.resolve(groupName: global.uploaderPeerGroup)
+        logger.info("\(intake.peerPolicy.summary)")
         var engine: DeliveryEngine?
         if global.sink == .webhook, let url = global.webhookURL, let key = secrets.value(.crmWebhookSecret) {
             let sink = WebhookSink(url: url, key: key, client: HTTPClient.shared)

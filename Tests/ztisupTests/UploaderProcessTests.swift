@@ -35,6 +35,9 @@ import ZTICore
         func wait(for text: String) -> Bool {
             let deadline = Date().addingTimeInterval(10)
             while !log.contains(text) && Date() < deadline {
+                // Poll first: a silent uploader must not block the test past its deadline.
+                var ready = pollfd(fd: errors.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
+                guard poll(&ready, 1, 200) > 0 else { continue }
                 let data = errors.fileHandleForReading.availableData
                 if data.isEmpty { break }
                 log += String(decoding: data, as: UTF8.self)
