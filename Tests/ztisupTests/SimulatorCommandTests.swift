@@ -84,4 +84,23 @@ import Testing
         #expect(process.terminationStatus == 64)
         #expect(text.contains("--family 13: expected 1.4, 11 or 12"))
     }
+
+    @Test func theControlSocketAnswersEveryCommandWithAJSONObject() throws {
+        let control = FileManager.default.temporaryDirectory.appendingPathComponent("zti-ctl-\(UUID().uuidString)").path
+        let (process, _) = try Self.start(["--family", "12", "--control", control])
+        defer { process.terminate() }
+        for _ in 0..<50 where !FileManager.default.fileExists(atPath: control) { usleep(20_000) }
+        func reply(_ json: String) throws -> [String: Any] {
+            let line = ZTISupProcess.controlCommand(json, socket: control)
+            return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        #expect(try reply(#"{"command":"originate","member":"answer","customer":"busy"}"#)["ok"] as? Bool == true)
+        let incomplete = try reply(#"{"command":"originate","member":"answer"}"#)
+        #expect(incomplete["ok"] as? Bool == false)
+        #expect(incomplete["error"] as? String == #"originate needs "member" and "customer": answer, noanswer or busy"#)
+        #expect(
+            try reply(#"{"command":"fly"}"#)["error"] as? String
+                == "unknown command; expected play, originate, drop, stall, garbage or restart")
+        #expect(try reply("[1]")["error"] as? String == "expected a JSON object")
+    }
 }

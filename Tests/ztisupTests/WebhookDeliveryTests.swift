@@ -36,24 +36,7 @@ import ZTICore
 
         /// Sends one control command and returns the reply line.
         @discardableResult
-        func command(_ json: String) -> String {
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                for (index, byte) in control.utf8.enumerated() { raw[index] = byte }
-            }
-            _ = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            _ = (json + "\n").withCString { Glibc.send(fd, $0, strlen($0), 0) }
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            let count = recv(fd, &buffer, buffer.count, 0)
-            return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : ""
-        }
+        func command(_ json: String) -> String { ZTISupProcess.controlCommand(json, socket: control) }
 
         /// The recorded requests, waiting until `done` holds for them (at most 15 s).
         func requests(until done: ([[String: Any]]) -> Bool) -> [[String: Any]] {
