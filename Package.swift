@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "ZTISystemdTests",
             dependencies: [
-                "ZTISystemd",
+                "ZTISystemd", "ZTITestKit",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -118,7 +118,7 @@ let package = Package(
             name: "ZTIUploaderTests",
             dependencies: ["ZTIUploader", "ZTICore", .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
-        .testTarget(name: "ztisupTests", dependencies: ["ztisup", "zti-pbxsim", "ZTICore"]),
+        .testTarget(name: "ztisupTests", dependencies: ["ztisup", "zti-pbxsim", "ZTICore", "ZTITestKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Logging
 import ZTICore
+import ZTITestKit
 import ZTIUploader
 
 /// The uploader's intake: events sent over the real Unix socket, committed to a real SQLite spool in batched
@@ -16,18 +17,9 @@ enum IntakeBench {
         let server = Task { try await intake.run() }
         defer { server.cancel() }
 
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard let fd = TestUnixSocket.open(SOCK_STREAM, .connect, path: directory + "/events.sock", receiveTimeout: nil)
+        else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in (directory + "/events.sock").utf8.enumerated() { raw[index] = byte }
-        }
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
         let frames = try (0..<count).map { index -> [UInt8] in
             try FrameEncoder.encode(
                 .event(

@@ -60,6 +60,7 @@ struct UploaderCommand: AsyncParsableCommand {
             _ = try? notifier.send([.status("fatal: \(error.message)")])
             throw ExitCode(78)
         }
+        // Names where each secret came from (a path), never its value; a test reads the log back to check.
         for (name, source) in secrets.sources.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             logger.info("secret \(name.rawValue) loaded from \(source)")
         }

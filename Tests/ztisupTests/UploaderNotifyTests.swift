@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import ZTICore
+import ZTITestKit
 
 /// The uploader talks to systemd: READY=1 once its spool and socket are up, WATCHDOG=1 while it is healthy,
 /// STOPPING=1 on SIGTERM. A datagram socket bound at NOTIFY_SOCKET stands in for systemd.
@@ -9,21 +10,8 @@ import ZTICore
     @Test func readyWatchdogAndStopping() throws {
         let conf = try UploaderProcessTests.conf()
         let path = conf + "/notify.sock"
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        let fd = try #require(TestUnixSocket.open(SOCK_DGRAM, .bind, path: path))
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        try #require(bound == 0)
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ZTISupProcess.executable)

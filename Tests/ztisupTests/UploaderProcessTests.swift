@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import ZTICore
+import ZTITestKit
 
 /// `ztisup uploader` as a real process, with a real Unix socket and a real SQLite spool.
 @Suite(.serialized) struct UploaderProcessTests {
@@ -57,23 +58,8 @@ import ZTICore
         var decoder = FrameDecoder(receiver: .supervisor, sender: .uploader)
 
         init?(path: String) {
-            fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-            }
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            guard connected == 0 else {
-                close(fd)
-                return nil
-            }
-            var timeout = timeval(tv_sec: 5, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            guard let connected = TestUnixSocket.open(SOCK_STREAM, .connect, path: path) else { return nil }
+            fd = connected
         }
 
         deinit { close(fd) }

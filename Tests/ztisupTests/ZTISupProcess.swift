@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import ZTITestKit
 
 /// Runs the real `ztisup` binary built beside the test bundle and captures what it printed.
 struct ZTISupProcess {
@@ -49,20 +50,8 @@ struct ZTISupProcess {
 
     /// Sends one JSON line to a simulator's control socket and returns the reply line ("" when none came).
     static func controlCommand(_ json: String, socket path: String) -> String {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard let fd = TestUnixSocket.open(SOCK_STREAM, .connect, path: path) else { return "" }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = (json + "\n").withCString { Glibc.send(fd, $0, strlen($0), 0) }
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = recv(fd, &buffer, buffer.count, 0)
