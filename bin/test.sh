@@ -32,5 +32,24 @@ swift format lint --strict --recursive Sources Tests Benchmarks
 echo "bin/test.sh: swift build --build-tests"
 swift build --build-tests
 
-echo "bin/test.sh: swift test"
-swift test --disable-xctest "$@"
+# The whole run is bounded (the suite takes well under a minute here; CI allows 90 minutes for everything): a test
+# that hangs is killed with its children, and the tests that never finished are named.
+limit="${ZTI_TEST_TIMEOUT:-20m}"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+echo "bin/test.sh: swift test (at most $limit)"
+status=0
+timeout --kill-after=30s "$limit" stdbuf -oL -eL swift test --disable-xctest "$@" 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    echo "bin/test.sh: swift test did not finish within $limit; tests that started and never finished:" >&2
+    awk '
+        / Test case passing / || / Test run started/ { next }
+        / Test .* started\.$/ { name = $0; sub(/^.* Test /, "", name); sub(/ started\.$/, "", name); open[name] = 1 }
+        / Test .* (passed|failed|skipped)/ {
+            name = $0; sub(/^.* Test /, "", name); sub(/ (with [0-9]+ test cases )?(passed|failed|skipped).*$/, "", name)
+            delete open[name]
+        }
+        END { for (name in open) print "  " name }
+    ' "$log" >&2
+fi
+exit "$status"

@@ -71,7 +71,8 @@ final class TrackerBox {
 }
 
 /// The AMI client against the simulator over real loopback TCP.
-@Suite struct AMIClientTests {
+// Each test awaits events from real sockets: a time limit fails one that never gets them instead of hanging the run.
+@Suite(.timeLimit(.minutes(2))) struct AMIClientTests {
     static func connected(_ event: AMIClientEvent) -> Bool {
         if case .connected = event { return true }
         return false

@@ -7,7 +7,8 @@ import ZTIPBXSim
 @testable import ZTIAsterisk
 
 /// Click-to-dial: the Originate built from a request, and the request end to end against the simulator.
-@Suite struct ClickToDialTests {
+// Each test awaits events from real sockets: a time limit fails one that never gets them instead of hanging the run.
+@Suite(.timeLimit(.minutes(2))) struct ClickToDialTests {
     static let request = DialRequest(
         clickToDialId: "c2d-42", group: "sales", extension: "101", user: "4150868000000224005", number: "90312345678")
     static let settings = OriginateSettings(channel: "SIP/{ext}", context: "from-internal", timeout: .seconds(2))

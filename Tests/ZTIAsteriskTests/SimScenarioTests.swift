@@ -6,7 +6,8 @@ import ZTICore
 @testable import ZTIPBXSim
 
 /// The simulator's scenario format: parsed, rendered in each family's dialect, and tracked the same way.
-@Suite struct SimScenarioTests {
+// Each test awaits events from real sockets: a time limit fails one that never gets them instead of hanging the run.
+@Suite(.timeLimit(.minutes(2))) struct SimScenarioTests {
     static func scenario(_ name: String) throws -> SimScenario {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
             "Scenarios/" + name)

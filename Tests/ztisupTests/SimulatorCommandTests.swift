@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import ZTITestKit
 
 /// `zti-pbxsim ami` as a stand-alone process: it says where it listens, greets with the family's banner,
 /// and enforces the login.
@@ -11,19 +12,11 @@ import Testing
     }
 
     /// Starts the simulator, reads its first stdout line, and returns the process and the port.
-    static func start(_ arguments: [String]) throws -> (Process, Int) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: simulator)
-        process.arguments = ["ami", "--listen", "127.0.0.1:0"] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line: [UInt8] = []
-        while let byte = try out.fileHandleForReading.read(upToCount: 1)?.first, byte != 0x0A { line.append(byte) }
-        let text = String(decoding: line, as: UTF8.self)
+    static func start(_ arguments: [String]) throws -> (ChildProcess, Int) {
+        let process = try ChildProcess(simulator, ["ami", "--listen", "127.0.0.1:0"] + arguments, stdout: .pipe)
+        let text = process.readLine() ?? ""
         guard text.hasPrefix("listening ami 127.0.0.1:"), let port = Int(text.split(separator: ":").last ?? "") else {
-            process.terminate()
+            process.kill()
             throw POSIXError(.EPROTO)
         }
         return (process, port)
@@ -59,7 +52,7 @@ import Testing
     @Test(arguments: [("1.4", "1.0"), ("11", "1.3"), ("12", "7.0.3")])
     func itGreetsWithTheFamilysBannerAndChecksTheLogin(family: String, version: String) throws {
         let (process, port) = try Self.start(["--family", family, "--secret", "s3cret"])
-        defer { process.terminate() }
+        defer { process.kill() }
         let accepted = try Self.exchange(
             port: port, request: "Action: Login\r\nActionID: 1\r\nUsername: zti\r\nSecret: s3cret\r\n\r\n",
             until: "Authentication")
@@ -72,23 +65,16 @@ import Testing
     }
 
     @Test func badArgumentsAreUsageErrors() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.simulator)
-        process.arguments = ["ami", "--family", "13"]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 64)
+        let outcome = try ChildProcess.run(Self.simulator, ["ami", "--family", "13"])
+        #expect(outcome.status == 64)
+        let text = outcome.stderr
         #expect(text.contains("--family 13: expected 1.4, 11 or 12"))
     }
 
     @Test func theControlSocketAnswersEveryCommandWithAJSONObject() throws {
         let control = FileManager.default.temporaryDirectory.appendingPathComponent("zti-ctl-\(UUID().uuidString)").path
         let (process, _) = try Self.start(["--family", "12", "--control", control])
-        defer { process.terminate() }
+        defer { process.kill() }
         for _ in 0..<50 where !FileManager.default.fileExists(atPath: control) { usleep(20_000) }
         func reply(_ json: String) throws -> [String: Any] {
             let line = ZTISupProcess.controlCommand(json, socket: control)

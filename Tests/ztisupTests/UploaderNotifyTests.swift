@@ -13,17 +13,13 @@ import ZTITestKit
         let fd = try #require(TestUnixSocket.open(SOCK_DGRAM, .bind, path: path))
         defer { close(fd) }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ZTISupProcess.executable)
-        process.arguments = ["uploader", "--conf", conf, "--log-target", "stderr"]
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = path
         environment["WATCHDOG_USEC"] = "200000"
         environment.removeValue(forKey: "WATCHDOG_PID")
-        process.environment = environment
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
+        let process = try ChildProcess(
+            ZTISupProcess.executable, ["uploader", "--conf", conf, "--log-target", "stderr"],
+            environment: environment)
 
         func receive() -> String? {
             var buffer = [UInt8](repeating: 0, count: 4096)
@@ -34,15 +30,16 @@ import ZTITestKit
         #expect(ready?.hasPrefix("READY=1\nSTATUS=spool open, listening on \(conf)/run/events.sock") == true)
         #expect(receive() == "WATCHDOG=1")
         #expect(receive() == "WATCHDOG=1")
-        process.terminate()
+        process.signal(SIGTERM)
         var last: String?
-        while let message = receive() {
+        // Bounded: a few watchdog pings may still come before STOPPING.
+        for _ in 0..<50 {
+            guard let message = receive() else { break }
             last = message
             if message == "STOPPING=1" { break }
         }
         #expect(last == "STOPPING=1")
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(process.wait(seconds: 10) == 0)
     }
 }
 
@@ -52,19 +49,10 @@ import ZTITestKit
     func theUploaderServesTheSocketSystemdPasses() throws {
         let conf = try UploaderProcessTests.conf()
         let socket = conf + "/activated.sock"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
-        process.arguments = [
-            "-l", socket, ZTISupProcess.executable, "uploader", "--conf", conf, "--log-target", "stderr",
-        ]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        let process = try ChildProcess(
+            "/usr/bin/systemd-socket-activate",
+            ["-l", socket, ZTISupProcess.executable, "uploader", "--conf", conf, "--log-target", "stderr"])
+        defer { process.kill() }
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { usleep(20_000) }
         // systemd-socket-activate starts the service at the first connection, as systemd does.
         let supervisor = try #require(UploaderProcessTests.Supervisor(path: socket))

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import ZTITestKit
 
 /// The uploader's peer check on its event socket: a client process started with other credentials (`setpriv`)
 /// connects, and the real uploader admits it only through membership of `uploader.peer.group`.
@@ -16,16 +17,13 @@ import Testing
 
     /// Connects to `socket` as uid/gid 65534 holding `groups`, and sends a few bytes (curl's request line).
     static func connect(to socket: String, groups: [UInt32]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = [
-            "--reuid=65534", "--regid=65534", "--groups=" + groups.map(String.init).joined(separator: ","),
-            "curl", "-s", "-m", "3", "--unix-socket", socket, "http://zti/",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        let client = try ChildProcess(
+            "/usr/bin/setpriv",
+            [
+                "--reuid=65534", "--regid=65534", "--groups=" + groups.map(String.init).joined(separator: ","),
+                "curl", "-s", "-m", "3", "--unix-socket", socket, "http://zti/",
+            ])
+        client.wait(seconds: 10)
     }
 
     @Test(.enabled(if: geteuid() == 0, "setpriv must switch users")) func onlyMembersOfThePeerGroupGetIn() throws {

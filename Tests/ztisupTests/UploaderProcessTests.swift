@@ -20,36 +20,27 @@ import ZTITestKit
 
     /// A running uploader and everything it wrote to stderr.
     final class Uploader {
-        let process = Process()
-        let errors = Pipe()
+        let process: ChildProcess
         var log = ""
 
         init(conf: String) throws {
-            process.executableURL = URL(fileURLWithPath: ZTISupProcess.executable)
-            process.arguments = ["uploader", "--conf", conf, "--log-target", "stderr"]
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
+            process = try ChildProcess(
+                ZTISupProcess.executable, ["uploader", "--conf", conf, "--log-target", "stderr"], stderr: .pipe)
         }
 
         /// Reads stderr until `text` appears (or the process ends, or 10 s pass).
         func wait(for text: String) -> Bool {
-            let deadline = Date().addingTimeInterval(10)
-            while !log.contains(text) && Date() < deadline {
-                // Poll first: a silent uploader must not block the test past its deadline.
-                var ready = pollfd(fd: errors.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
-                guard poll(&ready, 1, 200) > 0 else { continue }
-                let data = errors.fileHandleForReading.availableData
-                if data.isEmpty { break }
-                log += String(decoding: data, as: UTF8.self)
+            let deadline = Deadline(seconds: 10)
+            while !log.contains(text) && !deadline.passed {
+                guard let fd = process.standardError else { break }
+                let bytes = ChildProcess.readAvailable(fd, milliseconds: deadline.pollMilliseconds)
+                if bytes.isEmpty && !process.isRunning { break }
+                log += String(decoding: bytes, as: UTF8.self)
             }
             return log.contains(text)
         }
 
-        func kill() {
-            Glibc.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        func kill() { process.kill() }
     }
 
     /// A supervisor's side of the event socket.
@@ -175,9 +166,8 @@ import ZTITestKit
         try "1000.secret-refresh-token-value\n".write(toFile: conf + "/token", atomically: true, encoding: .utf8)
         chmod(conf + "/token", 0o644)
         let uploader = try Uploader(conf: conf)
-        uploader.process.waitUntilExit()
-        _ = uploader.wait(for: "\n")
-        #expect(uploader.process.terminationStatus == 78)
+        _ = uploader.wait(for: "chmod 600")
+        #expect(uploader.process.wait(seconds: 10) == 78)
         #expect(uploader.log.contains("is readable by others (mode 644); run: chmod 600 \(conf)/token"))
         #expect(!uploader.log.contains("secret-refresh-token-value"))
     }

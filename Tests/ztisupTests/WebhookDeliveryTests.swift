@@ -2,12 +2,13 @@ import Foundation
 import Glibc
 import Testing
 import ZTICore
+import ZTITestKit
 
 /// The uploader delivering to the fake CRM's webhook: real processes, real HTTP, a real SQLite spool.
 @Suite(.serialized) struct WebhookDeliveryTests {
     /// The fake CRM process, its port, its record file and its control socket.
     final class CRM {
-        let process = Process()
+        let process: ChildProcess
         let directory: String
         let port: Int
         var record: String { directory + "/record.jsonl" }
@@ -17,22 +18,17 @@ import ZTICore
             directory =
                 FileManager.default.temporaryDirectory.appendingPathComponent("zti-crm-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            process.executableURL = URL(fileURLWithPath: SimulatorCommandTests.simulator)
-            process.arguments = [
-                "crm", "--listen", "127.0.0.1:0", "--record", directory + "/record.jsonl", "--webhook-secret", key,
-                "--control", directory + "/control.sock",
-            ]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var line: [UInt8] = []
-            while let byte = try out.fileHandleForReading.read(upToCount: 1)?.first, byte != 0x0A { line.append(byte) }
-            port = Int(String(decoding: line, as: UTF8.self).split(separator: ":").last ?? "") ?? 0
+            process = try ChildProcess(
+                SimulatorCommandTests.simulator,
+                [
+                    "crm", "--listen", "127.0.0.1:0", "--record", directory + "/record.jsonl", "--webhook-secret", key,
+                    "--control", directory + "/control.sock",
+                ], stdout: .pipe)
+            port = Int((process.readLine() ?? "").split(separator: ":").last ?? "") ?? 0
             for _ in 0..<50 where !FileManager.default.fileExists(atPath: control) { usleep(20_000) }
         }
 
-        deinit { process.terminate() }
+        deinit { process.kill() }
 
         /// Sends one control command and returns the reply line.
         @discardableResult

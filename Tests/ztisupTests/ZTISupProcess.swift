@@ -4,12 +4,6 @@ import ZTITestKit
 
 /// Runs the real `ztisup` binary built beside the test bundle and captures what it printed.
 struct ZTISupProcess {
-    struct Outcome {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
     /// The `ztisup` executable in the build directory of the running tests.
     static var executable: String {
         let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -25,27 +19,11 @@ struct ZTISupProcess {
             .deletingLastPathComponent().path
     }
 
+    /// Runs `ztisup` (or `executable`) to its end, killing it after 60 s, and returns what it printed.
     static func run(
         _ arguments: [String], executable: String = ZTISupProcess.executable, environment: [String: String]? = nil
-    )
-        throws -> Outcome
-    {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes before waiting, so a chatty child cannot fill a pipe and block.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+    ) throws -> ChildProcess.Outcome {
+        try ChildProcess.run(executable, arguments, environment: environment)
     }
 
     /// Sends one JSON line to a simulator's control socket and returns the reply line ("" when none came).

@@ -1,0 +1,14 @@
+import Glibc
+
+/// A child process could not be started: the call that failed and the system's reason.
+public struct ChildProcessError: Error, CustomStringConvertible {
+    public let what: String
+    public let errno: Int32
+
+    public init(what: String, errno: Int32) {
+        self.what = what
+        self.errno = errno
+    }
+
+    public var description: String { "\(what): \(String(cString: strerror(errno)))" }
+}
