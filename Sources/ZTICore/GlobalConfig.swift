@@ -20,6 +20,13 @@ public struct GlobalConfig: Sendable, Codable {
     public let webhookURL: String?
     /// `crm.zoho.missed`, default `percall`.
     public let zohoMissed: ZohoMissedPolicy
+    /// `crm.zoho.unanswered`, default `auto`.
+    public let zohoUnanswered: ZohoUnansweredPolicy
+    /// At most this many access-token refreshes per ``zohoRefreshWindow`` (`crm.zoho.refresh.limit`, 10, Zoho's
+    /// own limit per refresh token; creating more blocks the token for the rest of the window).
+    public let zohoRefreshLimit: Int
+    /// `crm.zoho.refresh.window`, 10m.
+    public let zohoRefreshWindow: Duration
     /// `crm.internal`, default `skip`.
     public let internalCalls: InternalCallPolicy
     /// Calls delivered to the CRM at once (`crm.concurrency`, default 8).
@@ -76,8 +83,12 @@ public struct GlobalConfig: Sendable, Codable {
         bufferMaxEvents: Int, workerUnackedMax: Int, ackTimeout: Duration, uploaderSpawn: Bool?,
         uploaderSocket: String?, uploaderPeerGroup: String = "ztisup-ev", groupsEnabled: [String]?,
         spoolRetention: Duration, logLevel: LogLevelName,
-        file: String
+        file: String, zohoUnanswered: ZohoUnansweredPolicy = .auto, zohoRefreshLimit: Int = 10,
+        zohoRefreshWindow: Duration = .seconds(600)
     ) {
+        self.zohoUnanswered = zohoUnanswered
+        self.zohoRefreshLimit = zohoRefreshLimit
+        self.zohoRefreshWindow = zohoRefreshWindow
         self.confDir = confDir
         self.sink = sink
         self.runtimeDir = runtimeDir

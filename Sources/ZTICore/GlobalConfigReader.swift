@@ -3,7 +3,8 @@ enum GlobalConfigReader {
     static let knownKeys =
         [
             "crm.sink", "runtime.dir", "state.dir", "clicktodial.listen", "clicktodial.public.url",
-            "crm.zoho.client.id", "crm.zoho.accounts.url", "crm.zoho.missed", "crm.internal", "crm.concurrency",
+            "crm.zoho.client.id", "crm.zoho.accounts.url", "crm.zoho.missed", "crm.zoho.unanswered",
+            "crm.zoho.refresh.limit", "crm.zoho.refresh.window", "crm.internal", "crm.concurrency",
             "crm.retry.min", "crm.retry.max",
             "crm.webhook.url", "restart.intensity", "restart.period",
             "restart.backoff.floor", "restart.backoff.cap", "stop.timeout", "startup.timeout", "buffer.max.events",
@@ -50,6 +51,9 @@ enum GlobalConfigReader {
             expected: "the http:// or https:// URL that receives the events", httpURL)
 
         let zohoMissed: ZohoMissedPolicy = reader.choice("crm.zoho.missed", default: .percall) ?? .percall
+        let zohoUnanswered: ZohoUnansweredPolicy = reader.choice("crm.zoho.unanswered", default: .auto) ?? .auto
+        let refreshLimit = reader.integer("crm.zoho.refresh.limit", default: 10, range: 1...10)
+        let refreshWindow = reader.duration("crm.zoho.refresh.window", default: .seconds(600), minimum: .seconds(1))
         let internalCalls: InternalCallPolicy = reader.choice("crm.internal", default: .skip) ?? .skip
         let concurrency = reader.integer("crm.concurrency", default: 8, range: 1...256)
         let retryMin = reader.duration("crm.retry.min", default: .seconds(1), minimum: .milliseconds(10))
@@ -98,7 +102,8 @@ enum GlobalConfigReader {
             restartBackoffFloor: floor, restartBackoffCap: cap, stopTimeout: stopTimeout,
             startupTimeout: startupTimeout, bufferMaxEvents: bufferMax, workerUnackedMax: unackedMax,
             ackTimeout: ackTimeout, uploaderSpawn: spawn, uploaderSocket: uploaderSocket, uploaderPeerGroup: peerGroup,
-            groupsEnabled: groupsEnabled, spoolRetention: retention, logLevel: logLevel, file: file.path)
+            groupsEnabled: groupsEnabled, spoolRetention: retention, logLevel: logLevel, file: file.path,
+            zohoUnanswered: zohoUnanswered, zohoRefreshLimit: refreshLimit, zohoRefreshWindow: refreshWindow)
         return (global, reader.diagnostics)
     }
 

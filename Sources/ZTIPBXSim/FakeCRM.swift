@@ -37,11 +37,14 @@ public actor FakeCRM {
     private var delay = 0
     private var resets = 0
     private var arrivals: [String: Date] = [:]
+    private var zoho: FakeZoho?
 
-    /// A fake CRM checking webhook signatures with `webhookKey` and appending requests to `recordPath`.
-    public init(webhookKey: String?, recordPath: String?) {
+    /// A fake CRM checking webhook signatures with `webhookKey`, appending requests to `recordPath`, and playing a
+    /// Zoho org when `zoho` is given.
+    public init(webhookKey: String?, recordPath: String?, zoho: FakeZoho.Options? = nil) {
         self.webhookKey = webhookKey.map { Array($0.utf8) }
         self.recordPath = recordPath
+        self.zoho = zoho.map(FakeZoho.init)
         if let recordPath { FileManager.default.createFile(atPath: recordPath, contents: nil) }
     }
 
@@ -60,6 +63,21 @@ public actor FakeCRM {
         case .slow(let milliseconds): delay = milliseconds
         case .reset(let count): resets += count
         }
+    }
+
+    /// Zoho: every access token issued so far is refused from now on (401), as after its expiry.
+    public func expireZohoTokens() {
+        zoho?.expireTokens()
+    }
+
+    /// Zoho: whether `missed` and the dialled failure states are accepted (as documented) or refused (as reported).
+    public func setZohoAcceptsDocumentedStates(_ accept: Bool) {
+        zoho?.options.acceptDocumented = accept
+    }
+
+    /// Zoho: whether the integration is active (as after `integrate`).
+    public func setZohoIntegrated(_ integrated: Bool) {
+        zoho?.integrated = integrated
     }
 
     /// Clears every fault.
@@ -92,6 +110,15 @@ public actor FakeCRM {
         } else if let refusal = refusals.first(where: { text.contains($0.match) }) {
             status = refusal.status
         }
+        var reply = status == 200 ? #"{"ok":true}"# : #"{"ok":false,"error":"injected \#(status)"}"#
+        if status == 200, var zoho,
+            let answer = zoho.answer(
+                method: method, path: path, host: headers["host"] ?? "127.0.0.1", headers: headers, body: text)
+        {
+            self.zoho = zoho
+            status = answer.status
+            reply = answer.body
+        }
         var valid: Bool?
         if let webhookKey, let signature = headers["x-zti-signature"] {
             let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: webhookKey))
@@ -108,7 +135,6 @@ public actor FakeCRM {
             if let line = try? encoder.encode(request) { handle.write(line + Data("\n".utf8)) }
             try? handle.close()
         }
-        let reply = status == 200 ? #"{"ok":true}"# : #"{"ok":false,"error":"injected \#(status)"}"#
         return (status, extra, reply)
     }
 }

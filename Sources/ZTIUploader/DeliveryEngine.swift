@@ -70,6 +70,9 @@ public final class DeliveryEngine: Sendable {
             })
         {
             outcome = .skipped(reason: "obsolete: the call had ended before it could be delivered")
+        } else if sink.wantsHistory {
+            let sent = (try? spool.sentBefore(row)) ?? []
+            outcome = await sink.deliver(row.event, sentBefore: sent)
         } else {
             outcome = await sink.deliver(row.event)
         }
@@ -80,6 +83,11 @@ public final class DeliveryEngine: Sendable {
                 try spool.record(
                     row.sequence, state: .delivered, attempts: row.attempts + 1, nextAttemptAt: nil, error: nil, at: now
                 )
+                count("delivered")
+            case .deliveredWithNote(let note):
+                try spool.record(
+                    row.sequence, state: .delivered, attempts: row.attempts + 1, nextAttemptAt: nil, error: note,
+                    at: now)
                 count("delivered")
             case .skipped(let reason):
                 try spool.record(

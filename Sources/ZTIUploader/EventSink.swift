@@ -4,12 +4,23 @@ import ZTICore
 public protocol EventSink: Sendable {
     /// Delivers one event; never throws: every failure is an outcome.
     func deliver(_ event: CallEvent) async -> DeliveryOutcome
+    /// Delivers one event knowing the events of its call that went to the CRM before it.
+    func deliver(_ event: CallEvent, sentBefore: [CallEvent]) async -> DeliveryOutcome
+    /// Whether ``deliver(_:sentBefore:)`` needs that history (the engine reads it from the spool only then).
+    var wantsHistory: Bool { get }
+}
+
+extension EventSink {
+    public func deliver(_ event: CallEvent, sentBefore: [CallEvent]) async -> DeliveryOutcome { await deliver(event) }
+    public var wantsHistory: Bool { false }
 }
 
 /// The result of one delivery attempt.
 public enum DeliveryOutcome: Sendable, Equatable {
     /// The CRM took it (2xx).
     case delivered
+    /// The CRM took it in another form (e.g. Zoho's `ended` for a refused `missed`), noted on the spool row.
+    case deliveredWithNote(String)
     /// Try again later (408, 429, 5xx, network errors), not before `after` when the CRM said so.
     case retry(after: Duration?, reason: String)
     /// The CRM refused it for good (other 4xx): a dead letter, with the CRM's reason.

@@ -175,6 +175,25 @@ public final class Spool: Sendable {
         }
     }
 
+    /// The events of the call of `row` that went to the CRM before it (delivered, not skipped), in order.
+    public func sentBefore(_ row: Row) throws(ZTIUploaderError) -> [CallEvent] {
+        do {
+            return try pool.read { db in
+                try GRDB.Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT sequence, payload, state, attempts, lastError FROM events
+                        WHERE callKey = ? AND sequence < ? AND state = 'delivered'
+                            AND (lastError IS NULL OR lastError NOT LIKE 'skipped:%')
+                        ORDER BY sequence
+                        """, arguments: ["\(row.event.group)/\(row.event.callId)", row.sequence]
+                ).compactMap(Self.row).map(\.event)
+            }
+        } catch {
+            throw Self.failure(error, path: path, doing: "read")
+        }
+    }
+
     /// Records the outcome of a delivery attempt.
     public func record(
         _ sequence: Int64, state: State, attempts: Int, nextAttemptAt: EventTime?, error: String?, at time: EventTime

@@ -8,6 +8,10 @@ public struct ZTIUploaderError: Error, Sendable, Equatable, CustomStringConverti
             case spoolUnavailable
             case spoolCorrupt
             case spoolFull
+            case crmAuthorization
+            case crmRefreshLimited
+            case crmUnavailable
+            case crmRefused
         }
 
         private let backing: Backing
@@ -25,6 +29,14 @@ public struct ZTIUploaderError: Error, Sendable, Equatable, CustomStringConverti
         public static let spoolCorrupt = Code(.spoolCorrupt)
         /// The disk holding the spool is full.
         public static let spoolFull = Code(.spoolFull)
+        /// The CRM refused the refresh token or the client credentials: the administrator must re-authorize.
+        public static let crmAuthorization = Code(.crmAuthorization)
+        /// Refreshing now would exceed the CRM's limit on access tokens.
+        public static let crmRefreshLimited = Code(.crmRefreshLimited)
+        /// The CRM could not be reached, or answered with a server error.
+        public static let crmUnavailable = Code(.crmUnavailable)
+        /// The CRM refused a request for good.
+        public static let crmRefused = Code(.crmRefused)
     }
 
     /// The kind of failure.

@@ -43,7 +43,7 @@ struct UploaderCommand: AsyncParsableCommand {
         let logger = Logger(label: "ztisup.uploader")
         let notifier = SystemdNotifier()
 
-        guard global.sink == .none || global.sink == .webhook else {
+        guard global.sink != .zammad else {
             logger.critical(
                 "crm.sink = \(global.sink.rawValue): delivery to this CRM is not available in this version of ztisup; set crm.sink = none to keep calls in the local spool"
             )
@@ -53,7 +53,7 @@ struct UploaderCommand: AsyncParsableCommand {
         let secrets: SecretStore
         do {
             secrets = try SecretStore(
-                global: global, needed: global.sink == .webhook ? [.crmWebhookSecret] : [],
+                global: global, needed: Self.neededSecrets(global.sink),
                 credentialsDirectory: ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"])
         } catch {
             logger.critical("\(error.message)")
@@ -81,14 +81,15 @@ struct UploaderCommand: AsyncParsableCommand {
         intake.peerPolicy = PeerPolicy.resolve(groupName: global.uploaderPeerGroup)
         logger.info("\(intake.peerPolicy.summary)")
         var engine: DeliveryEngine?
-        if global.sink == .webhook, let url = global.webhookURL, let key = secrets.value(.crmWebhookSecret) {
-            let sink = WebhookSink(url: url, key: key, client: HTTPClient.shared)
+        var integration: (@Sendable () async -> Void)?
+        if let sink = Self.sink(global: global, secrets: secrets, logger: logger) {
             let delivery = DeliveryEngine(
-                spool: spool, sink: sink, concurrency: global.crmConcurrency, retryMin: global.crmRetryMin,
+                spool: spool, sink: sink.sink, concurrency: global.crmConcurrency, retryMin: global.crmRetryMin,
                 retryMax: global.crmRetryMax, logger: logger)
             intake.onCommit = { delivery.poke() }
             engine = delivery
-            logger.info("spool \(spool.path); delivering to the webhook \(url)")
+            integration = sink.start
+            logger.info("spool \(spool.path); delivering to \(sink.description)")
         } else {
             logger.info("spool \(spool.path); crm.sink = none: calls stay in the local spool (ztisup calls)")
         }
@@ -104,6 +105,10 @@ struct UploaderCommand: AsyncParsableCommand {
         }
         stop.resume()
 
+        // Not in the group below: that one ends the uploader when any of its tasks ends, and this one is done once
+        // Zoho has answered.
+        let integrating = integration.map { start in Task { await start() } }
+        defer { integrating?.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             let intake = intake
             group.addTask { try await intake.run() }
@@ -130,6 +135,46 @@ struct UploaderCommand: AsyncParsableCommand {
                 }
             }
             try await group.next()
+        }
+    }
+
+    static func neededSecrets(_ sink: CRMSink) -> Set<SecretName> {
+        switch sink {
+        case .zoho: [.crmRefreshToken, .crmClientSecret]
+        case .webhook, .zammad: [.crmWebhookSecret]
+        case .none: []
+        }
+    }
+
+    /// The configured sink, what to say about it, and what to run once at start (Zoho's `integrate`).
+    static func sink(global: GlobalConfig, secrets: SecretStore, logger: Logger) -> (
+        sink: any EventSink, description: String, start: (@Sendable () async -> Void)?
+    )? {
+        switch global.sink {
+        case .webhook:
+            guard let url = global.webhookURL, let key = secrets.value(.crmWebhookSecret) else { return nil }
+            return (WebhookSink(url: url, key: key, client: HTTPClient.shared), "the webhook \(url)", nil)
+        case .zoho:
+            guard let clientId = global.zohoClientId, let refreshToken = secrets.value(.crmRefreshToken),
+                let clientSecret = secrets.value(.crmClientSecret)
+            else { return nil }
+            let tokens = ZohoTokenSource(
+                accountsURL: global.zohoAccountsURL, clientId: clientId, clientSecret: clientSecret,
+                refreshToken: refreshToken,
+                limiter: RefreshLimiter(limit: global.zohoRefreshLimit, window: global.zohoRefreshWindow),
+                client: HTTPClient.shared, logger: logger)
+            let api = PhoneBridgeClient(tokens: tokens, client: HTTPClient.shared, logger: logger)
+            let settings = ZohoCallNotify.Settings(
+                missed: global.zohoMissed, internalCalls: global.internalCalls, unanswered: global.zohoUnanswered)
+            let start: @Sendable () async -> Void = {
+                await ZohoIntegration.integrate(api: api, retryMin: global.crmRetryMin, logger: logger)
+            }
+            return (
+                ZohoSink(api: api, settings: settings, logger: logger),
+                "Zoho PhoneBridge v3 (accounts \(global.zohoAccountsURL))", start
+            )
+        case .zammad, .none:
+            return nil
         }
     }
 

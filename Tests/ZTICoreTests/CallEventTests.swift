@@ -174,3 +174,20 @@ import Testing
         #expect(DialStatus.allCases.filter(\.isImmediate) == [.accepted, .refused])
     }
 }
+
+/// Zoho's form bodies.
+@Suite struct FormEncodingTests {
+    @Test func onlyUnreservedCharactersGoAsTheyAre() {
+        #expect(
+            FormEncoding.encode([("from", "+4930123456"), ("start_time", "2025-11-25 14:03:11"), ("x", "a&b=c/é~")])
+                == "from=%2B4930123456&start_time=2025-11-25%2014%3A03%3A11&x=a%26b%3Dc%2F%C3%A9~")
+    }
+
+    @Test func decodingUndoesEncodingAndReadsPlusAsSpace() {
+        let fields = [("a", "+81 3-1234"), ("empty", ""), ("json", #"{"name":"x","value":"{to}"}"#)]
+        let decoded = FormEncoding.decode(FormEncoding.encode(fields))
+        #expect(decoded.map(\.name) == fields.map(\.0))
+        #expect(decoded.map(\.value) == fields.map(\.1))
+        #expect(FormEncoding.decode("a=1+2&b&c=%zz").map { "\($0.name)=\($0.value)" } == ["a=1 2", "b=", "c=%zz"])
+    }
+}

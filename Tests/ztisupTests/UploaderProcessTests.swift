@@ -41,6 +41,17 @@ import ZTITestKit
         }
 
         func kill() { process.kill() }
+
+        /// Kills the uploader and reads what it wrote to the end, so that a check of the whole log sees it all.
+        func stopAndReadLog() -> String {
+            process.kill()
+            while let fd = process.standardError {
+                let bytes = ChildProcess.readAvailable(fd, milliseconds: 1000)
+                if bytes.isEmpty { break }
+                log += String(decoding: bytes, as: UTF8.self)
+            }
+            return log
+        }
     }
 
     /// A supervisor's side of the event socket.

@@ -14,7 +14,7 @@ import ZTITestKit
         var record: String { directory + "/record.jsonl" }
         var control: String { directory + "/control.sock" }
 
-        init(key: String) throws {
+        init(key: String, arguments: [String] = []) throws {
             directory =
                 FileManager.default.temporaryDirectory.appendingPathComponent("zti-crm-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -23,7 +23,7 @@ import ZTITestKit
                 [
                     "crm", "--listen", "127.0.0.1:0", "--record", directory + "/record.jsonl", "--webhook-secret", key,
                     "--control", directory + "/control.sock",
-                ], stdout: .pipe)
+                ] + arguments, stdout: .pipe)
             port = Int((process.readLine() ?? "").split(separator: ":").last ?? "") ?? 0
             for _ in 0..<50 where !FileManager.default.fileExists(atPath: control) { usleep(20_000) }
         }

@@ -1,0 +1,238 @@
+import Foundation
+import Glibc
+import Testing
+import ZTICore
+import ZTITestKit
+
+/// The uploader delivering to the fake CRM playing a Zoho org: real processes, real HTTP (OAuth and PhoneBridge
+/// v3), a real SQLite spool.
+@Suite(.serialized) struct ZohoDeliveryTests {
+    static let refreshToken = "1000.refresh-token-value-7f3a"
+    static let clientSecret = "client-secret-value-91c2"
+
+    static func setUp(conf extra: String = "", crm arguments: [String] = []) throws -> (
+        WebhookDeliveryTests.CRM, String, UploaderProcessTests.Uploader
+    ) {
+        let crm = try WebhookDeliveryTests.CRM(
+            key: "unused",
+            arguments: [
+                "--zoho-client-id", "1000.CLIENT", "--zoho-client-secret", clientSecret, "--zoho-refresh-token",
+                refreshToken,
+            ] + arguments)
+        let conf = try UploaderProcessTests.conf(
+            """
+            crm.zoho.client.id = 1000.CLIENT
+            crm.zoho.accounts.url = http://127.0.0.1:\(crm.port)
+            clicktodial.public.url = https://pbx.example.com/ztisup/dial
+            secret.crm-refresh-token.file = refresh
+            secret.crm-client-secret.file = client
+            crm.retry.min = 20ms
+            crm.retry.max = 200ms
+            log.level = debug
+
+            """ + extra)
+        for (file, value) in [("refresh", refreshToken), ("client", clientSecret)] {
+            try (value + "\n").write(toFile: conf + "/" + file, atomically: true, encoding: .utf8)
+            chmod(conf + "/" + file, 0o600)
+        }
+        try String(contentsOfFile: conf + "/zti.properties", encoding: .utf8)
+            .replacingOccurrences(of: "crm.sink = none", with: "crm.sink = zoho")
+            .write(toFile: conf + "/zti.properties", atomically: true, encoding: .utf8)
+        let uploader = try UploaderProcessTests.Uploader(conf: conf)
+        #expect(uploader.wait(for: "listening unix"))
+        return (crm, conf, uploader)
+    }
+
+    /// An event of group `sales` at a fixed time, with the member's CRM user `u<extension>`.
+    static func event(
+        _ call: String, _ direction: CallDirection, _ state: CallState, _ member: String, cause: CallCause? = nil,
+        talk: Int? = nil
+    ) -> CallEvent {
+        var event = CallEvent(
+            group: "sales", pbx: .asterisk, callId: call, direction: direction, state: state, extension: member,
+            attempt: 1, at: EventTime(millisecondsSinceEpoch: 1_764_079_400_000),
+            from: direction == .inbound ? "0312345678" : member, to: direction == .inbound ? member : "0398765432",
+            numbers: try? NumberPlan(countryCode: "81"), user: "u" + member)
+        event.startedAt = EventTime(millisecondsSinceEpoch: 1_764_079_391_250)
+        event.cause = cause
+        event.talkSeconds = talk
+        return event
+    }
+
+    /// The decoded form of a recorded request.
+    static func form(_ request: [String: Any]) -> [String: String] {
+        var fields: [String: String] = [:]
+        for (name, value) in FormEncoding.decode(request["body"] as? String ?? "") { fields[name] = value }
+        return fields
+    }
+
+    static func callnotify(_ requests: [[String: Any]], status: Int = 200) -> [[String: String]] {
+        requests.filter { $0["path"] as? String == "/phonebridge/v3/callnotify" && $0["status"] as? Int == status }
+            .map(form)
+    }
+
+    static func tokenRequests(_ requests: [[String: Any]]) -> Int {
+        requests.filter { $0["path"] as? String == "/oauth/v2/token" }.count
+    }
+
+    @Test func callnotifySequencesAreSentFieldByField() throws {
+        let (crm, conf, uploader) = try Self.setUp()
+        defer { uploader.kill() }
+        let answered = [
+            Self.event("c1", .inbound, .ringing, "101"), Self.event("c1", .inbound, .answered, "101"),
+            Self.event("c1", .inbound, .ended, "101", cause: .normal, talk: 87),
+        ]
+        let missed = [
+            Self.event("c2", .inbound, .ringing, "101"), Self.event("c2", .inbound, .ringing, "102"),
+            Self.event("c2", .inbound, .missed, "101", cause: .cancelled),
+            Self.event("c2", .inbound, .missed, "102", cause: .cancelled),
+        ]
+        let ringGroup = [
+            Self.event("c3", .inbound, .ringing, "101"), Self.event("c3", .inbound, .ringing, "102"),
+            Self.event("c3", .inbound, .answered, "102"),
+            Self.event("c3", .inbound, .ended, "101", cause: .answeredElsewhere),
+            Self.event("c3", .inbound, .ended, "102", cause: .normal, talk: 30),
+        ]
+        let busy = [
+            Self.event("c4", .outbound, .ringing, "101"), Self.event("c4", .outbound, .failed, "101", cause: .busy),
+        ]
+        try WebhookDeliveryTests.send(answered + missed + ringGroup + busy, conf: conf)
+        let requests = crm.requests { Self.callnotify($0).count >= 12 }
+        let sent = Self.callnotify(requests)
+        func call(_ id: String) -> [[String: String]] { sent.filter { $0["id"] == "sales-" + id } }
+
+        let customer = ["from": "+81312345678", "type": "received"]
+        #expect(
+            call("c1") == [
+                customer.merging(["state": "ringing", "id": "sales-c1", "to": "101", "zohouser": "u101"]) { $1 },
+                customer.merging(["state": "answered", "id": "sales-c1", "to": "101", "zohouser": "u101"]) { $1 },
+                customer.merging([
+                    "state": "ended", "id": "sales-c1", "to": "101", "zohouser": "u101",
+                    "start_time": "2025-11-25 14:03:11", "duration": "87",
+                ]) { $1 },
+            ])
+        // Nobody answered: one missed for the call; the org refuses `missed` (as the live API was reported to),
+        // so it goes as ended with duration 0.
+        #expect(
+            call("c2").map { [$0["state"], $0["to"], $0["duration"], $0["start_time"]] } == [
+                ["ringing", "101", nil, nil], ["ringing", "102", nil, nil],
+                ["ended", "101", "0", "2025-11-25 14:03:11"],
+            ])
+        #expect(Self.callnotify(requests, status: 400).contains { $0["state"] == "missed" && $0["id"] == "sales-c2" })
+        // A ring group: both ring, only the member who answered gets answered and ended.
+        #expect(
+            call("c3").map { [$0["state"], $0["to"], $0["zohouser"]] } == [
+                ["ringing", "101", "u101"], ["ringing", "102", "u102"], ["answered", "102", "u102"],
+                ["ended", "102", "u102"],
+            ])
+        #expect(
+            call("c4") == [
+                [
+                    "type": "dialed", "state": "ringing", "id": "sales-c4", "from": "101", "to": "+81398765432",
+                    "zohouser": "u101",
+                ],
+                [
+                    "type": "dialed", "state": "ended", "id": "sales-c4", "from": "101", "to": "+81398765432",
+                    "zohouser": "u101", "start_time": "2025-11-25 14:03:11", "duration": "0",
+                ],
+            ])
+        #expect(Self.callnotify(requests, status: 400).contains { $0["state"] == "busy" && $0["id"] == "sales-c4" })
+        // Every PhoneBridge request carries the access token the way Zoho's samples do.
+        let bridge = requests.filter { ($0["path"] as? String)?.hasPrefix("/phonebridge/v3/") == true }
+        #expect(
+            bridge.allSatisfy {
+                ($0["headers"] as? [String: String])?["authorization"]?.hasPrefix("Zoho-oauthtoken 1000.fake") == true
+            })
+        #expect(
+            requests.contains { $0["path"] as? String == "/phonebridge/v3/integrate" && $0["status"] as? Int == 200 })
+        // The spool keeps the real outcome.
+        let calls = try ZTISupProcess.run(["calls", "--conf", conf, "--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(calls.stdout.utf8)) as? [[String: Any]])
+        let events = rows.flatMap { $0["events"] as? [[String: Any]] ?? [] }
+        let missedRow = events.first { $0["id"] as? String == "sales/c2/101/missed/1" }
+        #expect(missedRow?["lastError"] as? String == "sent as ended: Zoho refused received/missed")
+        let secondMissed = events.first { $0["id"] as? String == "sales/c2/102/missed/1" }
+        #expect((secondMissed?["lastError"] as? String)?.hasPrefix("skipped: the call's missed notification") == true)
+        let log = uploader.stopAndReadLog()
+        #expect(!log.contains(Self.refreshToken))
+        #expect(!log.contains(Self.clientSecret))
+        #expect(!log.contains("1000.fake"))
+    }
+
+    @Test func anOrgThatAcceptsTheDocumentedStatesGetsThem() throws {
+        let (crm, conf, uploader) = try Self.setUp(crm: ["--zoho-accept-documented"])
+        defer { uploader.kill() }
+        try WebhookDeliveryTests.send(
+            [
+                Self.event("m1", .inbound, .ringing, "101"),
+                Self.event("m1", .inbound, .missed, "101", cause: .cancelled),
+                Self.event("b1", .outbound, .ringing, "101"),
+                Self.event("b1", .outbound, .failed, "101", cause: .noAnswer),
+            ], conf: conf)
+        let sent = Self.callnotify(crm.requests { Self.callnotify($0).count >= 4 })
+        #expect(
+            sent.first { $0["state"] == "missed" } == [
+                "type": "received", "state": "missed", "id": "sales-m1", "from": "+81312345678", "to": "101",
+                "zohouser": "u101", "start_time": "2025-11-25 14:03:11",
+            ])
+        #expect(sent.first { $0["id"] == "sales-b1" && $0["state"] != "ringing" }?["state"] == "noanswer")
+    }
+
+    @Test func anExpiredTokenIsRefreshedAndRefreshesStayWithinTheLimit() throws {
+        let (crm, conf, uploader) = try Self.setUp(
+            conf: "crm.zoho.refresh.limit = 2\ncrm.zoho.refresh.window = 6s\n")
+        defer { uploader.kill() }
+        try WebhookDeliveryTests.send([Self.event("r1", .inbound, .ringing, "101")], conf: conf)
+        _ = crm.requests { Self.callnotify($0).count >= 1 }
+        // The token expires: eight calls in flight at once get 401s, and they share one refresh.
+        crm.command(#"{"command":"expire"}"#)
+        try WebhookDeliveryTests.send((0..<8).map { Self.event("r2-\($0)", .inbound, .ringing, "101") }, conf: conf)
+        var requests = crm.requests { Self.callnotify($0).count >= 9 }
+        #expect(Self.callnotify(requests).count == 9)
+        #expect(Self.tokenRequests(requests) == 2)
+        #expect(requests.filter { $0["status"] as? Int == 401 }.count >= 2)
+        // Expired again: a third refresh within the window would exceed the limit of 2, so the event waits.
+        crm.command(#"{"command":"expire"}"#)
+        try WebhookDeliveryTests.send([Self.event("r3", .inbound, .ringing, "101")], conf: conf)
+        #expect(uploader.wait(for: "2 refreshes in 6.0 seconds is the limit (crm.zoho.refresh.limit)"))
+        #expect(Self.tokenRequests(crm.requests { _ in true }) == 2)
+        // Once the window allows it, the token is refreshed and the event goes out.
+        requests = crm.requests { Self.callnotify($0).contains { $0["id"] == "sales-r3" } }
+        #expect(Self.callnotify(requests).contains { $0["id"] == "sales-r3" })
+        #expect(Self.tokenRequests(requests) == 3)
+        let log = uploader.stopAndReadLog()
+        #expect(!log.contains(Self.refreshToken))
+        #expect(!log.contains(Self.clientSecret))
+        #expect(!log.contains("1000.fake"))
+    }
+
+    @Test func pbxNotIntegratedCallsIntegrateAndTriesOnceMore() throws {
+        let (crm, conf, uploader) = try Self.setUp()
+        defer { uploader.kill() }
+        #expect(uploader.wait(for: "Zoho PhoneBridge integration active"))
+        crm.command(#"{"command":"zoho","integrated":false}"#)
+        try WebhookDeliveryTests.send([Self.event("n1", .inbound, .ringing, "101")], conf: conf)
+        let requests = crm.requests { Self.callnotify($0).count >= 1 }
+        let paths = requests.compactMap { request -> String? in
+            guard let path = request["path"] as? String, path.hasPrefix("/phonebridge/v3/") else { return nil }
+            return "\(path.dropFirst("/phonebridge/v3/".count)) \(request["status"] as? Int ?? 0)"
+        }
+        #expect(paths == ["integrate 200", "callnotify 400", "integrate 200", "callnotify 200"])
+        #expect(uploader.wait(for: "Zoho says PBX_NOT_INTEGRATED on callnotify"))
+    }
+
+    @Test func aRefusedRefreshTokenKeepsTheEventsAndSaysHowToFixIt() throws {
+        let (crm, conf, uploader) = try Self.setUp(crm: ["--zoho-refresh-token", "1000.another-token"])
+        defer { uploader.kill() }
+        try WebhookDeliveryTests.send([Self.event("x1", .inbound, .ringing, "101")], conf: conf)
+        #expect(uploader.wait(for: "Zoho refused the refresh token (invalid_code)"))
+        #expect(uploader.log.contains("run `ztisup crm authorize` again"))
+        #expect(Self.callnotify(crm.requests { _ in true }).isEmpty)
+        let calls = try ZTISupProcess.run(["calls", "--conf", conf])
+        #expect(calls.stdout.contains("[1 pending, 0 dead]"))
+        let log = uploader.stopAndReadLog()
+        #expect(!log.contains(Self.refreshToken))
+        #expect(!log.contains("1000.another-token"))
+        #expect(!log.contains(Self.clientSecret))
+    }
+}
