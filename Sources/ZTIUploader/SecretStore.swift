@@ -10,14 +10,17 @@ public struct SecretStore: Sendable {
     /// Where each secret came from, for status and logs (never the value).
     public let sources: [SecretName: String]
 
-    /// Loads the secrets named in `needed`, plus any other one that is configured.
+    /// Loads the secrets named in `needed`, plus any other one that is configured (only those of `only` when given,
+    /// for set-up commands that must not touch the others, such as a refresh token file not written yet).
     ///
     /// - Throws: ``ZTIUploaderError/Code/secretRefused`` for a file readable by others or owned by another user,
     ///   ``ZTIUploaderError/Code/secretMissing`` for a needed secret that is nowhere.
-    public init(global: GlobalConfig, needed: Set<SecretName>, credentialsDirectory: String?) throws(ZTIUploaderError) {
+    public init(
+        global: GlobalConfig, needed: Set<SecretName>, credentialsDirectory: String?, only: Set<SecretName>? = nil
+    ) throws(ZTIUploaderError) {
         var values: [SecretName: String] = [:]
         var sources: [SecretName: String] = [:]
-        for name in SecretName.allCases {
+        for name in SecretName.allCases where only?.contains(name) ?? true {
             if let directory = credentialsDirectory {
                 let path = directory + "/" + name.rawValue
                 if let data = FileManager.default.contents(atPath: path) {

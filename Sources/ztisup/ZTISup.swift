@@ -9,7 +9,8 @@ struct ZTISup: AsyncParsableCommand {
         abstract: "Connects on-premise PBXs (Asterisk, Elastix/FreePBX, Avaya AES) with a CRM.",
         version: ZTIVersion.current,
         subcommands: [
-            CheckConfig.self, UploaderCommand.self, CallsCommand.self, RedeliverCommand.self, Replay.self,
+            CheckConfig.self, UploaderCommand.self, CallsCommand.self, RedeliverCommand.self, CRMCommand.self,
+            Replay.self,
             LogProbe.self,
         ]
     )
