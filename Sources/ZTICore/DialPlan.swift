@@ -64,7 +64,7 @@ public enum DialPlan {
     }
 
     /// A request value as it may appear in a message: escaped and at most 40 characters.
-    static func shown(_ text: String) -> String {
+    public static func shown(_ text: String) -> String {
         let printable = ConfigDiagnostic.printable(String(text.prefix(40)))
         return text.count > 40 ? printable + "…" : printable
     }

@@ -12,6 +12,9 @@ public struct GlobalConfig: Sendable, Codable {
     public let clickToDialListen: HostPort
     /// `clicktodial.public.url`: the URL the CRM calls for click-to-dial, if set.
     public let clickToDialPublicURL: String?
+    /// `clicktodial.tls.cert` and `clicktodial.tls.key`: PEM files that make the listener speak HTTPS, if set.
+    public let clickToDialTLSCert: String?
+    public let clickToDialTLSKey: String?
     /// `crm.zoho.client.id`, for the Zoho sink.
     public let zohoClientId: String?
     /// `crm.zoho.accounts.url`: the Zoho accounts server of the org's data centre.
@@ -84,8 +87,10 @@ public struct GlobalConfig: Sendable, Codable {
         uploaderSocket: String?, uploaderPeerGroup: String = "ztisup-ev", groupsEnabled: [String]?,
         spoolRetention: Duration, logLevel: LogLevelName,
         file: String, zohoUnanswered: ZohoUnansweredPolicy = .auto, zohoRefreshLimit: Int = 10,
-        zohoRefreshWindow: Duration = .seconds(600)
+        zohoRefreshWindow: Duration = .seconds(600), clickToDialTLSCert: String? = nil, clickToDialTLSKey: String? = nil
     ) {
+        self.clickToDialTLSCert = clickToDialTLSCert
+        self.clickToDialTLSKey = clickToDialTLSKey
         self.zohoUnanswered = zohoUnanswered
         self.zohoRefreshLimit = zohoRefreshLimit
         self.zohoRefreshWindow = zohoRefreshWindow

@@ -3,6 +3,7 @@ enum GlobalConfigReader {
     static let knownKeys =
         [
             "crm.sink", "runtime.dir", "state.dir", "clicktodial.listen", "clicktodial.public.url",
+            "clicktodial.tls.cert", "clicktodial.tls.key",
             "crm.zoho.client.id", "crm.zoho.accounts.url", "crm.zoho.missed", "crm.zoho.unanswered",
             "crm.zoho.refresh.limit", "crm.zoho.refresh.window", "crm.internal", "crm.concurrency",
             "crm.retry.min", "crm.retry.max",
@@ -39,6 +40,15 @@ enum GlobalConfigReader {
         let publicURL = reader.typed(
             "clicktodial.public.url", default: nil, required: sink == .zoho,
             expected: "the https:// URL at which the CRM reaches the click-to-dial endpoint", httpURL)
+        let tlsCert = reader.existingFile(
+            "clicktodial.tls.cert", confDir: confDir, what: "a PEM certificate (chain) for the click-to-dial listener")
+        let tlsKey = reader.existingFile(
+            "clicktodial.tls.key", confDir: confDir, what: "the PEM private key of clicktodial.tls.cert")
+        if (reader.file["clicktodial.tls.cert"] == nil) != (reader.file["clicktodial.tls.key"] == nil),
+            let entry = reader.file["clicktodial.tls.cert"] ?? reader.file["clicktodial.tls.key"]
+        {
+            reader.error(entry, "HTTPS needs both clicktodial.tls.cert and clicktodial.tls.key")
+        }
         let zohoClientId = reader.string(
             "crm.zoho.client.id", required: sink == .zoho, expected: "the Zoho API console client id")
         let zohoAccounts =
@@ -103,7 +113,8 @@ enum GlobalConfigReader {
             startupTimeout: startupTimeout, bufferMaxEvents: bufferMax, workerUnackedMax: unackedMax,
             ackTimeout: ackTimeout, uploaderSpawn: spawn, uploaderSocket: uploaderSocket, uploaderPeerGroup: peerGroup,
             groupsEnabled: groupsEnabled, spoolRetention: retention, logLevel: logLevel, file: file.path,
-            zohoUnanswered: zohoUnanswered, zohoRefreshLimit: refreshLimit, zohoRefreshWindow: refreshWindow)
+            zohoUnanswered: zohoUnanswered, zohoRefreshLimit: refreshLimit, zohoRefreshWindow: refreshWindow,
+            clickToDialTLSCert: tlsCert, clickToDialTLSKey: tlsKey)
         return (global, reader.diagnostics)
     }
 

@@ -57,12 +57,12 @@ extension GroupConfigReader {
             expected: "the AES switch connection name (AES: Communication Manager "
                 + "Interface > Switch Connections)")
         let tls = reader.bool("avaya.tls", default: true)
-        let caFile = existingFile(&reader, "avaya.tls.cafile", confDir: confDir, what: "a PEM file of CA certificates")
+        let caFile = reader.existingFile("avaya.tls.cafile", confDir: confDir, what: "a PEM file of CA certificates")
         let verify = reader.bool("avaya.tls.verify", default: true)
         let verifyHostname = reader.bool("avaya.tls.verifyhostname", default: true)
-        let certFile = existingFile(&reader, "avaya.tls.certfile", confDir: confDir, what: "a PEM client certificate")
-        let keyFile = existingFile(
-            &reader, "avaya.tls.keyfile", confDir: confDir, what: "the client certificate's PEM key")
+        let certFile = reader.existingFile("avaya.tls.certfile", confDir: confDir, what: "a PEM client certificate")
+        let keyFile = reader.existingFile(
+            "avaya.tls.keyfile", confDir: confDir, what: "the client certificate's PEM key")
         if (certFile == nil) != (keyFile == nil) {
             if let entry = reader.file["avaya.tls.certfile"] ?? reader.file["avaya.tls.keyfile"] {
                 reader.error(entry, "a client certificate needs both avaya.tls.certfile and avaya.tls.keyfile")
@@ -74,17 +74,5 @@ extension GroupConfigReader {
         return AvayaSettings(
             switchName: switchName, tls: tls, caFile: caFile, verify: verify, verifyHostname: verifyHostname,
             certFile: certFile, keyFile: keyFile, sessionDuration: duration, sessionCleanupDelay: cleanup)
-    }
-
-    /// A path key whose file must exist; relative paths resolve against the conf directory.
-    static func existingFile(_ reader: inout PropertyReader, _ key: String, confDir: String, what: String) -> String? {
-        guard let entry = reader.entry(key) else { return nil }
-        let path = PropertyReader.resolve(entry.value.trimmingBlanks(), against: confDir)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            reader.error(entry, "expected \(what), but \(path) does not exist")
-            return nil
-        }
-        return path
     }
 }

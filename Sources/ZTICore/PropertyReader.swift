@@ -1,3 +1,5 @@
+import Foundation
+
 /// Typed access to the keys of one `.properties` file that collects a diagnostic for every bad or missing value
 /// instead of stopping at the first, and remembers which keys were read so that the rest can be reported as
 /// unknown.
@@ -153,5 +155,17 @@ struct PropertyReader {
             }
             warning(entry, message, showValue: false)
         }
+    }
+
+    /// The path of an existing regular file named by `key`, resolved against `confDir`; an error when it is missing.
+    mutating func existingFile(_ key: String, confDir: String, what: String) -> String? {
+        guard let entry = entry(key) else { return nil }
+        let path = PropertyReader.resolve(entry.value.trimmingBlanks(), against: confDir)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            error(entry, "expected \(what), but \(path) does not exist")
+            return nil
+        }
+        return path
     }
 }

@@ -12,6 +12,7 @@ public struct ZTICoreError: Error, Sendable, Equatable, CustomStringConvertible 
             case dialNumberInvalid
             case dialCodeUnknown
             case dialCodeRequired
+            case dialUserUnknown
             case frameTooLarge
             case frameEmpty
             case frameTypeUnknown
@@ -37,6 +38,8 @@ public struct ZTICoreError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let dialCodeUnknown = Code(.dialCodeUnknown)
         /// The user's dial code is `none` and the request named none.
         public static let dialCodeRequired = Code(.dialCodeRequired)
+        /// A click-to-dial request names a user who is no group's member, or one without a default extension.
+        public static let dialUserUnknown = Code(.dialUserUnknown)
         /// A frame announces more than the 1 MiB cap.
         public static let frameTooLarge = Code(.frameTooLarge)
         /// A frame announces a length of zero: it has no type byte.

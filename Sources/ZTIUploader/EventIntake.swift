@@ -13,6 +13,8 @@ public struct EventIntake: Sendable {
     public var onCommit: (@Sendable () -> Void)?
     /// Who may connect; the default admits root and the uploader's own user only.
     public var peerPolicy = PeerPolicy(trustedUIDs: [0, geteuid()], groupName: "ztisup-ev", groupID: nil)
+    /// Where HELLOs register their groups for click-to-dial, and DIAL_RESULTs go.
+    public var router: DialRouter?
     private let logger: Logger
     private let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
 
@@ -67,23 +69,29 @@ public struct EventIntake: Sendable {
             }
         }
         var decoder = FrameDecoder(receiver: .uploader, sender: .supervisor)
+        let linkID = UUID()
+        defer {
+            if let router { Task { await router.unregister(id: linkID) } }
+        }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await buffer in inbound {
                     decoder.feed(buffer.readableBytesView)
                     var batch: [(event: CallEvent, json: String)] = []
                     var replies: [Frame] = []
+                    var helloGroups: [String]?
+                    var results: [DialResult] = []
                     do {
                         while let (frame, payload) = try decoder.nextWithPayload() {
                             switch frame {
                             case .event(let event): batch.append((event, String(decoding: payload, as: UTF8.self)))
                             case .hello(let hello):
+                                helloGroups = hello.groups ?? []
                                 logger.info(
                                     "supervisor pid \(hello.pid) connected for groups \((hello.groups ?? []).joined(separator: ","))"
                                 )
                             case .statusRequest: replies.append(.status(try statusReport()))
-                            case .dialResult(let result):
-                                logger.info("click-to-dial \(result.clickToDialId): \(result.status.rawValue)")
+                            case .dialResult(let result): results.append(result)
                             default: break
                             }
                         }
@@ -94,6 +102,10 @@ public struct EventIntake: Sendable {
                         return
                     }
                     try await commit(batch, outbound)
+                    if let router {
+                        if let helloGroups { await router.register(groups: helloGroups, id: linkID, writer: outbound) }
+                        for result in results { await router.received(result) }
+                    }
                     for reply in replies { try await outbound.write(ByteBuffer(bytes: try FrameEncoder.encode(reply))) }
                 }
             }

@@ -53,7 +53,7 @@ struct UploaderCommand: AsyncParsableCommand {
         let secrets: SecretStore
         do {
             secrets = try SecretStore(
-                global: global, needed: Self.neededSecrets(global.sink),
+                global: global, needed: UploaderSink.neededSecrets(global.sink),
                 credentialsDirectory: ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"])
         } catch {
             logger.critical("\(error.message)")
@@ -81,18 +81,21 @@ struct UploaderCommand: AsyncParsableCommand {
         intake.peerPolicy = PeerPolicy.resolve(groupName: global.uploaderPeerGroup)
         logger.info("\(intake.peerPolicy.summary)")
         var engine: DeliveryEngine?
-        var integration: (@Sendable () async -> Void)?
-        if let sink = Self.sink(global: global, secrets: secrets, logger: logger) {
+        let router = DialRouter(logger: logger)
+        intake.router = router
+        let sink = UploaderSink.make(configuration, secrets: secrets, logger: logger)
+        if let sink {
             let delivery = DeliveryEngine(
                 spool: spool, sink: sink.sink, concurrency: global.crmConcurrency, retryMin: global.crmRetryMin,
                 retryMax: global.crmRetryMax, logger: logger)
             intake.onCommit = { delivery.poke() }
             engine = delivery
-            integration = sink.start
+            if let report = sink.reportDialFailure { await router.setFinalHandler(report) }
             logger.info("spool \(spool.path); delivering to \(sink.description)")
         } else {
             logger.info("spool \(spool.path); crm.sink = none: calls stay in the local spool (ztisup calls)")
         }
+        let clickToDial = try await Self.clickToDial(configuration, secrets: secrets, router: router, logger: logger)
         logger.info(activated ? "listening unix (socket from systemd, fd 3)" : "listening unix \(path)")
         _ = try? notifier.send([.ready, .status("spool open, listening on \(path)")])
 
@@ -107,12 +110,13 @@ struct UploaderCommand: AsyncParsableCommand {
 
         // Not in the group below: that one ends the uploader when any of its tasks ends, and this one is done once
         // Zoho has answered.
-        let integrating = integration.map { start in Task { await start() } }
+        let integrating = sink?.start.map { start in Task { await start() } }
         defer { integrating?.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             let intake = intake
             group.addTask { try await intake.run() }
             if let engine { group.addTask { await engine.run() } }
+            if let clickToDial { group.addTask { try await clickToDial.run() } }
             if let interval = Watchdog.pingInterval() {
                 group.addTask {
                     // Alive means the spool still answers: a stuck database stops the pings and systemd restarts us.
@@ -138,44 +142,39 @@ struct UploaderCommand: AsyncParsableCommand {
         }
     }
 
-    static func neededSecrets(_ sink: CRMSink) -> Set<SecretName> {
-        switch sink {
-        case .zoho: [.crmRefreshToken, .crmClientSecret]
-        case .webhook, .zammad: [.crmWebhookSecret]
-        case .none: []
-        }
-    }
-
-    /// The configured sink, what to say about it, and what to run once at start (Zoho's `integrate`).
-    static func sink(global: GlobalConfig, secrets: SecretStore, logger: Logger) -> (
-        sink: any EventSink, description: String, start: (@Sendable () async -> Void)?
-    )? {
-        switch global.sink {
-        case .webhook:
-            guard let url = global.webhookURL, let key = secrets.value(.crmWebhookSecret) else { return nil }
-            return (WebhookSink(url: url, key: key, client: HTTPClient.shared), "the webhook \(url)", nil)
-        case .zoho:
-            guard let clientId = global.zohoClientId, let refreshToken = secrets.value(.crmRefreshToken),
-                let clientSecret = secrets.value(.crmClientSecret)
-            else { return nil }
-            let tokens = ZohoTokenSource(
-                accountsURL: global.zohoAccountsURL, clientId: clientId, clientSecret: clientSecret,
-                refreshToken: refreshToken,
-                limiter: RefreshLimiter(limit: global.zohoRefreshLimit, window: global.zohoRefreshWindow),
-                client: HTTPClient.shared, logger: logger)
-            let api = PhoneBridgeClient(tokens: tokens, client: HTTPClient.shared, logger: logger)
-            let settings = ZohoCallNotify.Settings(
-                missed: global.zohoMissed, internalCalls: global.internalCalls, unanswered: global.zohoUnanswered)
-            let start: @Sendable () async -> Void = {
-                await ZohoIntegration.integrate(api: api, retryMin: global.crmRetryMin, logger: logger)
-            }
-            return (
-                ZohoSink(api: api, settings: settings, logger: logger),
-                "Zoho PhoneBridge v3 (accounts \(global.zohoAccountsURL))", start
+    /// The click-to-dial listener, when the `clicktodial-secret` that authenticates its requests is there.
+    static func clickToDial(
+        _ configuration: Configuration, secrets: SecretStore, router: DialRouter, logger: Logger
+    ) async throws -> ClickToDialServer? {
+        let global = configuration.global
+        guard let secret = secrets.value(.clickToDialSecret) else {
+            logger.info(
+                "click-to-dial endpoint off: no clicktodial-secret (secret.clicktodial-secret.file or LoadCredential=clicktodial-secret)"
             )
-        case .zammad, .none:
             return nil
         }
+        let listen = global.clickToDialListen
+        var tls: ClickToDialServer.TLS?
+        if let cert = global.clickToDialTLSCert, let key = global.clickToDialTLSKey {
+            do {
+                tls = try ClickToDialServer.TLS(certificateFile: cert, keyFile: key)
+            } catch {
+                logger.critical("\(error.message)")
+                throw ExitCode(78)
+            }
+        }
+        let endpoint = ClickToDialEndpoint(
+            groups: configuration.groups, secret: secret, router: router, logger: logger)
+        let server: ClickToDialServer
+        do {
+            server = try await ClickToDialServer.bind(
+                host: listen.host, port: listen.port, tls: tls, endpoint: endpoint, logger: logger)
+        } catch {
+            logger.critical("clicktodial.listen = \(listen): cannot listen: \(error)")
+            throw ExitCode(78)
+        }
+        logger.info("listening \(tls == nil ? "http" : "https") \(HostPort(host: listen.host, port: server.port))")
+        return server
     }
 
     static func spoolPath(_ global: GlobalConfig) -> String {

@@ -73,6 +73,17 @@ import ZTITestKit
                 == bytes.count
         }
 
+        /// The next frame from the uploader, or nil when the link closes or 5 s pass without one.
+        func nextFrame() -> Frame? {
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                if let frame = try? decoder.next() { return frame }
+                let received = recv(fd, &buffer, buffer.count, 0)
+                guard received > 0 else { return nil }
+                decoder.feed(buffer[..<received])
+            }
+        }
+
         /// ACKed ids until `count` have come, the link closes, or 5 s pass.
         func acks(atLeast count: Int) -> [String] {
             var ids: [String] = []

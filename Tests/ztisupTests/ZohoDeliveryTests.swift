@@ -9,8 +9,9 @@ import ZTITestKit
 @Suite(.serialized) struct ZohoDeliveryTests {
     static let refreshToken = "1000.refresh-token-value-7f3a"
     static let clientSecret = "client-secret-value-91c2"
+    static let clickToDialSecret = "c2d-secret-value-5d10"
 
-    static func setUp(conf extra: String = "", crm arguments: [String] = []) throws -> (
+    static func setUp(conf extra: String = "", crm arguments: [String] = [], group: String? = nil) throws -> (
         WebhookDeliveryTests.CRM, String, UploaderProcessTests.Uploader
     ) {
         let crm = try WebhookDeliveryTests.CRM(
@@ -26,12 +27,15 @@ import ZTITestKit
             clicktodial.public.url = https://pbx.example.com/ztisup/dial
             secret.crm-refresh-token.file = refresh
             secret.crm-client-secret.file = client
+            secret.clicktodial-secret.file = c2d
+            clicktodial.listen = 127.0.0.1:0
             crm.retry.min = 20ms
             crm.retry.max = 200ms
             log.level = debug
 
             """ + extra)
-        for (file, value) in [("refresh", refreshToken), ("client", clientSecret)] {
+        if let group { try group.write(toFile: conf + "/groups/sales.properties", atomically: true, encoding: .utf8) }
+        for (file, value) in [("refresh", refreshToken), ("client", clientSecret), ("c2d", clickToDialSecret)] {
             try (value + "\n").write(toFile: conf + "/" + file, atomically: true, encoding: .utf8)
             chmod(conf + "/" + file, 0o600)
         }

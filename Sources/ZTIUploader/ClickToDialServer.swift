@@ -1,0 +1,126 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import ZTICore
+
+/// The click-to-dial HTTP listener (`clicktodial.listen`, loopback by default; TLS when a certificate is
+/// configured). Requests are bounded: at most ``maximumHeaders`` headers, a body of ``maximumBody`` bytes, and
+/// ``connectionLifetime`` per connection.
+public struct ClickToDialServer: Sendable {
+    public static let maximumHeaders = 64
+    public static let maximumBody = 16 * 1024
+    public static let connectionLifetime: Duration = .seconds(30)
+
+    /// The listener's certificate and key (`clicktodial.tls.cert`, `clicktodial.tls.key`).
+    public struct TLS: Sendable {
+        let context: NIOSSLContext
+
+        public init(certificateFile: String, keyFile: String) throws(ZTIUploaderError) {
+            do {
+                context = try NIOSSLContext(
+                    configuration: .makeServerConfiguration(
+                        certificateChain: try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) },
+                        privateKey: .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))))
+            } catch {
+                throw ZTIUploaderError(
+                    .secretRefused,
+                    "clicktodial.tls.cert = \(certificateFile), clicktodial.tls.key = \(keyFile): cannot load them "
+                        + "as a PEM certificate chain and its private key: \(error)")
+            }
+        }
+    }
+
+    public let port: Int
+    private let endpoint: ClickToDialEndpoint
+    private let logger: Logger
+    private let channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+
+    /// Binds `host:port` (port 0 picks one), with TLS from `tls` when given.
+    public static func bind(
+        host: String, port: Int, tls: TLS?, endpoint: ClickToDialEndpoint, logger: Logger
+    ) async throws -> ClickToDialServer {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { child in
+                child.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
+                    }
+                    try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                        wrappingChannelSynchronously: child)
+                }
+            }
+        return ClickToDialServer(
+            port: channel.channel.localAddress?.port ?? port, endpoint: endpoint, logger: logger, channel: channel)
+    }
+
+    /// Serves until cancelled.
+    public func run() async throws {
+        try await channel.executeThenClose { inbound in
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await connection in inbound {
+                    group.addTask {
+                        await withTaskGroup(of: Void.self) { connectionGroup in
+                            connectionGroup.addTask { try? await serve(connection) }
+                            connectionGroup.addTask { try? await Task.sleep(for: Self.connectionLifetime) }
+                            await connectionGroup.next()
+                            connectionGroup.cancelAll()
+                            try? await connection.channel.close()
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async throws {
+        try await connection.executeThenClose { inbound, outbound in
+            var head: HTTPRequestHead?
+            var body: [UInt8] = []
+            var refusal: ClickToDialEndpoint.Response?
+            for try await part in inbound {
+                switch part {
+                case .head(let requestHead):
+                    head = requestHead
+                    body = []
+                    refusal =
+                        requestHead.headers.count > Self.maximumHeaders
+                        ? ClickToDialEndpoint.error(431, "more than \(Self.maximumHeaders) headers") : nil
+                case .body(let buffer):
+                    body += buffer.readableBytesView
+                    if body.count > Self.maximumBody, refusal == nil {
+                        refusal = ClickToDialEndpoint.error(413, "the body is larger than \(Self.maximumBody) bytes")
+                        body = []
+                    }
+                case .end:
+                    guard let request = head else { continue }
+                    var headers: [String: String] = [:]
+                    for (name, value) in request.headers { headers[name.lowercased()] = value }
+                    let response: ClickToDialEndpoint.Response
+                    if let refusal {
+                        response = refusal
+                    } else {
+                        response = await endpoint.handle(
+                            method: request.method.rawValue, target: request.uri, headers: headers, body: body)
+                    }
+                    let keepAlive = request.isKeepAlive && refusal == nil
+                    var responseHeaders = HTTPHeaders([
+                        ("Content-Type", "application/json"), ("Content-Length", String(response.body.utf8.count)),
+                    ])
+                    if !keepAlive { responseHeaders.add(name: "Connection", value: "close") }
+                    try await outbound.write(
+                        .head(
+                            HTTPResponseHead(
+                                version: request.version, status: .init(statusCode: response.status),
+                                headers: responseHeaders)))
+                    try await outbound.write(.body(.byteBuffer(ByteBuffer(string: response.body))))
+                    try await outbound.write(.end(nil))
+                    if !keepAlive { return }
+                }
+            }
+        }
+    }
+}

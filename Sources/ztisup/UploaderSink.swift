@@ -1,0 +1,57 @@
+import AsyncHTTPClient
+import Logging
+import ZTICore
+import ZTIUploader
+
+/// The sink `crm.sink` names, wired: where events go, what runs once at start (Zoho's `integrate`), and where
+/// failed click-to-dial calls are reported (Zoho's `clicktodialerror`).
+struct UploaderSink {
+    let sink: any EventSink
+    let description: String
+    let start: (@Sendable () async -> Void)?
+    let reportDialFailure: (@Sendable (DialRouter.Pending, DialResult) async -> Void)?
+
+    /// The secrets the sink cannot work without.
+    static func neededSecrets(_ sink: CRMSink) -> Set<SecretName> {
+        switch sink {
+        case .zoho: [.crmRefreshToken, .crmClientSecret, .clickToDialSecret]
+        case .webhook, .zammad: [.crmWebhookSecret]
+        case .none: []
+        }
+    }
+
+    /// The configured sink; nil for `crm.sink = none`.
+    static func make(_ configuration: Configuration, secrets: SecretStore, logger: Logger) -> UploaderSink? {
+        let global = configuration.global
+        switch global.sink {
+        case .webhook:
+            guard let url = global.webhookURL, let key = secrets.value(.crmWebhookSecret) else { return nil }
+            return UploaderSink(
+                sink: WebhookSink(url: url, key: key, client: HTTPClient.shared), description: "the webhook \(url)",
+                start: nil, reportDialFailure: nil)
+        case .zoho:
+            guard let clientId = global.zohoClientId, let refreshToken = secrets.value(.crmRefreshToken),
+                let clientSecret = secrets.value(.crmClientSecret)
+            else { return nil }
+            let tokens = ZohoTokenSource(
+                accountsURL: global.zohoAccountsURL, clientId: clientId, clientSecret: clientSecret,
+                refreshToken: refreshToken,
+                limiter: RefreshLimiter(limit: global.zohoRefreshLimit, window: global.zohoRefreshWindow),
+                client: HTTPClient.shared, logger: logger)
+            let api = PhoneBridgeClient(tokens: tokens, client: HTTPClient.shared, logger: logger)
+            let settings = ZohoCallNotify.Settings(
+                missed: global.zohoMissed, internalCalls: global.internalCalls, unanswered: global.zohoUnanswered)
+            return UploaderSink(
+                sink: ZohoSink(api: api, settings: settings, logger: logger),
+                description: "Zoho PhoneBridge v3 (accounts \(global.zohoAccountsURL))",
+                start: {
+                    await ZohoIntegration.integrate(api: api, retryMin: global.crmRetryMin, logger: logger)
+                },
+                reportDialFailure: { pending, result in
+                    await ZohoClickToDialError.report(pending, result, api: api, logger: logger)
+                })
+        case .zammad, .none:
+            return nil
+        }
+    }
+}

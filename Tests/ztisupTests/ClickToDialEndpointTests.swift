@@ -1,0 +1,222 @@
+import Foundation
+import Glibc
+import Testing
+import ZTICore
+import ZTITestKit
+
+/// The uploader's click-to-dial endpoint: real HTTP in, a `DIAL` frame out to the supervisor whose HELLO named
+/// the group, the answer within 2 s, and a failed call reported to the fake Zoho org's `clicktodialerror`.
+@Suite(.serialized) struct ClickToDialEndpointTests {
+    static let group = """
+        pbx.type = asterisk
+        pbx.host = h
+        pbx.username = u
+        pbx.password = p
+        pbx.dialcodes = LONGDIS:1000;LOCAL:9
+        number.countrycode = 81
+        user.alice.crmuser = 111
+        user.alice.extension = 101
+        user.alice.dialcode = LOCAL
+        user.bob.crmuser = 222
+        user.bob.extension = 102
+        user.bob.dialcode = none
+
+        """
+
+    struct Setup {
+        let crm: WebhookDeliveryTests.CRM
+        let conf: String
+        let uploader: UploaderProcessTests.Uploader
+        let port: Int
+    }
+
+    static func setUp() throws -> Setup {
+        let (crm, conf, uploader) = try ZohoDeliveryTests.setUp(group: group)
+        #expect(uploader.wait(for: "listening http 127.0.0.1:"))
+        let line = uploader.log.split(separator: "\n").first { $0.contains("listening http 127.0.0.1:") } ?? ""
+        let port = Int(line.split(separator: ":").last ?? "") ?? 0
+        return Setup(crm: crm, conf: conf, uploader: uploader, port: port)
+    }
+
+    /// Sends an HTTP request to the endpoint without waiting for the answer (which needs the DIAL answered).
+    static func sendRequest(port: Int, body: String, headers: [String] = []) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            close(fd)
+            return nil
+        }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let request =
+            "POST /ztisup/dial HTTP/1.1\r\nHost: pbx.example.com\r\nConnection: close\r\n"
+            + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n"
+            + headers.map { $0 + "\r\n" }.joined() + "\r\n" + body
+        _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        return fd
+    }
+
+    /// Reads the response to its end: the status and the JSON body.
+    static func response(_ fd: Int32) -> (status: Int, body: [String: Any]) {
+        defer { close(fd) }
+        var text = ""
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            guard count > 0 else { break }
+            text += String(decoding: buffer[..<count], as: UTF8.self)
+        }
+        let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
+        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined()
+        return (status, (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:])
+    }
+
+    static func request(port: Int, _ fields: [(String, String)], headers: [String] = []) -> (
+        status: Int, body: [String: Any]
+    ) {
+        guard let fd = sendRequest(port: port, body: FormEncoding.encode(fields), headers: headers) else {
+            return (0, [:])
+        }
+        return response(fd)
+    }
+
+    static let token = ("ztitoken", ZohoDeliveryTests.clickToDialSecret)
+
+    @Test func aValidRequestBecomesADialFrameAndAFailedCallIsReported() throws {
+        let setup = try Self.setUp()
+        defer { setup.uploader.kill() }
+        let supervisor = try #require(UploaderProcessTests.Supervisor(path: setup.conf + "/run/events.sock"))
+        #expect(supervisor.send([.hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"]))]))
+        #expect(setup.uploader.wait(for: "connected for groups sales"))
+
+        let fd = try #require(
+            Self.sendRequest(
+                port: setup.port,
+                body: FormEncoding.encode([("tonumber", "03-1234-5678"), ("zohouser", "111"), Self.token])))
+        guard case .dial(let dial)? = supervisor.nextFrame() else {
+            Issue.record("no DIAL frame")
+            return
+        }
+        #expect(dial.group == "sales")
+        #expect(dial.extension == "101")
+        #expect(dial.user == "111")
+        #expect(dial.number == "90312345678")
+        #expect(
+            supervisor.send([
+                .dialResult(DialResult(clickToDialId: dial.clickToDialId, group: "sales", status: .accepted))
+            ]))
+        let (status, body) = Self.response(fd)
+        #expect(status == 202)
+        #expect(body["status"] as? String == "accepted")
+        #expect(body["clickToDialId"] as? String == dial.clickToDialId)
+
+        // The member's phone rang and nobody answered it: Zoho hears why.
+        #expect(
+            supervisor.send([
+                .dialResult(
+                    DialResult(
+                        clickToDialId: dial.clickToDialId, group: "sales", status: .noAnswer,
+                        reason: "extension 101 did not answer"))
+            ]))
+        let requests = setup.crm.requests {
+            $0.contains { $0["path"] as? String == "/phonebridge/v3/clicktodialerror" }
+        }
+        let report = try #require(requests.first { $0["path"] as? String == "/phonebridge/v3/clicktodialerror" })
+        #expect(report["status"] as? Int == 200)
+        #expect(
+            ZohoDeliveryTests.form(report) == [
+                "code": "noanswer", "from": "101", "to": "03-1234-5678", "zohouser": "111",
+                "message": "extension 101 did not answer",
+            ])
+        let log = setup.uploader.stopAndReadLog()
+        #expect(!log.contains(ZohoDeliveryTests.clickToDialSecret))
+    }
+
+    @Test func aUserWhoChoosesEachTimeGetsTheChoicesOrTheCodeNamed() throws {
+        let setup = try Self.setUp()
+        defer { setup.uploader.kill() }
+        let supervisor = try #require(UploaderProcessTests.Supervisor(path: setup.conf + "/run/events.sock"))
+        #expect(supervisor.send([.hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"]))]))
+        #expect(setup.uploader.wait(for: "connected for groups sales"))
+
+        let refused = Self.request(port: setup.port, [("tonumber", "0312345678"), ("zohouser", "222"), Self.token])
+        #expect(refused.status == 400)
+        #expect(
+            refused.body["message"] as? String
+                == "user bob of group sales must choose a dial code for each call; choose one of LONGDIS (1000), LOCAL (9) or noprefix"
+        )
+        let fd = try #require(
+            Self.sendRequest(
+                port: setup.port,
+                body: FormEncoding.encode([
+                    ("tonumber", "+1 212 555 0100"), ("zohouser", "222"), ("dialcode", "LONGDIS"), Self.token,
+                ])))
+        guard case .dial(let dial)? = supervisor.nextFrame() else {
+            Issue.record("no DIAL frame")
+            return
+        }
+        #expect(dial.extension == "102")
+        #expect(dial.number == "1000" + "0012125550100")
+        #expect(
+            supervisor.send([
+                .dialResult(
+                    DialResult(
+                        clickToDialId: dial.clickToDialId, group: "sales", status: .refused,
+                        reason: "the PBX link of group sales is down"))
+            ]))
+        let answer = Self.response(fd)
+        #expect(answer.status == 409)
+        #expect(answer.body["reason"] as? String == "the PBX link of group sales is down")
+    }
+
+    @Test func badRequestsGetClearFourHundreds() throws {
+        let setup = try Self.setUp()
+        defer { setup.uploader.kill() }
+        let port = setup.port
+        let missing = Self.request(port: port, [("tonumber", "0312345678"), ("zohouser", "111")])
+        #expect(missing.status == 401)
+        #expect(missing.body["message"] as? String == "the ztitoken authorization is missing or wrong")
+        let wrong = Self.request(
+            port: port, [("tonumber", "0312345678"), ("zohouser", "111"), ("ztitoken", "c2d-secret-value-5d1")])
+        #expect(wrong.status == 401)
+        let header = Self.request(
+            port: port, [("tonumber", "0312345678"), ("zohouser", "999")],
+            headers: ["ztitoken: " + ZohoDeliveryTests.clickToDialSecret])
+        #expect(header.status == 404)
+        #expect(
+            header.body["message"] as? String
+                == #""999" is no group member's CRM user (user.X.crmuser) nor a user.X key"#)
+        let injection = Self.request(
+            port: port, [("tonumber", "0312\r\nAction: Originate"), ("zohouser", "111"), Self.token])
+        #expect(injection.status == 400)
+        #expect((injection.body["message"] as? String)?.hasPrefix(#"the number "0312\r\nAction: Originate""#) == true)
+        let noNumber = Self.request(port: port, [("zohouser", "111"), Self.token])
+        #expect(noNumber.status == 400)
+        #expect(noNumber.body["message"] as? String == "tonumber is missing")
+        // No supervisor has said HELLO for the group: refused at once, with the reason.
+        let unrouted = Self.request(port: port, [("tonumber", "0312345678"), ("zohouser", "111"), Self.token])
+        #expect(unrouted.status == 409)
+        #expect(unrouted.body["reason"] as? String == "group sales has no running supervisor connected to the uploader")
+        let huge = Self.request(port: port, [("tonumber", String(repeating: "1", count: 20_000)), Self.token])
+        #expect(huge.status == 413)
+    }
+
+    @Test func aSupervisorThatDoesNotAnswerIsRefusedWithinTwoSeconds() throws {
+        let setup = try Self.setUp()
+        defer { setup.uploader.kill() }
+        let supervisor = try #require(UploaderProcessTests.Supervisor(path: setup.conf + "/run/events.sock"))
+        #expect(supervisor.send([.hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"]))]))
+        #expect(setup.uploader.wait(for: "connected for groups sales"))
+        let answer = Self.request(port: setup.port, [("tonumber", "0312345678"), ("zohouser", "111"), Self.token])
+        #expect(answer.status == 409)
+        #expect(answer.body["reason"] as? String == "group sales did not answer within 2.0 seconds")
+    }
+}
