@@ -82,7 +82,7 @@ public struct FakeZoho: Sendable {
             return (200, #"{"status":"success","code":"SUCCESS","message":"\#(message)"}"#)
         }
         guard integrated else { return (400, Self.error("PBX_NOT_INTEGRATED")) }
-        let form = Self.fields(method == "GET" ? query : body)
+        let form = Self.fields(method == "GET" || method == "DELETE" ? query : body)
         switch endpoint {
         case "callnotify": return callNotify(form)
         case "clicktodialerror":
@@ -92,7 +92,10 @@ public struct FakeZoho: Sendable {
             else { return (400, Self.error("REQUIRED_PARAM_MISSING")) }
             return (200, Self.success)
         case "clicktodial", "callcontrol":
-            guard method == "DELETE" || form[endpoint == "clicktodial" ? "clicktodialuri" : "answeruri"] != nil else {
+            guard
+                form[method == "DELETE" ? "zohouser" : endpoint == "clicktodial" ? "clicktodialuri" : "answeruri"]
+                    != nil
+            else {
                 return (400, Self.error("REQUIRED_PARAM_MISSING"))
             }
             return (200, Self.success)

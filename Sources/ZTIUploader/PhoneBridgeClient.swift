@@ -34,7 +34,7 @@ public struct PhoneBridgeClient: Sendable {
         try await send(.POST, "integrate", fields: [], integrating: true)
     }
 
-    /// `POST`/`DELETE` of `path` with form `fields` (or `GET` with them as the query).
+    /// `POST` of `path` with form `fields` (`GET` and `DELETE` with them as the query).
     public func send(_ method: HTTPMethod, _ path: String, fields: [(name: String, value: String)])
         async throws(ZTIUploaderError) -> Reply
     {
@@ -75,11 +75,12 @@ public struct PhoneBridgeClient: Sendable {
     ) async throws(ZTIUploaderError) -> Reply {
         let form = FormEncoding.encode(fields)
         var url = session.apiDomain + "/phonebridge/v3/" + path
-        if method == .GET, !form.isEmpty { url += "?" + form }
+        let inQuery = method == .GET || method == .DELETE
+        if inQuery, !form.isEmpty { url += "?" + form }
         do {
             let response = try await ZohoHTTP.send(
                 client: client, method: method, url: url, authorization: Self.scheme + " " + session.accessToken,
-                form: method == .GET ? nil : form)
+                form: inQuery ? nil : form)
             return Reply(
                 status: response.status, code: response.code, retryAfter: response.retryAfter, body: response.body)
         } catch {

@@ -74,7 +74,52 @@ public final class Spool: Sendable {
                         FROM events GROUP BY callKey;
                     """)
         }
+        migrator.registerMigration("v2") { db in
+            // What was registered with the CRM for click-to-dial, per CRM user: a fingerprint (a hash of the URL,
+            // the user and the secret, never the secret), so a restart re-registers only what changed.
+            try db.execute(
+                sql: """
+                    CREATE TABLE registrations (
+                        crmUser TEXT PRIMARY KEY,
+                        fingerprint TEXT NOT NULL,
+                        registeredAt INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
+    }
+
+    /// The click-to-dial registrations: CRM user → fingerprint.
+    public func registrations() throws(ZTIUploaderError) -> [String: String] {
+        do {
+            return try pool.read { db in
+                var result: [String: String] = [:]
+                for row in try GRDB.Row.fetchAll(db, sql: "SELECT crmUser, fingerprint FROM registrations") {
+                    result[row["crmUser"]] = row["fingerprint"]
+                }
+                return result
+            }
+        } catch {
+            throw Self.failure(error, path: path, doing: "read")
+        }
+    }
+
+    /// Records (or, with nil, forgets) the registration of `crmUser`.
+    public func setRegistration(_ crmUser: String, fingerprint: String?) throws(ZTIUploaderError) {
+        do {
+            try pool.write { db in
+                if let fingerprint {
+                    try db.execute(
+                        sql:
+                            "INSERT OR REPLACE INTO registrations (crmUser, fingerprint, registeredAt) VALUES (?, ?, ?)",
+                        arguments: [crmUser, fingerprint, EventTime.now().millisecondsSinceEpoch])
+                } else {
+                    try db.execute(sql: "DELETE FROM registrations WHERE crmUser = ?", arguments: [crmUser])
+                }
+            }
+        } catch {
+            throw Self.failure(error, path: path, doing: "write to")
+        }
     }
 
     /// Commits `events` in one transaction and returns how many were new (the rest were already spooled).

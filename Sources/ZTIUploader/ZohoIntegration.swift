@@ -5,20 +5,22 @@ import ZTICore
 /// with `PBX_NOT_INTEGRATED`, even when the Marketplace shows the provider installed. It is idempotent.
 public enum ZohoIntegration {
     /// Calls `integrate` until Zoho accepts it or refuses it for good, backing off from `retryMin` to 5 minutes.
-    public static func integrate(api: PhoneBridgeClient, retryMin: Duration, logger: Logger) async {
+    /// True once Zoho accepted it.
+    @discardableResult
+    public static func integrate(api: PhoneBridgeClient, retryMin: Duration, logger: Logger) async -> Bool {
         var delay = retryMin
         while !Task.isCancelled {
             do {
                 let reply = try await api.integrate()
                 if reply.isSuccess {
                     logger.info("Zoho PhoneBridge integration active")
-                    return
+                    return true
                 }
                 if (400..<500).contains(reply.status), reply.status != 408, reply.status != 429 {
                     logger.critical(
                         "Zoho refused integrate: HTTP \(reply.status) \(reply.code ?? "") \(reply.snippet); PROVIDER_NOT_REGISTERED means the client id has no PhoneBridge provider registration, NO_PERMISSION that the authorizing user lacks the PhoneBridge privilege, DIFFERENT_PROVIDER_ALREADY_ENABLED that another telephony provider is active"
                     )
-                    return
+                    return false
                 }
                 logger.warning("Zoho integrate: HTTP \(reply.status) \(reply.snippet); trying again in \(delay)")
             } catch {
@@ -27,5 +29,6 @@ public enum ZohoIntegration {
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(300))
         }
+        return false
     }
 }

@@ -83,7 +83,7 @@ struct UploaderCommand: AsyncParsableCommand {
         var engine: DeliveryEngine?
         let router = DialRouter(logger: logger)
         intake.router = router
-        let sink = UploaderSink.make(configuration, secrets: secrets, logger: logger)
+        let sink = UploaderSink.make(configuration, secrets: secrets, spool: spool, logger: logger)
         if let sink {
             let delivery = DeliveryEngine(
                 spool: spool, sink: sink.sink, concurrency: global.crmConcurrency, retryMin: global.crmRetryMin,

@@ -21,7 +21,9 @@ struct UploaderSink {
     }
 
     /// The configured sink; nil for `crm.sink = none`.
-    static func make(_ configuration: Configuration, secrets: SecretStore, logger: Logger) -> UploaderSink? {
+    static func make(_ configuration: Configuration, secrets: SecretStore, spool: Spool, logger: Logger)
+        -> UploaderSink?
+    {
         let global = configuration.global
         switch global.sink {
         case .webhook:
@@ -45,7 +47,11 @@ struct UploaderSink {
                 sink: ZohoSink(api: api, settings: settings, logger: logger),
                 description: "Zoho PhoneBridge v3 (accounts \(global.zohoAccountsURL))",
                 start: {
-                    await ZohoIntegration.integrate(api: api, retryMin: global.crmRetryMin, logger: logger)
+                    guard await ZohoIntegration.integrate(api: api, retryMin: global.crmRetryMin, logger: logger),
+                        let url = global.clickToDialPublicURL, let secret = secrets.value(.clickToDialSecret)
+                    else { return }
+                    _ = await ZohoClickToDialRegistration.sync(
+                        groups: configuration.groups, url: url, secret: secret, api: api, spool: spool, logger: logger)
                 },
                 reportDialFailure: { pending, result in
                     await ZohoClickToDialError.report(pending, result, api: api, logger: logger)

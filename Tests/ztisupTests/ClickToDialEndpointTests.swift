@@ -219,4 +219,48 @@ import ZTITestKit
         #expect(answer.status == 409)
         #expect(answer.body["reason"] as? String == "group sales did not answer within 2.0 seconds")
     }
+
+    @Test func theURIIsRegisteredPerUserAndAgainOnlyWhenTheConfigurationChanges() throws {
+        let setup = try Self.setUp()
+        let summary = "click-to-dial at https://pbx.example.com/ztisup/dial: "
+        #expect(setup.uploader.wait(for: summary + "2 users registered, 0 unchanged, 0 removed, 0 failed"))
+        let registrations = setup.crm.requests { _ in true }.filter {
+            $0["path"] as? String == "/phonebridge/v3/clicktodial"
+        }
+        #expect(registrations.map { ZohoDeliveryTests.form($0)["zohouser"] } == ["111", "222"])
+        let first = ZohoDeliveryTests.form(try #require(registrations.first))
+        #expect(first["clicktodialuri"] == "https://pbx.example.com/ztisup/dial")
+        #expect(
+            first["authorizationparam"] == #"{"name":"ztitoken","value":"\#(ZohoDeliveryTests.clickToDialSecret)"}"#)
+        #expect(first["clicktodialparam"] == #"[{"name":"zohouser","value":"111"}]"#)
+        #expect(!setup.uploader.stopAndReadLog().contains(ZohoDeliveryTests.clickToDialSecret))
+
+        // The same configuration: nothing to register again.
+        var uploader = try UploaderProcessTests.Uploader(conf: setup.conf)
+        #expect(uploader.wait(for: summary + "0 users registered, 2 unchanged, 0 removed, 0 failed"))
+        uploader.kill()
+        // Bob leaves the group: his registration goes.
+        let group = Self.group.split(separator: "\n").filter { !$0.hasPrefix("user.bob.") }.joined(separator: "\n")
+        try group.write(toFile: setup.conf + "/groups/sales.properties", atomically: true, encoding: .utf8)
+        uploader = try UploaderProcessTests.Uploader(conf: setup.conf)
+        #expect(uploader.wait(for: summary + "0 users registered, 1 unchanged, 1 removed, 0 failed"))
+        uploader.kill()
+        #expect(
+            setup.crm.requests { _ in true }.contains {
+                $0["method"] as? String == "DELETE"
+                    && $0["path"] as? String == "/phonebridge/v3/clicktodial?zohouser=222"
+                    && $0["status"] as? Int == 200
+            })
+        // A new public URL: registered again.
+        let properties = try String(contentsOfFile: setup.conf + "/zti.properties", encoding: .utf8)
+        try properties.replacingOccurrences(of: "pbx.example.com/ztisup/dial", with: "pbx.example.com/c2d")
+            .write(toFile: setup.conf + "/zti.properties", atomically: true, encoding: .utf8)
+        uploader = try UploaderProcessTests.Uploader(conf: setup.conf)
+        defer { uploader.kill() }
+        #expect(
+            uploader.wait(
+                for:
+                    "click-to-dial at https://pbx.example.com/c2d: 1 users registered, 0 unchanged, 0 removed, 0 failed"
+            ))
+    }
 }
