@@ -43,13 +43,6 @@ struct UploaderCommand: AsyncParsableCommand {
         let logger = Logger(label: "ztisup.uploader")
         let notifier = SystemdNotifier()
 
-        guard global.sink != .zammad else {
-            logger.critical(
-                "crm.sink = \(global.sink.rawValue): delivery to this CRM is not available in this version of ztisup; set crm.sink = none to keep calls in the local spool"
-            )
-            _ = try? notifier.send([.status("fatal: crm.sink \(global.sink.rawValue) not available"), .errno(22)])
-            throw ExitCode(78)
-        }
         let secrets: SecretStore
         do {
             secrets = try SecretStore(
@@ -58,6 +51,16 @@ struct UploaderCommand: AsyncParsableCommand {
         } catch {
             logger.critical("\(error.message)")
             _ = try? notifier.send([.status("fatal: \(error.message)")])
+            throw ExitCode(78)
+        }
+        if global.sink == .zammad, let url = secrets.value(.crmWebhookSecret),
+            !(url.hasPrefix("https://") || url.hasPrefix("http://")) || url.contains(where: \.isWhitespace)
+        {
+            let message =
+                "crm.sink = zammad: the crm-webhook-secret must hold the whole CTI URL, "
+                + "https://ZAMMAD-HOST/api/v1/cti/TOKEN (its token is the only authentication)"
+            logger.critical("\(message)")
+            _ = try? notifier.send([.status("fatal: " + message)])
             throw ExitCode(78)
         }
         // Names where each secret came from (a path), never its value; a test reads the log back to check.

@@ -56,7 +56,14 @@ struct UploaderSink {
                 reportDialFailure: { pending, result in
                     await ZohoClickToDialError.report(pending, result, api: api, logger: logger)
                 })
-        case .zammad, .none:
+        case .zammad:
+            guard let url = secrets.value(.crmWebhookSecret) else { return nil }
+            return UploaderSink(
+                sink: ZammadSink(
+                    url: url, internalCalls: global.internalCalls, client: HTTPClient.shared, logger: logger),
+                description: "Zammad's CTI API (the URL in the crm-webhook-secret)", start: nil,
+                reportDialFailure: nil)
+        case .none:
             return nil
         }
     }
