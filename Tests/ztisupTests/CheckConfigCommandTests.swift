@@ -133,7 +133,10 @@ import Testing
         #expect(outcome.stdout == "0.1.0\n")
     }
 
-    @Test(arguments: [[], ["check-config"], ["log-probe"]])
+    @Test(arguments: [
+        [], ["check-config"], ["log-probe"], ["uploader"], ["calls"], ["redeliver"], ["crm"], ["crm", "authorize"],
+        ["crm", "users"], ["replay"],
+    ])
     func everyCommandHasHelp(_ command: [String]) throws {
         let outcome = try ZTISupProcess.run(command + ["--help"])
         #expect(outcome.status == 0)

@@ -243,4 +243,18 @@ import ZTITestKit
         #expect(!log.contains("1000.another-token"))
         #expect(!log.contains(Self.clientSecret))
     }
+
+    @Test func aTokenIsReplacedBeforeItExpires() throws {
+        // Tokens that live 302 s are replaced 300 s before they expire, so after 2 s without a 401.
+        let (crm, conf, uploader) = try Self.setUp(crm: ["--zoho-token-lifetime", "302"])
+        defer { uploader.kill() }
+        try WebhookDeliveryTests.send([Self.event("p1", .inbound, .ringing, "101")], conf: conf)
+        _ = crm.requests { Self.callnotify($0).count >= 1 }
+        usleep(2_500_000)
+        try WebhookDeliveryTests.send([Self.event("p2", .inbound, .ringing, "101")], conf: conf)
+        let requests = crm.requests { Self.callnotify($0).count >= 2 }
+        #expect(Self.callnotify(requests).map { $0["id"] } == ["sales-p1", "sales-p2"])
+        #expect(Self.tokenRequests(requests) == 2)
+        #expect(!requests.contains { $0["status"] as? Int == 401 })
+    }
 }
