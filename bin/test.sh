@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: libsystemd-dev (CSystemd links libsystemd), libsqlite3-dev (the spool, through GRDB),
 # pkg-config (SwiftPM finds libsystemd through it), systemd (the journald integration test starts systemd-journald by hand), util-linux
-# (unshare, setpriv), curl (a client process under another uid for the event socket's peer check). Only what is
-# missing is installed.
+# (unshare, setpriv), curl (a client process under another uid for the event socket's peer check; HTTPS to the
+# click-to-dial endpoint), openssl (a throw-away certificate for that test). Only what is missing is installed.
 missing=()
 dpkg -s libsystemd-dev >/dev/null 2>&1 || missing+=(libsystemd-dev)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
@@ -15,6 +15,7 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 [ -x /lib/systemd/systemd-journald ] || missing+=(systemd)
 command -v unshare >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "bin/test.sh: missing Debian packages: ${missing[*]}; run as root or install them first" >&2

@@ -23,6 +23,8 @@ public struct GlobalConfig: Sendable, Codable {
     public let webhookURL: String?
     /// `crm.zoho.missed`, default `percall`.
     public let zohoMissed: ZohoMissedPolicy
+    /// `crm.zoho.auth.scheme`, default `Zoho-oauthtoken`.
+    public let zohoAuthScheme: ZohoAuthScheme
     /// `crm.zoho.unanswered`, default `auto`.
     public let zohoUnanswered: ZohoUnansweredPolicy
     /// At most this many access-token refreshes per ``zohoRefreshWindow`` (`crm.zoho.refresh.limit`, 10, Zoho's
@@ -87,8 +89,11 @@ public struct GlobalConfig: Sendable, Codable {
         uploaderSocket: String?, uploaderPeerGroup: String = "ztisup-ev", groupsEnabled: [String]?,
         spoolRetention: Duration, logLevel: LogLevelName,
         file: String, zohoUnanswered: ZohoUnansweredPolicy = .auto, zohoRefreshLimit: Int = 10,
-        zohoRefreshWindow: Duration = .seconds(600), clickToDialTLSCert: String? = nil, clickToDialTLSKey: String? = nil
+        zohoRefreshWindow: Duration = .seconds(600), clickToDialTLSCert: String? = nil,
+        clickToDialTLSKey: String? = nil,
+        zohoAuthScheme: ZohoAuthScheme = .zohoOAuthToken
     ) {
+        self.zohoAuthScheme = zohoAuthScheme
         self.clickToDialTLSCert = clickToDialTLSCert
         self.clickToDialTLSKey = clickToDialTLSKey
         self.zohoUnanswered = zohoUnanswered

@@ -5,6 +5,7 @@ enum GlobalConfigReader {
             "crm.sink", "runtime.dir", "state.dir", "clicktodial.listen", "clicktodial.public.url",
             "clicktodial.tls.cert", "clicktodial.tls.key",
             "crm.zoho.client.id", "crm.zoho.accounts.url", "crm.zoho.missed", "crm.zoho.unanswered",
+            "crm.zoho.auth.scheme",
             "crm.zoho.refresh.limit", "crm.zoho.refresh.window", "crm.internal", "crm.concurrency",
             "crm.retry.min", "crm.retry.max",
             "crm.webhook.url", "restart.intensity", "restart.period",
@@ -62,6 +63,8 @@ enum GlobalConfigReader {
 
         let zohoMissed: ZohoMissedPolicy = reader.choice("crm.zoho.missed", default: .percall) ?? .percall
         let zohoUnanswered: ZohoUnansweredPolicy = reader.choice("crm.zoho.unanswered", default: .auto) ?? .auto
+        let authScheme: ZohoAuthScheme =
+            reader.choice("crm.zoho.auth.scheme", default: .zohoOAuthToken) ?? .zohoOAuthToken
         let refreshLimit = reader.integer("crm.zoho.refresh.limit", default: 10, range: 1...10)
         let refreshWindow = reader.duration("crm.zoho.refresh.window", default: .seconds(600), minimum: .seconds(1))
         let internalCalls: InternalCallPolicy = reader.choice("crm.internal", default: .skip) ?? .skip
@@ -114,7 +117,7 @@ enum GlobalConfigReader {
             ackTimeout: ackTimeout, uploaderSpawn: spawn, uploaderSocket: uploaderSocket, uploaderPeerGroup: peerGroup,
             groupsEnabled: groupsEnabled, spoolRetention: retention, logLevel: logLevel, file: file.path,
             zohoUnanswered: zohoUnanswered, zohoRefreshLimit: refreshLimit, zohoRefreshWindow: refreshWindow,
-            clickToDialTLSCert: tlsCert, clickToDialTLSKey: tlsKey)
+            clickToDialTLSCert: tlsCert, clickToDialTLSKey: tlsKey, zohoAuthScheme: authScheme)
         return (global, reader.diagnostics)
     }
 

@@ -20,12 +20,12 @@ public struct PhoneBridgeClient: Sendable {
     let tokens: ZohoTokenSource
     let client: HTTPClient
     let logger: Logger
-    /// `Zoho-oauthtoken`: every v3 sample uses it, and `Bearer` has been reported to get a 401.
-    static let scheme = "Zoho-oauthtoken"
+    let scheme: ZohoAuthScheme
 
-    public init(tokens: ZohoTokenSource, client: HTTPClient, logger: Logger) {
+    public init(tokens: ZohoTokenSource, client: HTTPClient, scheme: ZohoAuthScheme = .zohoOAuthToken, logger: Logger) {
         self.tokens = tokens
         self.client = client
+        self.scheme = scheme
         self.logger = logger
     }
 
@@ -79,7 +79,7 @@ public struct PhoneBridgeClient: Sendable {
         if inQuery, !form.isEmpty { url += "?" + form }
         do {
             let response = try await ZohoHTTP.send(
-                client: client, method: method, url: url, authorization: Self.scheme + " " + session.accessToken,
+                client: client, method: method, url: url, authorization: scheme.header + " " + session.accessToken,
                 form: inQuery ? nil : form)
             return Reply(
                 status: response.status, code: response.code, retryAfter: response.retryAfter, body: response.body)

@@ -65,7 +65,14 @@ public final class ZohoSink: EventSink {
     }
 
     static func outcome(_ reply: PhoneBridgeClient.Reply) -> DeliveryOutcome {
-        HTTPOutcome.classify(status: reply.status, retryAfter: reply.retryAfter, body: reply.body)
+        if reply.status == 401 {
+            // The client has refreshed the token and tried again: the events wait for the administrator.
+            return .retry(
+                after: .seconds(60),
+                reason: "Zoho refused a fresh access token (HTTP 401 \(reply.snippet)): check crm.zoho.auth.scheme "
+                    + "and that the grant has the PhoneBridge scopes")
+        }
+        return HTTPOutcome.classify(status: reply.status, retryAfter: reply.retryAfter, body: reply.body)
     }
 
     /// A failure before Zoho answered is never a dead letter: the events wait until the token or the network

@@ -47,7 +47,8 @@ struct CRMUsersCommand: AsyncParsableCommand {
                 limiter: RefreshLimiter(limit: global.zohoRefreshLimit, window: global.zohoRefreshWindow),
                 client: HTTPClient.shared, logger: logger)
             users = try await ZohoUserDirectory.all(
-                api: PhoneBridgeClient(tokens: tokens, client: HTTPClient.shared, logger: logger))
+                api: PhoneBridgeClient(
+                    tokens: tokens, client: HTTPClient.shared, scheme: global.zohoAuthScheme, logger: logger))
         } catch {
             printError("error: " + error.message)
             throw ExitCode(error.code == .crmUnavailable ? 69 : 77)

@@ -40,7 +40,8 @@ struct UploaderSink {
                 refreshToken: refreshToken,
                 limiter: RefreshLimiter(limit: global.zohoRefreshLimit, window: global.zohoRefreshWindow),
                 client: HTTPClient.shared, logger: logger)
-            let api = PhoneBridgeClient(tokens: tokens, client: HTTPClient.shared, logger: logger)
+            let api = PhoneBridgeClient(
+                tokens: tokens, client: HTTPClient.shared, scheme: global.zohoAuthScheme, logger: logger)
             let settings = ZohoCallNotify.Settings(
                 missed: global.zohoMissed, internalCalls: global.internalCalls, unanswered: global.zohoUnanswered)
             return UploaderSink(

@@ -263,4 +263,32 @@ import ZTITestKit
                     "click-to-dial at https://pbx.example.com/c2d: 1 users registered, 0 unchanged, 0 removed, 0 failed"
             ))
     }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+    func withACertificateTheEndpointSpeaksHTTPS() throws {
+        let directory = try UploaderProcessTests.conf()
+        let made = try ChildProcess.run(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                directory + "/c2d.key", "-out", directory + "/c2d.crt", "-days", "1", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1",
+            ])
+        #expect(made.status == 0, "\(made.stderr)")
+        let (_, _, uploader) = try ZohoDeliveryTests.setUp(
+            conf: "clicktodial.tls.cert = \(directory)/c2d.crt\nclicktodial.tls.key = \(directory)/c2d.key\n",
+            group: Self.group)
+        defer { uploader.kill() }
+        #expect(uploader.wait(for: "listening https 127.0.0.1:"))
+        let line = uploader.log.split(separator: "\n").first { $0.contains("listening https 127.0.0.1:") } ?? ""
+        let port = Int(line.split(separator: ":").last ?? "") ?? 0
+        let body = FormEncoding.encode([("tonumber", "0312345678"), ("zohouser", "999"), Self.token])
+        let https = try ChildProcess.run(
+            "/usr/bin/curl",
+            ["-s", "-m", "5", "--cacert", directory + "/c2d.crt", "-d", body, "https://127.0.0.1:\(port)/ztisup/dial"])
+        #expect(https.stdout.contains(#"is no group member's CRM user"#), "\(https.stdout) \(https.stderr)")
+        let plain = try ChildProcess.run(
+            "/usr/bin/curl", ["-s", "-m", "5", "-d", body, "http://127.0.0.1:\(port)/ztisup/dial"])
+        #expect(!plain.stdout.contains("CRM user"))
+    }
 }

@@ -257,4 +257,19 @@ import ZTITestKit
         #expect(Self.tokenRequests(requests) == 2)
         #expect(!requests.contains { $0["status"] as? Int == 401 })
     }
+
+    @Test func theBearerSchemeThatZohoRefusesKeepsTheEventsWaiting() throws {
+        let (crm, conf, uploader) = try Self.setUp(conf: "crm.zoho.auth.scheme = bearer\n")
+        defer { uploader.kill() }
+        try WebhookDeliveryTests.send([Self.event("b1", .inbound, .ringing, "101")], conf: conf)
+        #expect(uploader.wait(for: "Zoho refused a fresh access token (HTTP 401"))
+        let requests = crm.requests { _ in true }.filter { $0["path"] as? String == "/phonebridge/v3/callnotify" }
+        #expect(requests.count == 2)
+        #expect(
+            requests.allSatisfy {
+                ($0["headers"] as? [String: String])?["authorization"]?.hasPrefix("Bearer 1000.fake") == true
+            })
+        let calls = try ZTISupProcess.run(["calls", "--conf", conf])
+        #expect(calls.stdout.contains("[1 pending, 0 dead]"))
+    }
 }
