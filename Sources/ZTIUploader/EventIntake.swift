@@ -15,6 +15,8 @@ public struct EventIntake: Sendable {
     public var peerPolicy = PeerPolicy(trustedUIDs: [0, geteuid()], groupName: "ztisup-ev", groupID: nil)
     /// Where HELLOs register their groups for click-to-dial, and DIAL_RESULTs go.
     public var router: DialRouter?
+    /// More of the uploader's state for STATUS (the sink, delivery counts, click-to-dial), never a secret.
+    public var statusDetails: (@Sendable () async -> [String: JSONValue])?
     private let logger: Logger
     private let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
 
@@ -90,7 +92,7 @@ public struct EventIntake: Sendable {
                                 logger.info(
                                     "supervisor pid \(hello.pid) connected for groups \((hello.groups ?? []).joined(separator: ","))"
                                 )
-                            case .statusRequest: replies.append(.status(try statusReport()))
+                            case .statusRequest: replies.append(.statusRequest(StatusRequest()))
                             case .dialResult(let result): results.append(result)
                             default: break
                             }
@@ -106,7 +108,11 @@ public struct EventIntake: Sendable {
                         if let helloGroups { await router.register(groups: helloGroups, id: linkID, writer: outbound) }
                         for result in results { await router.received(result) }
                     }
-                    for reply in replies { try await outbound.write(ByteBuffer(bytes: try FrameEncoder.encode(reply))) }
+                    for reply in replies {
+                        // A STATUS_REQUEST is answered after the commit, with the counts that include this batch.
+                        let answer = reply.type == .statusRequest ? Frame.status(try await statusReport()) : reply
+                        try await outbound.write(ByteBuffer(bytes: try FrameEncoder.encode(answer)))
+                    }
                 }
             }
         } catch {
@@ -124,15 +130,15 @@ public struct EventIntake: Sendable {
         try await outbound.write(ByteBuffer(bytes: try FrameEncoder.encode(.ack(Ack(ids: batch.map(\.event.id))))))
     }
 
-    private func statusReport() throws -> JSONValue {
+    private func statusReport() async throws -> JSONValue {
         let counts = try spool.counts()
-        return .object([
-            "role": .string("uploader"),
-            "spool": .object([
-                "pending": .number(Double(counts[.pending] ?? 0)),
-                "delivered": .number(Double(counts[.delivered] ?? 0)),
-                "dead": .number(Double(counts[.dead] ?? 0)),
-            ]),
+        var details = await statusDetails?() ?? [:]
+        details["role"] = .string("uploader")
+        details["spool"] = .object([
+            "pending": .number(Double(counts[.pending] ?? 0)),
+            "delivered": .number(Double(counts[.delivered] ?? 0)),
+            "dead": .number(Double(counts[.dead] ?? 0)),
         ])
+        return .object(details)
     }
 }

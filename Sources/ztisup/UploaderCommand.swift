@@ -99,6 +99,22 @@ struct UploaderCommand: AsyncParsableCommand {
             logger.info("spool \(spool.path); crm.sink = none: calls stay in the local spool (ztisup calls)")
         }
         let clickToDial = try await Self.clickToDial(configuration, secrets: secrets, router: router, logger: logger)
+        let delivery = engine
+        let clickToDialPort = clickToDial?.port
+        intake.statusDetails = {
+            var details: [String: JSONValue] = ["sink": .string(global.sink.rawValue)]
+            if let delivery {
+                details["delivery"] = .object(delivery.counts.mapValues { .number(Double($0)) })
+            }
+            var clickToDialDetails: [String: JSONValue] = [
+                "routedGroups": .array(await router.routedGroups.map(JSONValue.string))
+            ]
+            if let clickToDialPort {
+                clickToDialDetails["listening"] = .string("\(global.clickToDialListen.host):\(clickToDialPort)")
+            }
+            details["clickToDial"] = .object(clickToDialDetails)
+            return details
+        }
         logger.info(activated ? "listening unix (socket from systemd, fd 3)" : "listening unix \(path)")
         _ = try? notifier.send([.ready, .status("spool open, listening on \(path)")])
 

@@ -97,6 +97,22 @@ import ZTITestKit
         #expect(supervisor.send([.hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"]))]))
         #expect(setup.uploader.wait(for: "connected for groups sales"))
 
+        // The uploader's STATUS names the sink and the groups click-to-dial can reach.
+        #expect(supervisor.send([.statusRequest(StatusRequest())]))
+        guard case .status(let uploaderStatus)? = supervisor.nextFrame(), case .object(let fields) = uploaderStatus
+        else {
+            Issue.record("no STATUS frame")
+            return
+        }
+        #expect(fields["sink"] == .string("zoho"))
+        #expect(fields["role"] == .string("uploader"))
+        guard case .object(let clickToDial)? = fields["clickToDial"] else {
+            Issue.record("no clickToDial in STATUS")
+            return
+        }
+        #expect(clickToDial["routedGroups"] == .array([.string("sales")]))
+        #expect(clickToDial["listening"] == .string("127.0.0.1:\(setup.port)"))
+
         let fd = try #require(
             Self.sendRequest(
                 port: setup.port,
