@@ -118,12 +118,16 @@ struct UploaderCommand: AsyncParsableCommand {
         logger.info(activated ? "listening unix (socket from systemd, fd 3)" : "listening unix \(path)")
         _ = try? notifier.send([.ready, .status("spool open, listening on \(path)")])
 
+        // SIGTERM winds the tasks down (listeners close, deliveries in flight are cancelled); every acked event is
+        // already committed, so if that takes longer than the grace the process leaves anyway.
+        let (stopRequests, requestStop) = AsyncStream<Void>.makeStream()
         let stop = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         signal(SIGTERM, SIG_IGN)
         stop.setEventHandler {
             _ = try? SystemdNotifier().send(.stopping)
             Logger(label: "ztisup.uploader").info("stopping on SIGTERM")
-            Foundation.exit(0)
+            requestStop.yield()
+            DispatchQueue.global().asyncAfter(deadline: .now() + Self.stopGrace) { _exit(0) }
         }
         stop.resume()
 
@@ -157,9 +161,17 @@ struct UploaderCommand: AsyncParsableCommand {
                     try await Task.sleep(for: .seconds(3600))
                 }
             }
+            group.addTask {
+                for await _ in stopRequests { return }
+            }
+            // The first task to end (the stop request, or a listener that failed) ends the uploader.
             try await group.next()
+            group.cancelAll()
         }
     }
+
+    /// How long SIGTERM waits for the tasks to wind down.
+    static let stopGrace: Double = 5
 
     /// The click-to-dial listener, when the `clicktodial-secret` that authenticates its requests is there.
     static func clickToDial(
