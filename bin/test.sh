@@ -43,7 +43,18 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 echo "bin/test.sh: swift test (at most $limit)"
 status=0
-timeout --kill-after=30s "$limit" stdbuf -oL -eL swift test --disable-xctest --no-parallel "$@" 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
+# The output goes to a file, not a pipe: a test's child that outlived the run could hold a pipe open and make
+# this script wait for an end-of-file that never comes.
+timeout --kill-after=30s "$limit" stdbuf -oL -eL swift test --disable-xctest --no-parallel "$@" >"$log" 2>&1 || status=$?
+cat "$log"
+if command -v pgrep >/dev/null 2>&1; then
+    leftovers="$(pgrep -a -f "$PWD/.build/debug/" || true)"
+    if [ -n "$leftovers" ]; then
+        echo "bin/test.sh: processes the tests left behind (killed now):" >&2
+        echo "$leftovers" >&2
+        pkill -KILL -f "$PWD/.build/debug/" || true
+    fi
+fi
 if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
     echo "bin/test.sh: swift test did not finish within $limit; tests that started and never finished:" >&2
     awk '

@@ -45,7 +45,7 @@ public actor FakeCRM {
         self.webhookKey = webhookKey.map { Array($0.utf8) }
         self.recordPath = recordPath
         self.zoho = zoho.map(FakeZoho.init)
-        if let recordPath { FileManager.default.createFile(atPath: recordPath, contents: nil) }
+        if let recordPath { _ = FileManager.default.createFile(atPath: recordPath, contents: nil) }
     }
 
     /// Every request so far.
