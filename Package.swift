@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "ZTISystemd", targets: ["ZTISystemd"]),
         .library(name: "ZTIAsterisk", targets: ["ZTIAsterisk"]),
         .library(name: "ZTIUploader", targets: ["ZTIUploader"]),
+        .library(name: "ZTISupervisor", targets: ["ZTISupervisor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -41,6 +42,17 @@ let package = Package(
             ]
         ),
         .target(name: "ZTITestKit"),
+        .target(
+            name: "ZTISupervisor",
+            dependencies: [
+                "ZTICore",
+                "ZTIAsterisk",
+                "ZTISystemd",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "ZTIUploader",
             dependencies: [
@@ -121,6 +133,7 @@ let package = Package(
             name: "ZTIUploaderTests",
             dependencies: ["ZTIUploader", "ZTICore", .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
+        .testTarget(name: "ZTISupervisorTests", dependencies: ["ZTISupervisor", "ZTICore", "ZTITestKit"]),
         .testTarget(name: "ztisupTests", dependencies: ["ztisup", "zti-pbxsim", "ZTICore", "ZTITestKit"]),
     ],
     swiftLanguageModes: [.v6]
