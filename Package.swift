@@ -41,11 +41,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "ZTITestKit"),
+        .target(name: "CLinux"),
+        .target(name: "ZTITestKit", dependencies: ["ZTISupervisor"]),
         .target(
             name: "ZTISupervisor",
             dependencies: [
                 "ZTICore",
+                "CLinux",
                 "ZTIAsterisk",
                 "ZTISystemd",
                 .product(name: "NIOCore", package: "swift-nio"),

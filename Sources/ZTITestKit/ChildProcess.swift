@@ -1,4 +1,5 @@
 import Glibc
+import ZTISupervisor
 
 /// A child process for tests and benchmarks: spawned with `posix_spawn`, reaped with `waitpid`, and every wait on
 /// it or its pipes bounded by a deadline, after which the child is killed.
@@ -35,82 +36,47 @@ public final class ChildProcess {
     public private(set) var exitStatus: Int32?
     private var reaped = false
 
-    /// Spawns `executable` with `arguments`; `environment` replaces the runner's when given.
+    /// Spawns `executable` with `arguments`; `environment` replaces the runner's when given, and `link` becomes the
+    /// child's fd 3.
     public init(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-        stdout: Output = .discard, stderr: Output = .discard
+        stdout: Output = .discard, stderr: Output = .discard, link: Int32? = nil
     ) throws(ChildProcessError) {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-
         var parentEnds: [Int32] = []
         var childEnds: [Int32] = []
-        func wire(_ output: Output, to target: Int32) throws(ChildProcessError) -> Int32? {
+        func wire(_ output: Output) throws(ChildProcessError) -> (ProcessSpawner.Wiring, Int32?) {
             switch output {
-            case .inherit:
-                return nil
-            case .discard:
-                posix_spawn_file_actions_addopen(&actions, target, "/dev/null", O_WRONLY, 0)
-                return nil
+            case .inherit: return (.inherit, nil)
+            case .discard: return (.devNull, nil)
             case .pipe:
                 var ends: [Int32] = [-1, -1]
                 guard pipe(&ends) == 0 else { throw ChildProcessError(what: "pipe", errno: errno) }
                 for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
                 parentEnds.append(ends[0])
                 childEnds.append(ends[1])
-                // dup2 clears close-on-exec on the target, so only fds 0 to 2 survive the exec.
-                posix_spawn_file_actions_adddup2(&actions, ends[1], target)
-                return ends[0]
+                return (.descriptor(ends[1]), ends[0])
             }
         }
-        let closeAll = {
-            for fd in parentEnds + childEnds { close(fd) }
-        }
+        defer { for fd in childEnds { close(fd) } }
+        let out: (ProcessSpawner.Wiring, Int32?)
+        let err: (ProcessSpawner.Wiring, Int32?)
         do {
-            standardOutput = try wire(stdout, to: 1)
-            standardError = try wire(stderr, to: 2)
+            out = try wire(stdout)
+            err = try wire(stderr)
         } catch {
-            closeAll()
+            for fd in parentEnds { close(fd) }
             throw error
         }
-        Self.closeEverythingAbove2(&actions)
-
-        var environmentLines: [String] = []
-        if let environment {
-            environmentLines = environment.map { $0.key + "=" + $0.value }
-        } else {
-            var entry = environ
-            while let line = entry.pointee {
-                environmentLines.append(String(cString: line))
-                entry += 1
-            }
-        }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environmentLines.map { strdup($0) } + [nil]
-        defer {
-            for pointer in argv + envp { free(pointer) }
-        }
-        // The runner may block or ignore signals (SIGTERM among them); a child starts with the defaults.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        var all = sigset_t()
-        sigemptyset(&empty)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var spawned: pid_t = 0
-        let status = posix_spawn(&spawned, executable, &actions, &attributes, argv, envp)
-        for fd in childEnds { close(fd) }
-        guard status == 0 else {
+        do {
+            pid = try ProcessSpawner.spawn(
+                executable, arguments, environment: environment.map { $0.map { $0.key + "=" + $0.value } },
+                stdout: out.0, stderr: err.0, link: link)
+        } catch {
             for fd in parentEnds { close(fd) }
-            throw ChildProcessError(what: "posix_spawn \(executable)", errno: status)
+            throw ChildProcessError(what: error.message, errno: 0)
         }
-        pid = spawned
+        standardOutput = out.1
+        standardError = err.1
     }
 
     deinit {
@@ -218,13 +184,5 @@ public final class ChildProcess {
         reaped = true
         let signal = status & 0x7f
         exitStatus = signal == 0 ? (status >> 8) & 0xff : 128 + signal
-    }
-
-    /// Closes every inherited descriptor above 2 in the child, where the C library offers it (glibc 2.34 and later);
-    /// the descriptors this file creates are close-on-exec in any case.
-    private static func closeEverythingAbove2(_ actions: inout posix_spawn_file_actions_t) {
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return }
-        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
     }
 }

@@ -10,5 +10,5 @@ public struct ChildProcessError: Error, CustomStringConvertible {
         self.errno = errno
     }
 
-    public var description: String { "\(what): \(String(cString: strerror(errno)))" }
+    public var description: String { errno == 0 ? what : "\(what): \(String(cString: strerror(errno)))" }
 }

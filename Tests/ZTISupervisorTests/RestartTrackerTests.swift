@@ -8,7 +8,8 @@ import Testing
     static let policy = RestartPolicy(floor: .seconds(1), cap: .seconds(8), intensity: 5, period: .seconds(60))
 
     @Test func backoffDoublesFromTheFloorToTheCap() {
-        var tracker = RestartTracker(policy: RestartPolicy(floor: .seconds(1), cap: .seconds(8), intensity: 100, period: .seconds(600)))
+        var tracker = RestartTracker(
+            policy: RestartPolicy(floor: .seconds(1), cap: .seconds(8), intensity: 100, period: .seconds(600)))
         let start = ContinuousClock.now
         let delays = (0..<6).map { index in
             tracker.exited(status: 1, at: start + .seconds(index), uptime: .milliseconds(100))
@@ -23,14 +24,17 @@ import Testing
         let start = ContinuousClock.now
         _ = tracker.exited(status: 1, at: start, uptime: .seconds(1))
         _ = tracker.exited(status: 1, at: start + .seconds(2), uptime: .seconds(1))
-        #expect(tracker.exited(status: 137, at: start + .seconds(200), uptime: .seconds(190)) == .restart(after: .seconds(1)))
+        #expect(
+            tracker.exited(status: 137, at: start + .seconds(200), uptime: .seconds(190))
+                == .restart(after: .seconds(1)))
     }
 
     @Test func pastTheIntensityTheChildFailsAndIsRetriedAfterThePeriod() {
         var tracker = RestartTracker(policy: Self.policy)
         let start = ContinuousClock.now
         for index in 0..<5 {
-            guard case .restart = tracker.exited(status: 128 + SIGKILL, at: start + .seconds(index), uptime: .seconds(1))
+            guard
+                case .restart = tracker.exited(status: 128 + SIGKILL, at: start + .seconds(index), uptime: .seconds(1))
             else {
                 Issue.record("restart \(index) was not a restart")
                 return
@@ -38,9 +42,12 @@ import Testing
         }
         #expect(
             tracker.exited(status: 128 + SIGKILL, at: start + .seconds(6), uptime: .seconds(1))
-                == .failed(retryAfter: .seconds(60), reason: "more than 5 restarts in 60.0 seconds (last: killed by signal 9)"))
+                == .failed(
+                    retryAfter: .seconds(60), reason: "more than 5 restarts in 60.0 seconds (last: killed by signal 9)")
+        )
         // After the retry the history starts again.
-        #expect(tracker.exited(status: 1, at: start + .seconds(70), uptime: .seconds(1)) == .restart(after: .seconds(1)))
+        #expect(
+            tracker.exited(status: 1, at: start + .seconds(70), uptime: .seconds(1)) == .restart(after: .seconds(1)))
     }
 
     @Test func restartsOutsideThePeriodDoNotCount() {

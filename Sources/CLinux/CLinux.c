@@ -1,0 +1,11 @@
+#define _GNU_SOURCE
+#include "CLinux.h"
+#include <sys/prctl.h>
+
+int zti_set_parent_death_signal(int signal) {
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0);
+}
+
+int zti_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+}
