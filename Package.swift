@@ -101,6 +101,7 @@ let package = Package(
                 "ZTICore",
                 "ZTIAsterisk",
                 "ZTIUploader",
+                "ZTISupervisor",
                 "ZTISystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -136,7 +137,8 @@ let package = Package(
             dependencies: ["ZTIUploader", "ZTICore", .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         .testTarget(name: "ZTISupervisorTests", dependencies: ["ZTISupervisor", "ZTICore", "ZTITestKit"]),
-        .testTarget(name: "ztisupTests", dependencies: ["ztisup", "zti-pbxsim", "ZTICore", "ZTITestKit"]),
+        .testTarget(
+            name: "ztisupTests", dependencies: ["ztisup", "zti-pbxsim", "ZTICore", "ZTISupervisor", "ZTITestKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

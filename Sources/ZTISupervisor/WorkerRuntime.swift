@@ -1,0 +1,125 @@
+import Glibc
+import Logging
+import NIOCore
+import NIOPosix
+import ZTIAsterisk
+import ZTICore
+
+/// `ztisup worker`: one group's PBX link, started by a supervisor with the link on fd 3. It reads `CONFIG`, says
+/// `HELLO`, runs the AMI client and the call tracker, sends each call event as `EVENT` and keeps it until its
+/// `ACK` (sending it again after `ack.timeout`), reports a `HEARTBEAT` every ``heartbeatInterval``, executes
+/// `DIAL` with a `DIAL_RESULT` at once and another when the call's outcome is known, and ends on EOF of fd 3,
+/// `SHUTDOWN` or SIGTERM.
+public enum WorkerRuntime {
+    /// How often the worker reports; the supervisor counts a heartbeat older than three of these as stale.
+    public static let heartbeatInterval: Duration = .seconds(2)
+    /// How long a click-to-dial request waits for its outcome before it is reported `failed`.
+    public static let clickToDialOutcomeTimeout: Duration = .seconds(180)
+    /// How long the worker waits for `CONFIG` on a new link.
+    public static let configTimeout: Duration = .seconds(10)
+
+    /// Exit statuses.
+    public enum Exit: Int32, Sendable {
+        case done = 0
+        case linkFailed = 1
+        case configuration = 78
+    }
+
+    /// Runs the worker over the connected socket `descriptor` until the supervisor goes away.
+    public static func run(descriptor: Int32, logger: Logger, stop: AsyncStream<Void>) async -> Exit {
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .withConnectedSocket(descriptor) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            logger.critical("worker: fd 3 is not a link to a supervisor: \(error)")
+            return .linkFailed
+        }
+        do {
+            return try await channel.executeThenClose { inbound, outbound in
+                var frames = FrameStream(inbound: inbound, receiver: .worker, sender: .supervisor)
+                // A process that is not a supervisor may hold the other end and say nothing: close after a while.
+                let silence = Task {
+                    try await Task.sleep(for: configTimeout)
+                    try await channel.channel.close()
+                }
+                let first = try await frames.next()
+                silence.cancel()
+                guard case .config(let settings)? = first else {
+                    logger.critical("worker: the supervisor sent no CONFIG first (within \(configTimeout))")
+                    return .linkFailed
+                }
+                let group = settings.group
+                var taggedLogger = logger
+                taggedLogger[metadataKey: "group"] = .string(group.key)
+                taggedLogger[metadataKey: "pbx"] = .string(group.pbx.host)
+                let groupLogger = taggedLogger
+                guard group.pbx.type != .avaya else {
+                    groupLogger.critical("group \(group.key): Avaya support is not built yet")
+                    return .configuration
+                }
+                let clientSettings: AMIClientSettings
+                do {
+                    clientSettings = try AMIClientSettings(group: group)
+                } catch {
+                    groupLogger.critical("group \(group.key): \((error as? ZTIAsteriskError)?.message ?? "\(error)")")
+                    return .configuration
+                }
+                let worker = WorkerState(settings: settings, writer: outbound, logger: groupLogger)
+                try await worker.send(.hello(Hello(role: .worker, pid: getpid(), group: group.key)))
+                groupLogger.info(
+                    "worker for group \(group.key) started: \(group.pbx.type.rawValue) \(group.pbx.host):\(group.pbx.port)"
+                )
+                let client = AMIClient(settings: clientSettings, logger: groupLogger)
+                return await withTaskGroup(of: Void.self) { tasks in
+                    let (events, continuation) = client.makeEventStream()
+                    tasks.addTask { await client.run(into: continuation) }
+                    tasks.addTask {
+                        for await event in events { await worker.handle(event, droppedByClient: client.droppedCount) }
+                    }
+                    tasks.addTask {
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: min(heartbeatInterval, settings.ackTimeout / 2))
+                            await worker.tick()
+                        }
+                    }
+                    tasks.addTask {
+                        for await _ in stop {
+                            groupLogger.info("worker for group \(group.key) stopping on SIGTERM")
+                            await worker.flush()
+                            try? await channel.channel.close()
+                            return
+                        }
+                    }
+                    // The link's frames, until the supervisor closes it, says SHUTDOWN, or SIGTERM closes it.
+                    do {
+                        while let frame = try await frames.next() {
+                            switch frame {
+                            case .ack(let ack): await worker.acknowledge(ack.ids)
+                            case .dial(let request): tasks.addTask { await worker.dial(request, client: client) }
+                            case .shutdown(let shutdown):
+                                groupLogger.info("worker for group \(group.key) stopping: \(shutdown.reason)")
+                                await worker.flush()
+                                tasks.cancelAll()
+                                return .done
+                            default: break
+                            }
+                        }
+                        groupLogger.info("worker for group \(group.key) stopping: the link to the supervisor closed")
+                    } catch {
+                        groupLogger.warning("worker for group \(group.key) stopping: \(error)")
+                    }
+                    tasks.cancelAll()
+                    return .done
+                }
+            }
+        } catch {
+            logger.warning("worker: the link to the supervisor failed: \(error)")
+            return .linkFailed
+        }
+    }
+}

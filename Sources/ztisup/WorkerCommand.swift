@@ -1,0 +1,46 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import ZTISupervisor
+import ZTISystemd
+
+/// `ztisup worker`: started by a supervisor only, with the link on fd 3.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run one group's PBX link (internal: started by the supervisor with its link on fd 3).",
+        discussion: """
+            The supervisor passes one end of a socket pair as fd 3 and sends the group's configuration as the \
+            first frame. The worker exits when fd 3 closes, on SHUTDOWN, on SIGTERM, or when its parent exits. \
+            Exit 78 means the group's configuration cannot work (e.g. an Avaya group in this version).
+            """)
+
+    @Option(help: "auto (journal when stderr is the journal), journal or stderr.")
+    var logTarget: String = "auto"
+
+    func run() async throws {
+        _ = ProcessLogging.bootstrap(
+            identifier: "ztisup-worker", target: LogTarget(rawValue: logTarget) ?? .auto, level: .info)
+        let logger = Logger(label: "ztisup.worker")
+        var status = stat()
+        guard fstat(3, &status) == 0, (status.st_mode & S_IFMT) == S_IFSOCK else {
+            logger.critical("ztisup worker is started by the supervisor (ztisup run), with its link on fd 3")
+            throw ExitCode(64)
+        }
+        if let parent = ProcessInfo.processInfo.environment["ZTI_SUPERVISOR_PID"].flatMap(Int32.init),
+            !ProcessSpawner.dieWithParent(expectedParent: parent)
+        {
+            logger.critical("worker: the supervisor (pid \(parent)) is gone")
+            throw ExitCode(1)
+        }
+        let (stop, requestStop) = AsyncStream<Void>.makeStream()
+        let signals = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        signal(SIGTERM, SIG_IGN)
+        signals.setEventHandler { requestStop.yield() }
+        signals.resume()
+        let exit = await WorkerRuntime.run(descriptor: 3, logger: logger, stop: stop)
+        signals.cancel()
+        if exit != .done { throw ExitCode(exit.rawValue) }
+    }
+}
