@@ -10,7 +10,7 @@ struct ZTISup: AsyncParsableCommand {
         version: ZTIVersion.current,
         subcommands: [
             CheckConfig.self, UploaderCommand.self, CallsCommand.self, RedeliverCommand.self, CRMCommand.self,
-            WorkerCommand.self, Replay.self,
+            RunCommand.self, StatusCommand.self, WorkerCommand.self, Replay.self,
             LogProbe.self,
         ]
     )

@@ -1,0 +1,48 @@
+import Glibc
+import ZTICore
+
+/// The client side of `control.sock`, for `ztisup status` and `ztisup dial`.
+public enum ControlClient {
+    /// Asks the supervisor for its status (within 5 s).
+    public static func status(path: String) async throws(ZTISupervisorError) -> JSONValue {
+        let frames = try await exchange(path: path, send: .statusRequest(StatusRequest())) { frame in
+            if case .status = frame { return true }
+            return false
+        }
+        guard case .status(let report)? = frames.last else {
+            throw ZTISupervisorError(.linkFailed, "the supervisor did not answer")
+        }
+        return report
+    }
+
+    /// Sends `frame` and collects frames until `done` says so, the link closes, or 5 s pass without one.
+    static func exchange(path: String, send frame: Frame, until done: @escaping @Sendable (Frame) -> Bool)
+        async throws(ZTISupervisorError) -> [Frame]
+    {
+        let link: FrameLink
+        do {
+            link = try await FrameLink.connect(path: path)
+        } catch {
+            throw ZTISupervisorError(.linkFailed, "\(error)")
+        }
+        do {
+            return try await link.channel.executeThenClose { inbound, outbound in
+                try await FrameWriter(writer: outbound).send(frame)
+                var frames = FrameStream(inbound: inbound, receiver: .cli, sender: .supervisor)
+                var received: [Frame] = []
+                let timer = Task {
+                    try await Task.sleep(for: .seconds(5))
+                    try await link.channel.channel.close()
+                }
+                defer { timer.cancel() }
+                while let next = try await frames.next() {
+                    received.append(next)
+                    if done(next) { break }
+                }
+                return received
+            }
+        } catch {
+            throw ZTISupervisorError(.linkFailed, "\(error)")
+        }
+    }
+}

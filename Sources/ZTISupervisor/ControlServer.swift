@@ -1,0 +1,48 @@
+import Foundation
+import Glibc
+import NIOCore
+import NIOPosix
+import ZTICore
+
+/// `control.sock`: `ztisup status` asks for STATUS, `ztisup dial` sends DIAL and waits for its results.
+struct ControlServer: Sendable {
+    let channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+    let supervisor: Supervisor
+
+    /// Binds `path` (mode 0660), replacing a stale socket file.
+    static func bind(path: String, supervisor: Supervisor) async throws -> ControlServer {
+        unlink(path)
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(unixDomainSocketPath: path) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                }
+            }
+        chmod(path, 0o660)
+        return ControlServer(channel: channel, supervisor: supervisor)
+    }
+
+    func run() async throws {
+        try await channel.executeThenClose { inbound in
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await connection in inbound {
+                    group.addTask { await serve(connection) }
+                }
+            }
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        try? await connection.executeThenClose { inbound, outbound in
+            let writer = FrameWriter(writer: outbound)
+            var frames = FrameStream(inbound: inbound, receiver: .supervisor, sender: .cli)
+            while let frame = try await frames.next() {
+                switch frame {
+                case .statusRequest: try await writer.send(.status(await supervisor.report()))
+                case .dial(let request): await supervisor.route(request, origin: .control(writer))
+                default: break
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import ZTICore
+
+/// `ztisup status` for people: one line per group, the uploader and the buffer; and whether all is up.
+public struct StatusView: Sendable {
+    public let report: JSONValue
+
+    public init(_ report: JSONValue) {
+        self.report = report
+    }
+
+    static func field(_ value: JSONValue?, _ path: String...) -> JSONValue? {
+        var current = value
+        for key in path {
+            guard case .object(let object)? = current else { return nil }
+            current = object[key]
+        }
+        return current
+    }
+
+    static func text(_ value: JSONValue?) -> String? {
+        switch value {
+        case .string(let text)?: text
+        case .number(let number)?: number.rounded() == number ? String(Int(number)) : String(number)
+        case .bool(let flag)?: String(flag)
+        default: nil
+        }
+    }
+
+    var groups: [JSONValue] {
+        if case .array(let groups)? = Self.field(report, "groups") { return groups }
+        return []
+    }
+
+    /// Every group connected and the uploader connected.
+    public var allUp: Bool {
+        groups.allSatisfy { Self.text(Self.field($0, "state")) == "connected" }
+            && Self.text(Self.field(report, "uploader", "state")) == "connected"
+    }
+
+    public var text: String {
+        var lines: [String] = []
+        let summary = Self.text(Self.field(report, "supervisor", "summary")) ?? ""
+        let pid = Self.text(Self.field(report, "supervisor", "pid")) ?? "?"
+        let uptime = Self.text(Self.field(report, "supervisor", "uptimeSeconds")) ?? "0"
+        lines.append("ztisup: \(summary) (supervisor pid \(pid), up \(uptime) s)")
+        for group in groups {
+            func value(_ path: String...) -> String? {
+                var current: JSONValue? = group
+                for key in path { current = Self.field(current, key) }
+                return Self.text(current)
+            }
+            var line =
+                "\(value("group") ?? "?")  \(value("pbx", "type") ?? "?") \(value("pbx", "host") ?? "?"):\(value("pbx", "port") ?? "?")  \(value("state") ?? "?")"
+            if let pid = value("pid") { line += "  pid \(pid)" }
+            if let up = value("uptimeSeconds") { line += "  up \(up) s" }
+            if let family = value("family") {
+                line += "  family \(family)" + (value("version").map { " (\($0))" } ?? "")
+            }
+            if let calls = value("activeCalls") { line += "  calls \(calls)" }
+            if let events = value("eventsOut") { line += "  events \(events)" }
+            if let age = value("lastEventAgeSeconds") { line += "  last event \(age) s ago" }
+            line += "  restarts \(value("restarts") ?? "0")"
+            if let exit = value("lastExit") { line += "  last exit: \(exit)" }
+            if let error = value("lastError") { line += "  last error: \(error)" }
+            lines.append(line)
+        }
+        let uploader = Self.field(report, "uploader")
+        var line = "uploader  \(Self.text(Self.field(uploader, "state")) ?? "?")"
+        if let pid = Self.text(Self.field(uploader, "pid")) { line += "  pid \(pid)" }
+        if let sink = Self.text(Self.field(uploader, "sink")) { line += "  sink \(sink)" }
+        if let pending = Self.text(Self.field(uploader, "spool", "pending")) {
+            let delivered = Self.text(Self.field(uploader, "spool", "delivered")) ?? "0"
+            let dead = Self.text(Self.field(uploader, "spool", "dead")) ?? "0"
+            line += "  spool: \(pending) pending, \(delivered) delivered, \(dead) dead"
+        }
+        if let error = Self.text(Self.field(uploader, "lastError")) { line += "  last error: \(error)" }
+        lines.append(line)
+        let queued = Self.text(Self.field(report, "buffer", "queued")) ?? "0"
+        let dropped = Self.text(Self.field(report, "buffer", "dropped")) ?? "0"
+        lines.append("buffer    \(queued) queued, \(dropped) dropped")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

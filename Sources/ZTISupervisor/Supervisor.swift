@@ -1,0 +1,539 @@
+import Dispatch
+import Foundation
+import Glibc
+import Logging
+import NIOCore
+import NIOPosix
+import ZTICore
+import ZTISystemd
+
+/// `ztisup run`: one worker per group (and, in all-in-one mode, the uploader) as supervised children. It spawns
+/// them with their link on fd 3, restarts them by their ``RestartPolicy``, forwards their events to the uploader
+/// and the uploader's ACKs back, routes DIAL to the group's worker, buffers while the uploader is away, answers
+/// `ztisup status` on `control.sock`, and talks to systemd (READY, STATUS, WATCHDOG, STOPPING).
+public actor Supervisor {
+    /// How the supervisor runs.
+    public struct Options: Sendable {
+        public var configuration: Configuration
+        /// The configuration directory, for the uploader child.
+        public var confDir: String
+        /// Spawn the uploader as a child (all-in-one mode).
+        public var spawnUploader: Bool
+        /// The binary children run (this one).
+        public var executable: String
+        /// `--log-target` for the children.
+        public var logTarget: String
+
+        public init(
+            configuration: Configuration, confDir: String, spawnUploader: Bool,
+            executable: String = "/proc/self/exe", logTarget: String = "auto"
+        ) {
+            self.configuration = configuration
+            self.confDir = confDir
+            self.spawnUploader = spawnUploader
+            self.executable = executable
+            self.logTarget = logTarget
+        }
+    }
+
+    /// Where a DIAL came from, for its results.
+    enum DialOrigin {
+        case uploader
+        case control(FrameWriter)
+    }
+
+    let options: Options
+    let logger: Logger
+    private let notifier = SystemdNotifier()
+    var children: [ChildSpec.Role: SupervisedChild] = [:]
+    private var roles: [pid_t: ChildSpec.Role] = [:]
+    private var uploader: FrameWriter?
+    private var uploaderStatus: JSONValue?
+    private var uploaderError: String?
+    private var buffer: EventBuffer
+    private var draining = false
+    private var dialOrigins: [String: DialOrigin] = [:]
+    private var stopping = false
+    private var lastSummary = ""
+    private var locks: [String: Int32] = [:]
+    let startedAt = ContinuousClock.now
+
+    var uploaderConnected: Bool { uploader != nil }
+    var uploaderLastError: String? { uploaderError }
+    var uploaderReport: JSONValue? { uploaderStatus }
+    var bufferedCount: Int { buffer.count }
+    var bufferedDropped: Int { buffer.dropped }
+
+    public init(options: Options, logger: Logger) {
+        self.options = options
+        self.logger = logger
+        self.buffer = EventBuffer(capacity: options.configuration.global.bufferMaxEvents)
+    }
+
+    var global: GlobalConfig { options.configuration.global }
+
+    /// The uploader's event socket.
+    var uploaderSocket: String { global.uploaderSocket ?? global.runtimeDir + "/events.sock" }
+
+    /// The control socket that `ztisup status` and `ztisup dial` use.
+    public var controlSocket: String { global.runtimeDir + "/control.sock" }
+
+    static func spec(_ role: ChildSpec.Role, _ global: GlobalConfig) -> ChildSpec {
+        ChildSpec(
+            role: role,
+            restart: RestartPolicy(
+                floor: global.restartBackoffFloor, cap: global.restartBackoffCap, intensity: global.restartIntensity,
+                period: global.restartPeriod),
+            stop: StopSequence(grace: global.stopTimeout))
+    }
+
+    // MARK: - Running
+
+    /// Runs until SIGTERM: spawns the children, serves the links, then stops them in order.
+    public func run(stop: AsyncStream<Void>) async throws {
+        try FileManager.default.createDirectory(
+            atPath: global.runtimeDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        let control = try await ControlServer.bind(path: controlSocket, supervisor: self)
+        logger.info("listening unix \(controlSocket)")
+        if options.spawnUploader {
+            children[.uploader] = SupervisedChild(spec: Self.spec(.uploader, global))
+            await spawn(.uploader)
+        }
+        for group in options.configuration.groups {
+            let role = ChildSpec.Role.worker(group: group.key)
+            var child = SupervisedChild(spec: Self.spec(role, global))
+            if let reason = lock(group.key) {
+                child.state = .heldElsewhere
+                child.reason = reason
+                logger.error("\(reason)", metadata: ["group": .string(group.key)])
+                children[role] = child
+                continue
+            }
+            children[role] = child
+            await spawn(role)
+        }
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try? await control.run() }
+            tasks.addTask { await self.runUploaderLink() }
+            tasks.addTask { await self.announceReadiness() }
+            tasks.addTask { await self.keepWatch() }
+            for await _ in stop { break }
+            await self.stopAll()
+            tasks.cancelAll()
+        }
+        unlink(controlSocket)
+    }
+
+    /// Takes `<runtime.dir>/<group>/lock`; the reason when another supervisor holds it.
+    private func lock(_ group: String) -> String? {
+        let directory = global.runtimeDir + "/" + group
+        try? FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        let fd = open(directory + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else {
+            return "group \(group): cannot open \(directory)/lock: \(String(cString: strerror(errno)))"
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            return
+                "group \(group) is already run by another supervisor (it holds \(directory)/lock); not starting it here"
+        }
+        locks[group] = fd
+        return nil
+    }
+
+    // MARK: - Children
+
+    private func spawn(_ role: ChildSpec.Role) async {
+        guard var child = children[role], !stopping else { return }
+        var environment = ProcessInfo.processInfo.environment
+        environment["ZTI_SUPERVISOR_PID"] = String(getpid())
+        // The children are not services of their own: systemd hears from the supervisor only.
+        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"] {
+            environment[name] = nil
+        }
+        let lines = environment.map { $0.key + "=" + $0.value }
+        do {
+            switch role {
+            case .worker(let group):
+                guard let config = options.configuration.groups.first(where: { $0.key == group }) else { return }
+                let (parent, childEnd) = try ProcessSpawner.socketPair()
+                let pid: pid_t
+                do {
+                    defer { close(childEnd) }
+                    pid = try ProcessSpawner.spawn(
+                        options.executable, ["worker", "--log-target", options.logTarget], environment: lines,
+                        link: childEnd)
+                } catch {
+                    close(parent)
+                    throw error
+                }
+                child.pid = pid
+                roles[pid] = role
+                let link = try await FrameLink.adopt(parent)
+                let settings = WorkerSettings(
+                    group: config, ackTimeout: global.ackTimeout, unackedMax: global.workerUnackedMax,
+                    logLevel: global.logLevel)
+                let life = child.generation + 1
+                Task { await self.serveWorker(role, link: link, settings: settings, generation: life) }
+                logger.info("worker for group \(group) started (pid \(pid))", metadata: ["group": .string(group)])
+            case .uploader:
+                let pid = try ProcessSpawner.spawn(
+                    options.executable, ["uploader", "--conf", options.confDir, "--log-target", options.logTarget],
+                    environment: lines)
+                child.pid = pid
+                roles[pid] = role
+                logger.info("uploader started (pid \(pid))")
+            }
+            child.generation += 1
+            child.state = .starting
+            child.saidHello = false
+            child.startedAt = .now
+            child.heartbeat = nil
+            children[role] = child
+        } catch {
+            logger.error("\(role) could not be started: \((error as? ZTISupervisorError)?.message ?? "\(error)")")
+            children[role] = child
+            await handleExit(role, status: 1, reason: "could not be started")
+        }
+        publishSummary()
+    }
+
+    /// A child exited (reaped on SIGCHLD).
+    public func reaped(pid: pid_t, status: Int32) async {
+        guard let role = roles.removeValue(forKey: pid) else { return }
+        await handleExit(role, status: status, reason: RestartTracker.describe(status))
+    }
+
+    private func handleExit(_ role: ChildSpec.Role, status: Int32, reason: String) async {
+        guard var child = children[role] else { return }
+        let uptime = child.startedAt.map { ContinuousClock.now - $0 } ?? .zero
+        child.pid = nil
+        child.writer = nil
+        child.saidHello = false
+        child.generation += 1
+        child.lastExit = reason
+        defer {
+            children[role] = child
+            publishSummary()
+        }
+        guard !stopping else { return }
+        let decision = child.tracker.exited(status: status, at: .now, uptime: uptime)
+        let generation = child.generation
+        switch decision {
+        case .restart(let delay):
+            child.state = .backoff
+            logger.warning("\(role) exited (\(reason)) after \(Self.seconds(uptime)); restarting in \(delay)")
+            Task {
+                try? await Task.sleep(for: delay)
+                await self.respawn(role, generation: generation)
+            }
+        case .hold(let why):
+            child.state = .configError
+            child.reason = why
+            logger.error("\(role) \(why)")
+        case .failed(let retryAfter, let why):
+            child.state = .failed
+            child.reason = why
+            logger.error("\(role) failed: \(why); trying again in \(retryAfter)")
+            Task {
+                try? await Task.sleep(for: retryAfter)
+                await self.respawn(role, generation: generation)
+            }
+        }
+    }
+
+    private func respawn(_ role: ChildSpec.Role, generation: Int) async {
+        guard let child = children[role], child.generation == generation, child.pid == nil else { return }
+        children[role]?.reason = nil
+        await spawn(role)
+    }
+
+    // MARK: - Worker links
+
+    private func serveWorker(_ role: ChildSpec.Role, link: FrameLink, settings: WorkerSettings, generation: Int) async {
+        do {
+            try await link.channel.executeThenClose { inbound, outbound in
+                let writer = FrameWriter(writer: outbound)
+                try await writer.send(.config(settings))
+                self.attach(role, writer: writer, generation: generation)
+                var frames = FrameStream(inbound: inbound, receiver: .supervisor, sender: .worker)
+                while let frame = try await frames.next() {
+                    switch frame {
+                    case .hello: self.hello(role, generation: generation)
+                    case .event(let event): await self.forward(event, from: role)
+                    case .heartbeat(let heartbeat): self.heartbeat(role, heartbeat, generation: generation)
+                    case .dialResult(let result): await self.relay(result)
+                    default: break
+                    }
+                }
+            }
+        } catch {
+            logger.warning("link to \(role) closed: \(error)")
+        }
+    }
+
+    private func attach(_ role: ChildSpec.Role, writer: FrameWriter, generation: Int) {
+        guard children[role]?.generation == generation else { return }
+        children[role]?.writer = writer
+    }
+
+    private func hello(_ role: ChildSpec.Role, generation: Int) {
+        logger.debug("\(role) said HELLO (life \(generation), current \(children[role]?.generation ?? -1))")
+        guard children[role]?.generation == generation else { return }
+        children[role]?.saidHello = true
+        children[role]?.heartbeatAt = .now
+        if children[role]?.state == .starting { children[role]?.state = .connecting }
+        publishSummary()
+    }
+
+    private func heartbeat(_ role: ChildSpec.Role, _ heartbeat: Heartbeat, generation: Int) {
+        guard children[role]?.generation == generation else { return }
+        children[role]?.heartbeat = heartbeat
+        children[role]?.heartbeatAt = .now
+        children[role]?.state = heartbeat.link == "connected" ? .connected : .connecting
+        publishSummary()
+    }
+
+    // MARK: - Events and acks
+
+    private func forward(_ event: CallEvent, from role: ChildSpec.Role) async {
+        children[role]?.lastEventAt = .now
+        guard let uploader, !draining else {
+            hold(event)
+            return
+        }
+        do {
+            try await uploader.send(.event(event))
+        } catch {
+            hold(event)
+        }
+    }
+
+    private func hold(_ event: CallEvent) {
+        if buffer.append(event), buffer.dropped == 1 || buffer.dropped % 1000 == 0 {
+            logger.warning(
+                "the uploader is away and \(buffer.capacity) events are queued (buffer.max.events): dropping the oldest (\(buffer.dropped) so far; the workers send them again)"
+            )
+        }
+    }
+
+    private func relayAck(_ ack: Ack) async {
+        var byGroup: [String: [String]] = [:]
+        for id in ack.ids {
+            guard let group = id.split(separator: "/", maxSplits: 1).first else { continue }
+            byGroup[String(group), default: []].append(id)
+        }
+        for (group, ids) in byGroup {
+            try? await children[.worker(group: group)]?.writer?.send(.ack(Ack(ids: ids)))
+        }
+    }
+
+    // MARK: - The uploader link
+
+    private func runUploaderLink() async {
+        var delay: Duration = .milliseconds(100)
+        var reported = false
+        while !Task.isCancelled {
+            do {
+                let link = try await FrameLink.connect(path: uploaderSocket)
+                try await link.channel.executeThenClose { inbound, outbound in
+                    let writer = FrameWriter(writer: outbound)
+                    let groups = self.options.configuration.groups.map(\.key)
+                    try await writer.send(.hello(Hello(role: .supervisor, pid: getpid(), groups: groups)))
+                    await self.uploaderConnected(writer)
+                    delay = .milliseconds(100)
+                    reported = false
+                    let poll = Task {
+                        while !Task.isCancelled {
+                            try? await writer.send(.statusRequest(StatusRequest()))
+                            try? await Task.sleep(for: .seconds(2))
+                        }
+                    }
+                    defer { poll.cancel() }
+                    var frames = FrameStream(inbound: inbound, receiver: .supervisor, sender: .uploader)
+                    while let frame = try await frames.next() {
+                        switch frame {
+                        case .ack(let ack): await self.relayAck(ack)
+                        case .dial(let request): await self.route(request, origin: .uploader)
+                        case .status(let status): self.uploaderReported(status)
+                        default: break
+                        }
+                    }
+                }
+                uploaderGone("the uploader closed the event socket")
+            } catch {
+                if !reported {
+                    logger.warning("uploader at \(uploaderSocket) unavailable: \(error); events are queued meanwhile")
+                    reported = true
+                }
+                uploaderGone("\(error)")
+            }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
+
+    private func uploaderConnected(_ writer: FrameWriter) async {
+        logger.info("connected to the uploader at \(uploaderSocket)")
+        uploaderError = nil
+        draining = true
+        uploader = writer
+        // Queued events go first, in order; what arrives meanwhile joins the queue.
+        while buffer.count > 0 {
+            for event in buffer.drain() {
+                do {
+                    try await writer.send(.event(event))
+                } catch {
+                    hold(event)
+                }
+            }
+        }
+        draining = false
+        publishSummary()
+    }
+
+    private func uploaderReported(_ status: JSONValue) {
+        uploaderStatus = status
+    }
+
+    private func uploaderGone(_ reason: String) {
+        if uploader != nil { logger.warning("uploader link lost: \(reason)") }
+        uploader = nil
+        uploaderError = reason
+        publishSummary()
+    }
+
+    // MARK: - Click-to-dial
+
+    func route(_ request: DialRequest, origin: DialOrigin) async {
+        let role = ChildSpec.Role.worker(group: request.group)
+        guard let child = children[role], child.isLive, let writer = child.writer else {
+            let state = children[role]?.state.rawValue ?? "not configured here"
+            await answer(
+                DialResult(
+                    clickToDialId: request.clickToDialId, group: request.group, status: .refused,
+                    reason: "the worker of group \(request.group) is not running (\(state))"), to: origin)
+            return
+        }
+        dialOrigins[request.clickToDialId] = origin
+        do {
+            try await writer.send(.dial(request))
+        } catch {
+            dialOrigins[request.clickToDialId] = nil
+            await answer(
+                DialResult(
+                    clickToDialId: request.clickToDialId, group: request.group, status: .refused,
+                    reason: "the worker of group \(request.group) could not be reached"), to: origin)
+        }
+    }
+
+    private func relay(_ result: DialResult) async {
+        guard let origin = dialOrigins[result.clickToDialId] else { return }
+        if !result.status.isImmediate || result.status == .refused { dialOrigins[result.clickToDialId] = nil }
+        await answer(result, to: origin)
+    }
+
+    private func answer(_ result: DialResult, to origin: DialOrigin) async {
+        switch origin {
+        case .uploader: try? await uploader?.send(.dialResult(result))
+        case .control(let writer): try? await writer.send(.dialResult(result))
+        }
+    }
+
+    // MARK: - systemd
+
+    /// READY=1 once every worker said HELLO (or cannot), or at `startup.timeout`.
+    private func announceReadiness() async {
+        let deadline = ContinuousClock.now + global.startupTimeout
+        while ContinuousClock.now < deadline {
+            let waiting = children.filter { role, child in
+                if case .worker = role { return !child.saidHello && [.starting, .backoff].contains(child.state) }
+                return false
+            }
+            if waiting.isEmpty { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let summary = self.summary()
+        _ = try? notifier.send([.ready, .status(summary)])
+        lastSummary = summary
+        logger.info("ready: \(summary)")
+    }
+
+    /// The watchdog rule: ping while this loop is live; a worker that said HELLO and whose heartbeat went stale is
+    /// killed (and restarted by its policy). Groups in backoff, failed or held never stop the pings.
+    private func keepWatch() async {
+        let interval = Watchdog.pingInterval()
+        let stale = WorkerRuntime.heartbeatInterval * 3
+        while !Task.isCancelled {
+            try? await Task.sleep(for: min(interval ?? .seconds(1), .seconds(1)))
+            let now = ContinuousClock.now
+            for (role, child) in children where child.isLive {
+                guard case .worker = role, let pid = child.pid, let at = child.heartbeatAt, now - at > stale else {
+                    continue
+                }
+                logger.error("\(role): no heartbeat for \(Self.seconds(now - at)); killing it (pid \(pid))")
+                kill(pid, SIGKILL)
+                children[role]?.heartbeatAt = now
+            }
+            if interval != nil { _ = try? notifier.send(.watchdog) }
+        }
+    }
+
+    /// STATUS= when the summary changes.
+    private func publishSummary() {
+        let summary = self.summary()
+        guard summary != lastSummary else { return }
+        lastSummary = summary
+        _ = try? notifier.send(.status(summary))
+    }
+
+    func summary() -> String {
+        let workers = children.filter { if case .worker = $0.key { return true } else { return false } }
+        var counts: [GroupState: Int] = [:]
+        for child in workers.values { counts[child.state, default: 0] += 1 }
+        let order: [GroupState] = [.connected, .connecting, .starting, .backoff, .failed, .configError, .heldElsewhere]
+        let parts = order.compactMap { state in counts[state].map { "\($0) \(state.rawValue)" } }
+        var line = "\(workers.count) group\(workers.count == 1 ? "" : "s"): " + parts.joined(separator: ", ")
+        line += uploader == nil ? "; uploader not connected" : "; uploader connected"
+        if buffer.count > 0 { line += ", \(buffer.count) events queued" }
+        return line
+    }
+
+    // MARK: - Stopping
+
+    /// STOPPING=1, then the workers (TERM, grace, KILL), then the uploader.
+    private func stopAll() async {
+        stopping = true
+        _ = try? notifier.send(.stopping)
+        logger.info("stopping: the workers first, then the uploader")
+        await stop(children.keys.filter { if case .worker = $0 { return true } else { return false } })
+        await stop([.uploader])
+        for fd in locks.values { close(fd) }
+    }
+
+    private func stop(_ roles: [ChildSpec.Role]) async {
+        let running = roles.compactMap { role in children[role]?.pid.map { (role, $0) } }
+        guard !running.isEmpty else { return }
+        for (role, pid) in running {
+            kill(pid, children[role]?.spec.stop.signal ?? SIGTERM)
+        }
+        let grace = running.compactMap { children[$0.0]?.spec.stop.grace }.max() ?? .seconds(10)
+        let deadline = ContinuousClock.now + grace
+        while ContinuousClock.now < deadline, running.contains(where: { children[$0.0]?.pid != nil }) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        for (role, pid) in running where children[role]?.pid != nil {
+            logger.warning("\(role) did not stop within \(grace); SIGKILL")
+            kill(pid, SIGKILL)
+        }
+        let killDeadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < killDeadline, running.contains(where: { children[$0.0]?.pid != nil }) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        String(format: "%.1f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    }
+}

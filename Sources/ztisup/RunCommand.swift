@@ -1,0 +1,71 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import ZTICore
+import ZTISupervisor
+import ZTISystemd
+
+/// `ztisup run`: the supervisor.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the supervisor: one worker per group, and the uploader in all-in-one mode.",
+        discussion: """
+            What ztisup.service and ztisup@GROUP.service start, and bin/run.sh. With uploader.spawn = true (the \
+            default when NOTIFY_SOCKET is unset) the uploader is one more supervised child; otherwise the uploader \
+            runs as its own unit and the supervisor connects to uploader.socket. SIGTERM stops the workers, then \
+            the uploader.
+            """)
+
+    @OptionGroup var conf: ConfOption
+
+    @Option(help: "Run this group only (the per-group unit ztisup@GROUP).")
+    var group: String?
+
+    @Option(help: "auto (journal when stderr is the journal), journal or stderr.")
+    var logTarget: String = "auto"
+
+    func run() async throws {
+        let configuration: Configuration
+        do {
+            configuration = try ConfigurationLoader.load(confDir: conf.directory, onlyGroup: group)
+        } catch {
+            printError("error: " + error.message)
+            throw ExitCode(78)
+        }
+        let global = configuration.global
+        _ = ProcessLogging.bootstrap(
+            identifier: "ztisup", target: LogTarget(rawValue: logTarget) ?? .auto,
+            level: Logger.Level(rawValue: global.logLevel.rawValue) ?? .info)
+        let logger = Logger(label: "ztisup.supervisor")
+        for warning in configuration.warnings { logger.warning("\(warning.description)") }
+        let spawnUploader = global.uploaderSpawn ?? (ProcessInfo.processInfo.environment["NOTIFY_SOCKET"] == nil)
+        let confDir = URL(fileURLWithPath: conf.directory).standardizedFileURL.path
+        let supervisor = Supervisor(
+            options: Supervisor.Options(
+                configuration: configuration, confDir: confDir, spawnUploader: spawnUploader, logTarget: logTarget),
+            logger: logger)
+        let reaper = ChildReaper(supervisor: supervisor)
+        let (stop, requestStop) = AsyncStream<Void>.makeStream()
+        let signals = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        let interrupts = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        signals.setEventHandler { requestStop.yield() }
+        interrupts.setEventHandler { requestStop.yield() }
+        signals.resume()
+        interrupts.resume()
+        logger.info(
+            "supervisor started for \(configuration.groups.count) group(s)\(spawnUploader ? ", with the uploader" : "")"
+        )
+        do {
+            try await supervisor.run(stop: stop)
+        } catch {
+            logger.critical("the supervisor cannot run: \(error)")
+            throw ExitCode(1)
+        }
+        withExtendedLifetime(reaper) {}
+        logger.info("supervisor stopped")
+    }
+}
