@@ -21,35 +21,24 @@ import ZTITestKit
     /// A running uploader and everything it wrote to stderr.
     final class Uploader {
         let process: ChildProcess
-        var log = ""
+        let reader: StderrReader
+        var log: String { reader.log }
 
         init(conf: String) throws {
             process = try ChildProcess(
                 ZTISupProcess.executable, ["uploader", "--conf", conf, "--log-target", "stderr"], stderr: .pipe)
+            reader = StderrReader(process: process)
         }
 
-        /// Reads stderr until `text` appears (or the process ends, or 10 s pass).
-        func wait(for text: String) -> Bool {
-            let deadline = Deadline(seconds: 10)
-            while !log.contains(text) && !deadline.passed {
-                guard let fd = process.standardError else { break }
-                let bytes = ChildProcess.readAvailable(fd, milliseconds: deadline.pollMilliseconds)
-                if bytes.isEmpty && !process.isRunning { break }
-                log += String(decoding: bytes, as: UTF8.self)
-            }
-            return log.contains(text)
-        }
+        /// Reads stderr until `text` appears (or the process ends, or 15 s pass).
+        func wait(for text: String) -> Bool { reader.wait(for: text) }
 
         func kill() { process.kill() }
 
         /// Kills the uploader and reads what it wrote to the end, so that a check of the whole log sees it all.
         func stopAndReadLog() -> String {
             process.kill()
-            while let fd = process.standardError {
-                let bytes = ChildProcess.readAvailable(fd, milliseconds: 1000)
-                if bytes.isEmpty { break }
-                log += String(decoding: bytes, as: UTF8.self)
-            }
+            reader.readToEnd()
             return log
         }
     }

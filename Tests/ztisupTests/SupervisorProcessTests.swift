@@ -1,0 +1,200 @@
+import Foundation
+import Glibc
+import Testing
+import ZTICore
+import ZTITestKit
+
+/// `ztisup run` as a real process in all-in-one mode (it spawns the uploader and the workers) against
+/// `zti-pbxsim ami`, with a real spool; `ztisup status` and `ztisup calls` read what it did.
+@Suite(.serialized) struct SupervisorProcessTests {
+    /// A configuration directory with one group `sales` on the simulator at `port`.
+    static func conf(port: Int, password: String = "s3cret", extra: String = "") throws -> String {
+        let conf = try UploaderProcessTests.conf("startup.timeout = 5s\nrestart.backoff.floor = 200ms\n" + extra)
+        let group =
+            try String(contentsOfFile: WorkerProcessTests.transcripts + "/sales.properties", encoding: .utf8)
+            .replacingOccurrences(of: "pbx.host = 192.0.2.10", with: "pbx.host = 127.0.0.1")
+            + "pbx.port = \(port)\npbx.username = zti\npbx.password = \(password)\n"
+        try group.write(toFile: conf + "/groups/sales.properties", atomically: true, encoding: .utf8)
+        return conf
+    }
+
+    /// A running supervisor and what it wrote to stderr.
+    final class Run {
+        let process: ChildProcess
+        let conf: String
+        let reader: StderrReader
+        var log: String { reader.log }
+
+        init(conf: String, arguments: [String] = [], environment: [String: String]? = nil) throws {
+            self.conf = conf
+            process = try ChildProcess(
+                ZTISupProcess.executable, ["run", "--conf", conf, "--log-target", "stderr"] + arguments,
+                environment: environment, stderr: .pipe)
+            reader = StderrReader(process: process)
+        }
+
+        func wait(for text: String) -> Bool { reader.wait(for: text) }
+
+        /// `ztisup status --json`, polled until `done` holds (or 15 s pass).
+        func status(until done: ([String: Any]) -> Bool = { _ in true }) throws -> [String: Any] {
+            let deadline = Deadline(seconds: 15)
+            var report: [String: Any] = [:]
+            repeat {
+                let outcome = try ZTISupProcess.run(["status", "--conf", conf, "--json"])
+                report = (try? JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]) ?? [:]
+                if done(report) { break }
+                usleep(100_000)
+            } while !deadline.passed
+            return report
+        }
+
+        func stop() -> Int32? {
+            process.signal(SIGTERM)
+            return process.wait(seconds: 20)
+        }
+    }
+
+    static func group(_ report: [String: Any], _ key: String = "sales") -> [String: Any] {
+        (report["groups"] as? [[String: Any]] ?? []).first { $0["group"] as? String == key } ?? [:]
+    }
+
+    static func alive(_ pid: Int) -> Bool { kill(pid_t(pid), 0) == 0 }
+
+    @Test func callsFlowFromThePBXIntoTheSpoolAndStatusTellsTheTruth() throws {
+        let (simulator, control, group) = try WorkerProcessTests.simulator()
+        defer { simulator.kill() }
+        let conf = try Self.conf(port: group.pbx.port)
+        let run = try Run(conf: conf)
+        defer { run.process.kill() }
+        var report = try run.status { Self.group($0)["state"] as? String == "connected" }
+        let sales = Self.group(report)
+        #expect(sales["state"] as? String == "connected")
+        #expect(sales["family"] as? String == "12")
+        #expect((report["uploader"] as? [String: Any])?["state"] as? String == "connected")
+        let plain = try ZTISupProcess.run(["status", "--conf", conf])
+        #expect(plain.status == 0)
+        #expect(plain.stdout.contains("sales  asterisk 127.0.0.1:"))
+
+        _ = ZTISupProcess.controlCommand(
+            #"{"command":"play","file":"\#(WorkerProcessTests.transcripts)/12/inbound-answered.ami"}"#, socket: control)
+        let deadline = Deadline(seconds: 15)
+        var calls: [[String: Any]] = []
+        repeat {
+            let listed = try ZTISupProcess.run(["calls", "--conf", conf, "--json"])
+            calls = (try? JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]) ?? []
+            if (calls.first?["events"] as? [Any])?.count == 3 { break }
+            usleep(100_000)
+        } while !deadline.passed
+        #expect(calls.count == 1)
+        let ids = (calls.first?["events"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(
+            ids == [
+                "sales/1732526400.1/101/ringing/1", "sales/1732526400.1/101/answered/1",
+                "sales/1732526400.1/101/ended/1",
+            ])
+        report = try run.status { (Self.group($0)["eventsOut"] as? Int ?? 0) >= 3 }
+        #expect((Self.group(report)["eventsOut"] as? Int ?? 0) >= 3)
+
+        // SIGTERM: workers first, then the uploader; nothing is left behind.
+        let worker = Self.group(report)["pid"] as? Int ?? 0
+        let uploader = (report["uploader"] as? [String: Any])?["pid"] as? Int ?? 0
+        #expect(run.stop() == 0)
+        #expect(!Self.alive(worker))
+        #expect(!Self.alive(uploader))
+        #expect(run.wait(for: "supervisor stopped"))
+        let workerStop = run.log.range(of: "worker for group sales stopping")
+        let uploaderStop = run.log.range(of: "stopping on SIGTERM", options: .backwards)
+        #expect(workerStop != nil && uploaderStop != nil && workerStop!.lowerBound < uploaderStop!.lowerBound)
+        #expect(try ZTISupProcess.run(["status", "--conf", conf]).status == 3)
+    }
+
+    @Test func aKilledWorkerIsRestartedAndACrashLoopMakesTheGroupFailed() throws {
+        let (simulator, control, group) = try WorkerProcessTests.simulator()
+        defer { simulator.kill() }
+        let conf = try Self.conf(
+            port: group.pbx.port, extra: "restart.intensity = 2\nrestart.period = 60s\n")
+        let run = try Run(conf: conf)
+        defer { run.process.kill() }
+        var report = try run.status { Self.group($0)["state"] as? String == "connected" }
+        let first = Self.group(report)["pid"] as? Int ?? 0
+        kill(pid_t(first), SIGKILL)
+        report = try run.status {
+            let pid = Self.group($0)["pid"] as? Int ?? 0
+            return pid != 0 && pid != first && Self.group($0)["state"] as? String == "connected"
+        }
+        #expect(Self.group(report)["restarts"] as? Int == 1)
+        #expect(Self.group(report)["lastExit"] as? String == "killed by signal 9")
+        // Two more kills within the period: past restart.intensity = 2, the group is failed, and says why.
+        for _ in 0..<2 {
+            let pid = Self.group(report)["pid"] as? Int ?? 0
+            kill(pid_t(pid), SIGKILL)
+            report = try run.status {
+                let next = Self.group($0)["pid"] as? Int ?? 0
+                return (next != 0 && next != pid) || Self.group($0)["state"] as? String == "failed"
+            }
+        }
+        report = try run.status { Self.group($0)["state"] as? String == "failed" }
+        #expect(Self.group(report)["state"] as? String == "failed")
+        #expect(
+            Self.group(report)["lastError"] as? String
+                == "more than 2 restarts in 60.0 seconds (last: killed by signal 9)")
+        #expect(try ZTISupProcess.run(["status", "--conf", conf]).status == 1)
+    }
+
+    @Test func aRefusedLoginStaysConnectingWithTheReason() throws {
+        let (simulator, control, group) = try WorkerProcessTests.simulator()
+        defer { simulator.kill() }
+        let conf = try Self.conf(port: group.pbx.port, password: "wrong")
+        let run = try Run(conf: conf)
+        defer { run.process.kill() }
+        let report = try run.status { Self.group($0)["lastError"] != nil }
+        #expect(Self.group(report)["state"] as? String == "connecting")
+        #expect(
+            (Self.group(report)["lastError"] as? String)?.contains("AMI login as zti refused: Authentication failed")
+                == true)
+    }
+
+    @Test func aGroupRunsOnceAndSystemdHearsReadyAndStopping() throws {
+        let (simulator, control, group) = try WorkerProcessTests.simulator()
+        defer { simulator.kill() }
+        let conf = try Self.conf(port: group.pbx.port, extra: "uploader.spawn = true\n")
+        let notify = conf + "/notify.sock"
+        let fd = try #require(TestUnixSocket.open(SOCK_DGRAM, .bind, path: notify))
+        defer { close(fd) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = notify
+        let run = try Run(conf: conf, environment: environment)
+        defer { run.process.kill() }
+        func receive() -> String? {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = recv(fd, &buffer, buffer.count, 0)
+            return count < 0 ? nil : String(decoding: buffer[..<count], as: UTF8.self)
+        }
+        var messages: [String] = []
+        while let message = receive() {
+            messages.append(message)
+            if message.hasPrefix("READY=1") { break }
+        }
+        #expect(messages.last?.hasPrefix("READY=1\nSTATUS=1 group: 1 connected") == true)
+
+        // A second supervisor for the same group (same runtime directory, the first one's uploader) refuses it.
+        let second = try UploaderProcessTests.conf(
+            "runtime.dir = \(conf)/run\nuploader.spawn = false\nstartup.timeout = 1s\n")
+        try FileManager.default.removeItem(atPath: second + "/groups/sales.properties")
+        try FileManager.default.copyItem(
+            atPath: conf + "/groups/sales.properties", toPath: second + "/groups/sales.properties")
+        let other = try ChildProcess(
+            ZTISupProcess.executable, ["run", "--conf", second, "--group", "sales", "--log-target", "stderr"],
+            stderr: .pipe)
+        defer { other.kill() }
+        #expect(
+            StderrReader(process: other).wait(
+                for: "group sales is already run by another supervisor (it holds \(conf)/run/sales/lock)"))
+
+        #expect(run.stop() == 0)
+        var rest: [String] = []
+        while let message = receive() { rest.append(message) }
+        #expect(rest.contains("STOPPING=1"))
+    }
+
+}
