@@ -12,11 +12,11 @@ public enum ProcessSpawner {
         case descriptor(Int32)
     }
 
-    /// Spawns `executable` with `arguments` (argv[0] is the executable), `environment` as `NAME=value` lines (nil:
-    /// the parent's), and `link` as fd 3 when given.
+    /// Spawns `executable` with `arguments` (argv[0] is `name`, else the executable), `environment` as
+    /// `NAME=value` lines (nil: the parent's), and `link` as fd 3 when given.
     public static func spawn(
-        _ executable: String, _ arguments: [String], environment: [String]? = nil, stdin: Wiring = .devNull,
-        stdout: Wiring = .inherit, stderr: Wiring = .inherit, link: Int32? = nil
+        _ executable: String, _ arguments: [String], name: String? = nil, environment: [String]? = nil,
+        stdin: Wiring = .devNull, stdout: Wiring = .inherit, stderr: Wiring = .inherit, link: Int32? = nil
     ) throws(ZTISupervisorError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -62,7 +62,7 @@ public enum ProcessSpawner {
                 entry += 1
             }
         }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let argv = ([name ?? executable] + arguments).map { strdup($0) } + [nil]
         let envp = lines.map { strdup($0) } + [nil]
         defer {
             for pointer in argv + envp { free(pointer) }

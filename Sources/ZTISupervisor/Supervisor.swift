@@ -44,6 +44,9 @@ public actor Supervisor {
 
     let options: Options
     let logger: Logger
+    /// argv[0] of the children: the binary's real path, for `ps` (they are executed through /proc/self/exe, which
+    /// stays this binary even if the file is replaced by an upgrade).
+    private let childName = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
     private let notifier = SystemdNotifier()
     var children: [ChildSpec.Role: SupervisedChild] = [:]
     private var roles: [pid_t: ChildSpec.Role] = [:]
@@ -162,8 +165,8 @@ public actor Supervisor {
                 do {
                     defer { close(childEnd) }
                     pid = try ProcessSpawner.spawn(
-                        options.executable, ["worker", "--log-target", options.logTarget], environment: lines,
-                        link: childEnd)
+                        options.executable, ["worker", "--log-target", options.logTarget], name: childName,
+                        environment: lines, link: childEnd)
                 } catch {
                     close(parent)
                     throw error
@@ -180,7 +183,7 @@ public actor Supervisor {
             case .uploader:
                 let pid = try ProcessSpawner.spawn(
                     options.executable, ["uploader", "--conf", options.confDir, "--log-target", options.logTarget],
-                    environment: lines)
+                    name: childName, environment: lines)
                 child.pid = pid
                 roles[pid] = role
                 logger.info("uploader started (pid \(pid))")
@@ -363,7 +366,8 @@ public actor Supervisor {
                 }
                 uploaderGone("the uploader closed the event socket")
             } catch {
-                if !reported {
+                // A spawned uploader needs a moment to open its socket: only a longer absence is worth a line.
+                if !reported, !options.spawnUploader || ContinuousClock.now - startedAt > .seconds(3) {
                     logger.warning("uploader at \(uploaderSocket) unavailable: \(error); events are queued meanwhile")
                     reported = true
                 }

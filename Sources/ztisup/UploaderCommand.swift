@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Logging
 import ZTICore
+import ZTISupervisor
 import ZTISystemd
 import ZTIUploader
 
@@ -42,6 +43,13 @@ struct UploaderCommand: AsyncParsableCommand {
             identifier: "ztisup-uploader", target: LogTarget(rawValue: logTarget) ?? .auto, level: level)
         let logger = Logger(label: "ztisup.uploader")
         let notifier = SystemdNotifier()
+        // Spawned by a supervisor (all-in-one mode): leave with it.
+        if let parent = ProcessInfo.processInfo.environment["ZTI_SUPERVISOR_PID"].flatMap(Int32.init),
+            !ProcessSpawner.dieWithParent(expectedParent: parent)
+        {
+            logger.critical("uploader: the supervisor (pid \(parent)) that started it is gone")
+            throw ExitCode(1)
+        }
 
         let secrets: SecretStore
         do {

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Runs the whole system on the embedded demo configuration (conf/): a simulated Asterisk 12+ PBX
+# (zti-pbxsim ami on 127.0.0.1:15038, playing a demo mix of ring-group, missed and outbound-busy
+# calls, 0.5 calls/s) and the supervisor in all-in-one mode (ztisup run --conf conf: one worker for
+# the demo group and the uploader, which keeps the calls in the local spool).
+# Installs what is missing on a fresh Debian machine, builds (debug; --release for release), and
+# stops everything on Ctrl-C or after --duration N seconds, leaving no process behind.
+# Usage: bin/run.sh [--release] [--duration SECONDS] [--bin DIR (use binaries from DIR, no build)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+config=debug
+duration=""
+bin=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --release) config=release ;;
+    --duration)
+        [ $# -ge 2 ] && [[ "$2" =~ ^[0-9]+$ ]] || { echo "bin/run.sh: --duration needs a number of seconds" >&2; exit 64; }
+        duration="$2"
+        shift
+        ;;
+    --bin)
+        [ $# -ge 2 ] && [ -x "${2}/ztisup" ] || { echo "bin/run.sh: --bin needs a directory holding ztisup and zti-pbxsim" >&2; exit 64; }
+        bin="$2"
+        shift
+        ;;
+    -h | --help)
+        sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+        exit 0
+        ;;
+    *)
+        echo "bin/run.sh: unknown argument $1 (see bin/run.sh --help)" >&2
+        exit 64
+        ;;
+    esac
+    shift
+done
+
+if [ -z "$bin" ]; then
+    missing=()
+    dpkg -s libsystemd-dev >/dev/null 2>&1 || missing+=(libsystemd-dev)
+    dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
+    command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+    if [ ${#missing[@]} -gt 0 ]; then
+        if [ "$(id -u)" -ne 0 ]; then
+            echo "bin/run.sh: missing Debian packages: ${missing[*]}; run as root or install them first" >&2
+            exit 1
+        fi
+        echo "bin/run.sh: installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    echo "bin/run.sh: swift build -c $config"
+    swift build -c "$config"
+    bin=".build/$config"
+fi
+
+# git does not keep file modes other than 644/755: the PBX password file must not be readable by others.
+chmod 600 conf/demo-pbx.secret
+
+scenarios=Tests/ZTIAsteriskTests/Scenarios
+# Each in its own session, so that Ctrl-C reaches this script only, and the stop below is orderly.
+setsid "$bin/zti-pbxsim" ami --family 12 --listen 127.0.0.1:15038 --secret-file conf/demo-pbx.secret \
+    --scenario "$scenarios/ring-group.scn" --scenario "$scenarios/missed.scn" \
+    --scenario "$scenarios/outbound-busy.scn" --load 0.5 >/dev/null &
+simulator=$!
+setsid "$bin/ztisup" run --conf conf --log-target stderr &
+supervisor=$!
+
+stop() {
+    trap - EXIT INT TERM
+    echo
+    echo "bin/run.sh: stopping"
+    kill -TERM "$supervisor" 2>/dev/null || true
+    wait "$supervisor" 2>/dev/null || true
+    kill -TERM "$simulator" 2>/dev/null || true
+    wait "$simulator" 2>/dev/null || true
+}
+trap stop EXIT INT TERM
+
+cat <<HINTS
+bin/run.sh: the demo runs (simulated PBX on 127.0.0.1:15038, supervisor pid $supervisor). Look with:
+  $bin/ztisup status --conf conf
+  $bin/ztisup calls --conf conf
+  the log lines below (under systemd they go to the journal: journalctl -t ztisup)
+Ctrl-C stops everything.
+HINTS
+
+if [ -n "$duration" ]; then
+    sleep "$duration" &
+    wait $! || true
+else
+    wait "$supervisor" || true
+fi
