@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include "CLinux.h"
+#include <pthread.h>
+#include <signal.h>
 #include <sys/prctl.h>
 
 int zti_set_parent_death_signal(int signal) {
@@ -8,4 +10,14 @@ int zti_set_parent_death_signal(int signal) {
 
 int zti_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {
     return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+}
+
+int zti_block_handled_signals(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGCHLD);
+    return pthread_sigmask(SIG_BLOCK, &set, NULL);
 }

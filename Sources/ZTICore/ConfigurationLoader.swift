@@ -75,6 +75,23 @@ public enum ConfigurationLoader {
         return Configuration(global: global, groups: groups, warnings: diagnostics)
     }
 
+    /// Reads `zti.properties` alone, for the commands that only need to find the sockets and the spool
+    /// (`ztisup status`, `calls`, `redeliver`): a group file with errors must not keep them from answering.
+    public static func loadGlobal(confDir: String) throws(ZTICoreError) -> GlobalConfig {
+        let display = confDir.hasSuffix("/") ? String(confDir.dropLast()) : confDir
+        let absolute = PropertyReader.resolve(display, against: FileManager.default.currentDirectoryPath)
+        let path = display + "/" + globalFileName
+        let file = try PropertiesFile.load(path: path)
+        let (global, diagnostics) = GlobalConfigReader.read(file, confDir: absolute)
+        let errors = diagnostics.filter { $0.severity == .error }
+        guard let global, errors.isEmpty else {
+            throw ZTICoreError(
+                .configurationInvalid, "\(path) has errors:\n" + errors.map(\.description).joined(separator: "\n"),
+                diagnostics: diagnostics)
+        }
+        return global
+    }
+
     /// Reads one group file on its own, for `ztisup replay --group-file`: the group key is the file's base name,
     /// and PBX credentials may be missing.
     public static func loadGroupFile(path: String) throws(ZTICoreError) -> (GroupConfig, [ConfigDiagnostic]) {

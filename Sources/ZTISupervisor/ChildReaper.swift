@@ -4,10 +4,11 @@ import Glibc
 /// Reaps exited children on SIGCHLD (so none stays a zombie) and tells the supervisor.
 public final class ChildReaper {
     private let source: any DispatchSourceSignal
+    private let sweep: any DispatchSourceTimer
 
     public init(supervisor: Supervisor) {
-        source = DispatchSource.makeSignalSource(signal: SIGCHLD, queue: .global())
-        source.setEventHandler {
+        let queue = DispatchQueue(label: "ztisup.reaper")
+        let reap = {
             // Several exits can share one SIGCHLD: reap until none is left.
             while true {
                 var status: Int32 = 0
@@ -18,8 +19,18 @@ public final class ChildReaper {
                 Task { await supervisor.reaped(pid: pid, status: code) }
             }
         }
+        source = DispatchSource.makeSignalSource(signal: SIGCHLD, queue: queue)
+        source.setEventHandler(handler: reap)
         source.resume()
+        // A second guard: a look every second, so no exit stays unnoticed even if a signal was missed.
+        sweep = DispatchSource.makeTimerSource(queue: queue)
+        sweep.schedule(deadline: .now() + 1, repeating: 1)
+        sweep.setEventHandler(handler: reap)
+        sweep.resume()
     }
 
-    deinit { source.cancel() }
+    deinit {
+        source.cancel()
+        sweep.cancel()
+    }
 }

@@ -15,10 +15,26 @@ public enum ControlClient {
         return report
     }
 
-    /// Sends `frame` and collects frames until `done` says so, the link closes, or 5 s pass without one.
-    static func exchange(path: String, send frame: Frame, until done: @escaping @Sendable (Frame) -> Bool)
-        async throws(ZTISupervisorError) -> [Frame]
+    /// Sends a click-to-dial request: the immediate result, and with `waitForOutcome` the final one too (within
+    /// `limit`).
+    public static func dial(path: String, request: DialRequest, waitForOutcome: Bool, limit: Duration)
+        async throws(ZTISupervisorError) -> [DialResult]
     {
+        let frames = try await exchange(path: path, send: .dial(request), limit: limit) { frame in
+            guard case .dialResult(let result) = frame else { return false }
+            return !waitForOutcome || !result.status.isImmediate || result.status == .refused
+        }
+        return frames.compactMap { frame in
+            if case .dialResult(let result) = frame { return result }
+            return nil
+        }
+    }
+
+    /// Sends `frame` and collects frames until `done` says so, the link closes, or `limit` passes.
+    static func exchange(
+        path: String, send frame: Frame, limit: Duration = .seconds(5),
+        until done: @escaping @Sendable (Frame) -> Bool
+    ) async throws(ZTISupervisorError) -> [Frame] {
         let link: FrameLink
         do {
             link = try await FrameLink.connect(path: path)
@@ -31,7 +47,7 @@ public enum ControlClient {
                 var frames = FrameStream(inbound: inbound, receiver: .cli, sender: .supervisor)
                 var received: [Frame] = []
                 let timer = Task {
-                    try await Task.sleep(for: .seconds(5))
+                    try await Task.sleep(for: limit)
                     try await link.channel.channel.close()
                 }
                 defer { timer.cancel() }

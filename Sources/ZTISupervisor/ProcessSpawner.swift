@@ -82,6 +82,14 @@ public enum ProcessSpawner {
         return (fds[0], fds[1])
     }
 
+    /// For the long-running commands (`run`, `worker`, `uploader`): blocks SIGTERM, SIGINT, SIGHUP and SIGCHLD before any
+    /// other thread exists, so that every thread inherits the mask and the signals wait for the process's
+    /// dispatch signal sources. With the signals merely ignored, the kernel may hand one to a thread that does not
+    /// block it, which drops it: a SIGTERM from systemd would then be lost. Children start with an empty mask.
+    public static func blockHandledSignals() {
+        _ = zti_block_handled_signals()
+    }
+
     /// Makes this process get `signal` when its parent exits (the second guard beside EOF on fd 3); true when
     /// the parent is still `expectedParent` afterwards (it may have exited before the call).
     public static func dieWithParent(signal: Int32 = SIGTERM, expectedParent: pid_t) -> Bool {

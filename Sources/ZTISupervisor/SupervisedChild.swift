@@ -18,6 +18,8 @@ struct SupervisedChild {
     var reason: String?
     /// Bumped at every spawn and exit, so that a restart timer of an earlier life does nothing.
     var generation = 0
+    /// Being stopped on purpose (a reload removed or changed its group): its exit is not restarted.
+    var retiring = false
 
     init(spec: ChildSpec) {
         self.spec = spec

@@ -9,7 +9,7 @@ extension Supervisor {
             instant.map { .number(Double((now - $0).components.seconds)) }
         }
         var groups: [JSONValue] = []
-        for group in options.configuration.groups {
+        for group in configuration.groups {
             let child = children[.worker(group: group.key)]
             var entry: [String: JSONValue] = [
                 "group": .string(group.key),

@@ -23,11 +23,14 @@ public actor Supervisor {
         public var executable: String
         /// `--log-target` for the children.
         public var logTarget: String
+        /// `--group`: the only group this supervisor runs.
+        public var onlyGroup: String?
 
         public init(
             configuration: Configuration, confDir: String, spawnUploader: Bool,
-            executable: String = "/proc/self/exe", logTarget: String = "auto"
+            executable: String = "/proc/self/exe", logTarget: String = "auto", onlyGroup: String? = nil
         ) {
+            self.onlyGroup = onlyGroup
             self.configuration = configuration
             self.confDir = confDir
             self.spawnUploader = spawnUploader
@@ -43,11 +46,16 @@ public actor Supervisor {
     }
 
     let options: Options
+    /// The configuration in force: the one at start, then each valid reload's.
+    var configuration: Configuration
     let logger: Logger
     /// argv[0] of the children: the binary's real path, for `ps` (they are executed through /proc/self/exe, which
     /// stays this binary even if the file is replaced by an upgrade).
     private let childName = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
     private let notifier = SystemdNotifier()
+    /// sd_notify blocks while systemd's queue is full: the messages go out, in order, from a queue of their own,
+    /// so the supervisor never waits for systemd.
+    private let notifications = DispatchQueue(label: "ztisup.notify")
     var children: [ChildSpec.Role: SupervisedChild] = [:]
     private var roles: [pid_t: ChildSpec.Role] = [:]
     private var uploader: FrameWriter?
@@ -69,11 +77,12 @@ public actor Supervisor {
 
     public init(options: Options, logger: Logger) {
         self.options = options
+        self.configuration = options.configuration
         self.logger = logger
         self.buffer = EventBuffer(capacity: options.configuration.global.bufferMaxEvents)
     }
 
-    var global: GlobalConfig { options.configuration.global }
+    var global: GlobalConfig { configuration.global }
 
     /// The uploader's event socket.
     var uploaderSocket: String { global.uploaderSocket ?? global.runtimeDir + "/events.sock" }
@@ -93,7 +102,7 @@ public actor Supervisor {
     // MARK: - Running
 
     /// Runs until SIGTERM: spawns the children, serves the links, then stops them in order.
-    public func run(stop: AsyncStream<Void>) async throws {
+    public func run(stop: AsyncStream<Void>, reload: AsyncStream<Void> = AsyncStream { $0.finish() }) async throws {
         try FileManager.default.createDirectory(
             atPath: global.runtimeDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         let control = try await ControlServer.bind(path: controlSocket, supervisor: self)
@@ -102,7 +111,7 @@ public actor Supervisor {
             children[.uploader] = SupervisedChild(spec: Self.spec(.uploader, global))
             await spawn(.uploader)
         }
-        for group in options.configuration.groups {
+        for group in configuration.groups {
             let role = ChildSpec.Role.worker(group: group.key)
             var child = SupervisedChild(spec: Self.spec(role, global))
             if let reason = lock(group.key) {
@@ -120,6 +129,9 @@ public actor Supervisor {
             tasks.addTask { await self.runUploaderLink() }
             tasks.addTask { await self.announceReadiness() }
             tasks.addTask { await self.keepWatch() }
+            tasks.addTask {
+                for await _ in reload { await self.reload() }
+            }
             for await _ in stop { break }
             await self.stopAll()
             tasks.cancelAll()
@@ -159,7 +171,7 @@ public actor Supervisor {
         do {
             switch role {
             case .worker(let group):
-                guard let config = options.configuration.groups.first(where: { $0.key == group }) else { return }
+                guard let config = configuration.groups.first(where: { $0.key == group }) else { return }
                 let (parent, childEnd) = try ProcessSpawner.socketPair()
                 let pid: pid_t
                 do {
@@ -220,7 +232,7 @@ public actor Supervisor {
             children[role] = child
             publishSummary()
         }
-        guard !stopping else { return }
+        guard !stopping, !child.retiring else { return }
         let decision = child.tracker.exited(status: status, at: .now, uptime: uptime)
         let generation = child.generation
         switch decision {
@@ -342,7 +354,7 @@ public actor Supervisor {
                 let link = try await FrameLink.connect(path: uploaderSocket)
                 try await link.channel.executeThenClose { inbound, outbound in
                     let writer = FrameWriter(writer: outbound)
-                    let groups = self.options.configuration.groups.map(\.key)
+                    let groups = self.configuration.groups.map(\.key)
                     try await writer.send(.hello(Hello(role: .supervisor, pid: getpid(), groups: groups)))
                     await self.uploaderConnected(writer)
                     delay = .milliseconds(100)
@@ -459,7 +471,7 @@ public actor Supervisor {
             try? await Task.sleep(for: .milliseconds(50))
         }
         let summary = self.summary()
-        _ = try? notifier.send([.ready, .status(summary)])
+        notify([.ready, .status(summary)])
         lastSummary = summary
         logger.info("ready: \(summary)")
     }
@@ -480,7 +492,7 @@ public actor Supervisor {
                 kill(pid, SIGKILL)
                 children[role]?.heartbeatAt = now
             }
-            if interval != nil { _ = try? notifier.send(.watchdog) }
+            if interval != nil { notify(.watchdog) }
         }
     }
 
@@ -489,7 +501,7 @@ public actor Supervisor {
         let summary = self.summary()
         guard summary != lastSummary else { return }
         lastSummary = summary
-        _ = try? notifier.send(.status(summary))
+        notify(.status(summary))
     }
 
     func summary() -> String {
@@ -504,12 +516,83 @@ public actor Supervisor {
         return line
     }
 
+    // MARK: - Reload
+
+    /// SIGHUP: RELOADING=1, then a diff of the configuration: new groups start, removed groups stop, changed
+    /// groups restart, untouched groups keep running (groups held for a configuration error or failed start
+    /// again). An invalid configuration is refused with its errors and the old one stays. Then READY=1.
+    func reload() async {
+        notify(.reloading(monotonicMicroseconds: SystemdNotifier.monotonicMicroseconds()))
+        defer {
+            let summary = self.summary()
+            notify([.ready, .status(summary)])
+            lastSummary = summary
+        }
+        let fresh: Configuration
+        do {
+            fresh = try ConfigurationLoader.load(confDir: options.confDir, onlyGroup: options.onlyGroup)
+        } catch {
+            logger.error("reload refused, the running configuration stays: \(error.message)")
+            return
+        }
+        let before = Dictionary(uniqueKeysWithValues: configuration.groups.map { ($0.key, $0) })
+        let after = Dictionary(uniqueKeysWithValues: fresh.groups.map { ($0.key, $0) })
+        let removed = before.keys.filter { after[$0] == nil }.sorted()
+        let added = after.keys.filter { before[$0] == nil }.sorted()
+        let changed = after.keys.filter { key in
+            guard let old = before[key], let new = after[key] else { return false }
+            return CanonicalJSON.data(old) != CanonicalJSON.data(new)
+        }.sorted()
+        let held = after.keys.filter { key in
+            [.configError, .failed].contains(children[.worker(group: key)]?.state) && !changed.contains(key)
+        }.sorted()
+        configuration = fresh
+        for key in removed + changed { await retire(.worker(group: key)) }
+        for key in removed {
+            children[.worker(group: key)] = nil
+            if let fd = locks.removeValue(forKey: key) { close(fd) }
+        }
+        for key in added + changed + held {
+            let role = ChildSpec.Role.worker(group: key)
+            var child = SupervisedChild(spec: Self.spec(role, global))
+            if let previous = children[role] { child.tracker = previous.tracker }
+            if locks[key] == nil, let reason = lock(key) {
+                child.state = .heldElsewhere
+                child.reason = reason
+                children[role] = child
+                logger.error("\(reason)", metadata: ["group": .string(key)])
+                continue
+            }
+            children[role] = child
+            await spawn(role)
+        }
+        logger.info(
+            "reloaded: \(added.count) added\(Self.list(added)), \(removed.count) removed\(Self.list(removed)), \(changed.count) changed\(Self.list(changed)), \(held.count) retried\(Self.list(held)); the other groups keep running"
+        )
+    }
+
+    static func list(_ keys: [String]) -> String { keys.isEmpty ? "" : " (" + keys.joined(separator: ", ") + ")" }
+
+    /// Stops one child on purpose (TERM, grace, KILL) without restarting it.
+    private func retire(_ role: ChildSpec.Role) async {
+        guard children[role]?.pid != nil else { return }
+        children[role]?.retiring = true
+        await stop([role])
+    }
+
+    private func notify(_ messages: [NotifyMessage]) {
+        let notifier = self.notifier
+        notifications.async { _ = try? notifier.send(messages) }
+    }
+
+    private func notify(_ message: NotifyMessage) { notify([message]) }
+
     // MARK: - Stopping
 
     /// STOPPING=1, then the workers (TERM, grace, KILL), then the uploader.
     private func stopAll() async {
         stopping = true
-        _ = try? notifier.send(.stopping)
+        notify(.stopping)
         logger.info("stopping: the workers first, then the uploader")
         await stop(children.keys.filter { if case .worker = $0 { return true } else { return false } })
         await stop([.uploader])

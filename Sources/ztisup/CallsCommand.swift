@@ -37,7 +37,7 @@ struct CallsCommand: ParsableCommand {
     func run() throws {
         let global: GlobalConfig
         do {
-            global = try ConfigurationLoader.load(confDir: conf.directory).global
+            global = try ConfigurationLoader.loadGlobal(confDir: conf.directory)
         } catch {
             printError("error: " + error.message)
             throw ExitCode(78)

@@ -23,7 +23,7 @@ struct RedeliverCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let global = try ConfigurationLoader.load(confDir: conf.directory).global
+            let global = try ConfigurationLoader.loadGlobal(confDir: conf.directory)
             let count = try Spool(path: UploaderCommand.spoolPath(global)).redeliver(id: allDead ? nil : id)
             print(count == 1 ? "1 event re-queued" : "\(count) events re-queued")
             if count == 0 { throw ExitCode(1) }

@@ -44,14 +44,17 @@ struct RunCommand: AsyncParsableCommand {
         let confDir = URL(fileURLWithPath: conf.directory).standardizedFileURL.path
         let supervisor = Supervisor(
             options: Supervisor.Options(
-                configuration: configuration, confDir: confDir, spawnUploader: spawnUploader, logTarget: logTarget),
+                configuration: configuration, confDir: confDir, spawnUploader: spawnUploader, logTarget: logTarget,
+                onlyGroup: group),
             logger: logger)
         let reaper = ChildReaper(supervisor: supervisor)
         let (stop, requestStop) = AsyncStream<Void>.makeStream()
         let signals = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         let interrupts = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
+        let (reload, requestReload) = AsyncStream<Void>.makeStream()
+        let hangups = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangups.setEventHandler { requestReload.yield() }
+        hangups.resume()
         signals.setEventHandler { requestStop.yield() }
         interrupts.setEventHandler { requestStop.yield() }
         signals.resume()
@@ -60,7 +63,7 @@ struct RunCommand: AsyncParsableCommand {
             "supervisor started for \(configuration.groups.count) group(s)\(spawnUploader ? ", with the uploader" : "")"
         )
         do {
-            try await supervisor.run(stop: stop)
+            try await supervisor.run(stop: stop, reload: reload)
         } catch {
             logger.critical("the supervisor cannot run: \(error)")
             throw ExitCode(1)

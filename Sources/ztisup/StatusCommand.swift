@@ -18,7 +18,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let global: GlobalConfig
         do {
-            global = try ConfigurationLoader.load(confDir: conf.directory).global
+            global = try ConfigurationLoader.loadGlobal(confDir: conf.directory)
         } catch {
             printError("error: " + error.message)
             throw ExitCode(78)

@@ -130,7 +130,6 @@ struct UploaderCommand: AsyncParsableCommand {
         // already committed, so if that takes longer than the grace the process leaves anyway.
         let (stopRequests, requestStop) = AsyncStream<Void>.makeStream()
         let stop = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        signal(SIGTERM, SIG_IGN)
         stop.setEventHandler {
             _ = try? SystemdNotifier().send(.stopping)
             Logger(label: "ztisup.uploader").info("stopping on SIGTERM")

@@ -36,7 +36,6 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let (stop, requestStop) = AsyncStream<Void>.makeStream()
         let signals = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        signal(SIGTERM, SIG_IGN)
         signals.setEventHandler { requestStop.yield() }
         signals.resume()
         let exit = await WorkerRuntime.run(descriptor: 3, logger: logger, stop: stop)

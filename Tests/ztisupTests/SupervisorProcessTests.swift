@@ -197,4 +197,112 @@ import ZTITestKit
         #expect(rest.contains("STOPPING=1"))
     }
 
+    @Test func aReloadStartsNewGroupsStopsRemovedOnesRestartsChangedOnesAndRefusesABadConfiguration() throws {
+        let (simulator, _, group) = try WorkerProcessTests.simulator()
+        defer { simulator.kill() }
+        let conf = try Self.conf(port: group.pbx.port, extra: "uploader.spawn = true\n")
+        let sales = try String(contentsOfFile: conf + "/groups/sales.properties", encoding: .utf8)
+        // Another group on the same PBX: its own name, and the CRM user's default stays with sales.
+        func copy(_ key: String) -> String {
+            sales.replacingOccurrences(of: "group.name = Sales", with: "group.name = \(key)")
+                .replacingOccurrences(of: "user.alice.default = true\n", with: "")
+        }
+        for key in ["east", "west"] {
+            try copy(key).write(toFile: conf + "/groups/\(key).properties", atomically: true, encoding: .utf8)
+        }
+        let notify = conf + "/notify.sock"
+        let fd = try #require(TestUnixSocket.open(SOCK_DGRAM, .bind, path: notify))
+        defer { close(fd) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = notify
+        // Read as systemd does: a full datagram queue would make the sender wait.
+        let listener = NotifyListener(fd: fd)
+        let run = try Run(conf: conf, environment: environment)
+        defer { run.process.kill() }
+        func connected(_ keys: [String]) -> ([String: Any]) -> Bool {
+            { report in keys.allSatisfy { Self.group(report, $0)["state"] as? String == "connected" } }
+        }
+        let before = try run.status(until: connected(["sales", "east", "west"]))
+        let pid = { (report: [String: Any], key: String) in Self.group(report, key)["pid"] as? Int ?? 0 }
+
+        // west goes, east changes, north comes; sales stays as it is.
+        try FileManager.default.removeItem(atPath: conf + "/groups/west.properties")
+        try (copy("east") + "pbx.keepalive = 17s\n").write(
+            toFile: conf + "/groups/east.properties", atomically: true, encoding: .utf8)
+        try copy("north").write(toFile: conf + "/groups/north.properties", atomically: true, encoding: .utf8)
+        run.process.signal(SIGHUP)
+        let after = try run.status {
+            connected(["sales", "east", "north"])($0) && pid($0, "east") != pid(before, "east")
+                && Self.group($0, "west").isEmpty
+        }
+        #expect(pid(after, "sales") == pid(before, "sales"))
+        #expect(pid(after, "east") != pid(before, "east"))
+        #expect(Self.group(after, "west").isEmpty)
+        #expect(!Self.alive(pid(before, "west")))
+        #expect(run.wait(for: "reloaded: 1 added (north), 1 removed (west), 1 changed (east), 0 retried"))
+
+        // An invalid configuration is refused with its errors; nothing restarts.
+        try (copy("north") + "pbx.port = notaport\n").write(
+            toFile: conf + "/groups/north.properties", atomically: true, encoding: .utf8)
+        run.process.signal(SIGHUP)
+        #expect(run.wait(for: "reload refused, the running configuration stays"))
+        #expect(run.log.contains("pbx.port"))
+        let unchanged = try run.status { !Self.group($0, "north").isEmpty }
+        for key in ["sales", "east", "north"] { #expect(pid(unchanged, key) == pid(after, key)) }
+
+        // systemd heard RELOADING=1 (with the time) and READY=1 around each reload.
+        usleep(200_000)
+        let messages = listener.messages
+        let reloads = messages.enumerated().filter { $0.element.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") }.map(
+            \.offset)
+        #expect(reloads.count == 2)
+        for index in reloads {
+            #expect(messages[(index + 1)...].contains { $0.hasPrefix("READY=1\nSTATUS=") })
+        }
+    }
+
+    @Test func dialFromTheShellGoesThroughTheSupervisorToTheWorker() throws {
+        let (simulator, control, group) = try WorkerProcessTests.simulator()
+        defer { simulator.kill() }
+        let conf = try Self.conf(port: group.pbx.port)
+        let run = try Run(conf: conf)
+        defer { run.process.kill() }
+        _ = try run.status { Self.group($0)["state"] as? String == "connected" }
+        let accepted = try ZTISupProcess.run([
+            "dial", "--conf", conf, "--user", "4150868000000224005", "--number", "03-1234-5678",
+        ])
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        #expect(accepted.stdout.contains(": accepted (group sales, extension 101 rings first, then 90312345678)"))
+        _ = ZTISupProcess.controlCommand(
+            #"{"command":"originate","member":"answer","customer":"busy"}"#, socket: control)
+        let busy = try ZTISupProcess.run([
+            "dial", "--conf", conf, "--user", "alice", "--number", "0312345678", "--wait",
+        ])
+        #expect(busy.status == 1)
+        #expect(busy.stdout.contains(": busy"))
+        let unknown = try ZTISupProcess.run(["dial", "--conf", conf, "--user", "nobody", "--number", "1"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains(#""nobody" is no group member's CRM user"#))
+    }
+}
+
+/// A datagram socket at NOTIFY_SOCKET read on a thread of its own, as systemd reads it.
+final class NotifyListener: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received: [String] = []
+
+    init(fd: Int32) {
+        Thread.detachNewThread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            // Ends when the test closes the socket (recv fails) or nothing came for the socket's 5 s timeout.
+            while true {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                guard count > 0 else { break }
+                let message = String(decoding: buffer[..<count], as: UTF8.self)
+                lock.withLock { received.append(message) }
+            }
+        }
+    }
+
+    var messages: [String] { lock.withLock { received } }
 }
