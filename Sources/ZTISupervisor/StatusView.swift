@@ -72,7 +72,11 @@ public struct StatusView: Sendable {
             let delivered = Self.text(Self.field(uploader, "spool", "delivered")) ?? "0"
             let dead = Self.text(Self.field(uploader, "spool", "dead")) ?? "0"
             line += "  spool: \(pending) pending, \(delivered) delivered, \(dead) dead"
+            if let age = Self.text(Self.field(uploader, "spool", "oldestPendingAgeSeconds")) {
+                line += " (oldest pending \(age) s)"
+            }
         }
+        if let crm = Self.text(Self.field(uploader, "lastCRMError")) { line += "  last CRM error: \(crm)" }
         if let error = Self.text(Self.field(uploader, "lastError")) { line += "  last error: \(error)" }
         lines.append(line)
         let queued = Self.text(Self.field(report, "buffer", "queued")) ?? "0"

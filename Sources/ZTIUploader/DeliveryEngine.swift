@@ -15,6 +15,7 @@ public final class DeliveryEngine: Sendable {
     private let logger: Logger
     private let wakeup = Wakeup()
     private let counters = Mutex<[String: Int]>([:])
+    private let lastFailure = Mutex<String?>(nil)
 
     /// An engine delivering `spool` to `sink`.
     public init(
@@ -30,6 +31,9 @@ public final class DeliveryEngine: Sendable {
 
     /// Counts: delivered, retried, dead, skipped.
     public var counts: [String: Int] { counters.withLock { $0 } }
+
+    /// The CRM's last refusal or error, for status (cleared by the next delivery).
+    public var lastError: String? { lastFailure.withLock { $0 } }
 
     /// New events were committed: look at once.
     public func poke() {
@@ -84,6 +88,7 @@ public final class DeliveryEngine: Sendable {
                     row.sequence, state: .delivered, attempts: row.attempts + 1, nextAttemptAt: nil, error: nil, at: now
                 )
                 count("delivered")
+                lastFailure.withLock { $0 = nil }
             case .deliveredWithNote(let note):
                 try spool.record(
                     row.sequence, state: .delivered, attempts: row.attempts + 1, nextAttemptAt: nil, error: note,
@@ -98,6 +103,7 @@ public final class DeliveryEngine: Sendable {
                 try spool.record(
                     row.sequence, state: .dead, attempts: row.attempts + 1, nextAttemptAt: nil, error: reason, at: now)
                 count("dead")
+                lastFailure.withLock { $0 = reason }
                 logger.warning("event \(row.event.id) refused by the CRM, kept as a dead letter: \(reason)")
             case .retry(let after, let reason):
                 let attempts = row.attempts + 1
@@ -107,6 +113,7 @@ public final class DeliveryEngine: Sendable {
                 try spool.record(
                     row.sequence, state: .pending, attempts: attempts, nextAttemptAt: next, error: reason, at: now)
                 count("retried")
+                lastFailure.withLock { $0 = reason }
                 logger.info("event \(row.event.id) will be retried in \(delay): \(reason)")
             }
         } catch {

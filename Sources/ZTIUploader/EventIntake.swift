@@ -134,11 +134,16 @@ public struct EventIntake: Sendable {
         let counts = try spool.counts()
         var details = await statusDetails?() ?? [:]
         details["role"] = .string("uploader")
-        details["spool"] = .object([
+        var spoolDetails: [String: JSONValue] = [
             "pending": .number(Double(counts[.pending] ?? 0)),
             "delivered": .number(Double(counts[.delivered] ?? 0)),
             "dead": .number(Double(counts[.dead] ?? 0)),
-        ])
+        ]
+        if let oldest = try spool.oldestPending() {
+            let age = max(0, EventTime.now().millisecondsSinceEpoch - oldest.millisecondsSinceEpoch) / 1000
+            spoolDetails["oldestPendingAgeSeconds"] = .number(Double(age))
+        }
+        details["spool"] = .object(spoolDetails)
         return .object(details)
     }
 }

@@ -284,6 +284,18 @@ public final class Spool: Sendable {
         }
     }
 
+    /// When the oldest pending event was received, if any is pending.
+    public func oldestPending() throws(ZTIUploaderError) -> EventTime? {
+        do {
+            return try pool.read { db in
+                try Int64.fetchOne(db, sql: "SELECT MIN(receivedAt) FROM events WHERE state = 'pending'")
+                    .map { EventTime(millisecondsSinceEpoch: $0) }
+            }
+        } catch {
+            throw Self.failure(error, path: path, doing: "read")
+        }
+    }
+
     /// Puts dead rows back in the queue: the one with `id`, or all when `id` is nil. Returns how many.
     public func redeliver(id: String?) throws(ZTIUploaderError) -> Int {
         do {

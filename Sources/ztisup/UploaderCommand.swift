@@ -113,6 +113,7 @@ struct UploaderCommand: AsyncParsableCommand {
             var details: [String: JSONValue] = ["sink": .string(global.sink.rawValue)]
             if let delivery {
                 details["delivery"] = .object(delivery.counts.mapValues { .number(Double($0)) })
+                if let error = delivery.lastError { details["lastCRMError"] = .string(error) }
             }
             var clickToDialDetails: [String: JSONValue] = [
                 "routedGroups": .array(await router.routedGroups.map(JSONValue.string))

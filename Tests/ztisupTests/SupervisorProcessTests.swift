@@ -94,6 +94,12 @@ import ZTITestKit
             ])
         report = try run.status { (Self.group($0)["eventsOut"] as? Int ?? 0) >= 3 }
         #expect((Self.group(report)["eventsOut"] as? Int ?? 0) >= 3)
+        // With crm.sink = none the events wait in the spool, and status says since when.
+        let spool = try run.status {
+            (($0["uploader"] as? [String: Any])?["spool"] as? [String: Any])?["oldestPendingAgeSeconds"] != nil
+        }
+        let pending = ((spool["uploader"] as? [String: Any])?["spool"] as? [String: Any])?["pending"] as? Int
+        #expect(pending == 3)
 
         // SIGTERM: workers first, then the uploader; nothing is left behind.
         let worker = Self.group(report)["pid"] as? Int ?? 0
