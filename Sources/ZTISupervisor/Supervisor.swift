@@ -84,8 +84,12 @@ public actor Supervisor {
 
     var global: GlobalConfig { configuration.global }
 
-    /// The uploader's event socket.
-    var uploaderSocket: String { global.uploaderSocket ?? global.runtimeDir + "/events.sock" }
+    /// The uploader's event socket: `uploader.socket`, else the spawned uploader's `<runtime.dir>/events.sock` in
+    /// all-in-one mode, else the socket of `ztisup-uploader.socket`.
+    var uploaderSocket: String {
+        global.uploaderSocket
+            ?? (options.spawnUploader ? global.runtimeDir + "/events.sock" : "/run/ztisup-uploader/events.sock")
+    }
 
     /// The control socket that `ztisup status` and `ztisup dial` use.
     public var controlSocket: String { global.runtimeDir + "/control.sock" }
