@@ -180,9 +180,14 @@ public actor Supervisor {
                 let pid: pid_t
                 do {
                     defer { close(childEnd) }
-                    pid = try ProcessSpawner.spawn(
-                        options.executable, ["worker", "--log-target", options.logTarget], name: childName,
-                        environment: lines, link: childEnd)
+                    let (executable, logTarget, name) = (options.executable, options.logTarget, childName)
+                    pid = try await SpawnThread.shared.run {
+                        Result { () throws(ZTISupervisorError) -> pid_t in
+                            try ProcessSpawner.spawn(
+                                executable, ["worker", "--log-target", logTarget], name: name, environment: lines,
+                                link: childEnd)
+                        }
+                    }.get()
                 } catch {
                     close(parent)
                     throw error
@@ -197,9 +202,16 @@ public actor Supervisor {
                 Task { await self.serveWorker(role, link: link, settings: settings, generation: life) }
                 logger.info("worker for group \(group) started (pid \(pid))", metadata: ["group": .string(group)])
             case .uploader:
-                let pid = try ProcessSpawner.spawn(
-                    options.executable, ["uploader", "--conf", options.confDir, "--log-target", options.logTarget],
-                    name: childName, environment: lines)
+                let (executable, confDir, logTarget, name) = (
+                    options.executable, options.confDir, options.logTarget, childName
+                )
+                let pid = try await SpawnThread.shared.run {
+                    Result { () throws(ZTISupervisorError) -> pid_t in
+                        try ProcessSpawner.spawn(
+                            executable, ["uploader", "--conf", confDir, "--log-target", logTarget], name: name,
+                            environment: lines)
+                    }
+                }.get()
                 child.pid = pid
                 roles[pid] = role
                 logger.info("uploader started (pid \(pid))")
