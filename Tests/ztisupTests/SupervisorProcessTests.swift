@@ -291,6 +291,75 @@ import ZTITestKit
         #expect(unknown.status == 64)
         #expect(unknown.stderr.contains(#""nobody" is no group member's CRM user"#))
     }
+
+    @Test func threeGroupsOnTheThreeFamiliesReachTheCRMWithTheirFieldsInOrder() throws {
+        let crm = try WebhookDeliveryTests.CRM(key: "hook-key-0123")
+        var simulators: [ChildProcess] = []
+        defer { for simulator in simulators { simulator.kill() } }
+        var controls: [String: String] = [:]
+        var ports: [String: Int] = [:]
+        for family in ["1.4", "11", "12"] {
+            let (simulator, control, group) = try WorkerProcessTests.simulator(family: family)
+            simulators.append(simulator)
+            controls[family] = control
+            ports[family] = group.pbx.port
+        }
+        let conf = try UploaderProcessTests.conf(
+            "crm.webhook.url = http://127.0.0.1:\(crm.port)/events\nsecret.crm-webhook-secret.file = hook\n"
+                + "crm.retry.min = 20ms\nstartup.timeout = 5s\n")
+        try "hook-key-0123\n".write(toFile: conf + "/hook", atomically: true, encoding: .utf8)
+        chmod(conf + "/hook", 0o600)
+        try String(contentsOfFile: conf + "/zti.properties", encoding: .utf8)
+            .replacingOccurrences(of: "crm.sink = none", with: "crm.sink = webhook")
+            .write(toFile: conf + "/zti.properties", atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: conf + "/groups/sales.properties")
+        let sales = try String(contentsOfFile: WorkerProcessTests.transcripts + "/sales.properties", encoding: .utf8)
+        let keys = ["1.4": "east", "11": "west", "12": "north"]
+        for (family, key) in keys {
+            var text = sales.replacingOccurrences(of: "pbx.host = 192.0.2.10", with: "pbx.host = 127.0.0.1")
+                .replacingOccurrences(of: "group.name = Sales", with: "group.name = \(key)")
+            if key != "north" { text = text.replacingOccurrences(of: "user.alice.default = true\n", with: "") }
+            text += "pbx.port = \(ports[family]!)\npbx.username = zti\npbx.password = s3cret\n"
+            try text.write(toFile: conf + "/groups/\(key).properties", atomically: true, encoding: .utf8)
+        }
+        let run = try Run(conf: conf)
+        defer { run.process.kill() }
+        let up = try run.status { report in
+            keys.values.allSatisfy { Self.group(report, $0)["state"] as? String == "connected" }
+        }
+        for key in keys.values { #expect(Self.group(up, key)["state"] as? String == "connected", "\(key)") }
+
+        var expected: [String: [[String: Any]]] = [:]
+        for (family, key) in keys {
+            _ = ZTISupProcess.controlCommand(
+                #"{"command":"play","file":"\#(WorkerProcessTests.transcripts)/\#(family)/inbound-answered.ami"}"#,
+                socket: controls[family]!)
+            let golden = try String(
+                contentsOfFile: WorkerProcessTests.transcripts + "/\(family)/inbound-answered.jsonl", encoding: .utf8)
+            expected[key] = golden.split(separator: "\n").compactMap { line in
+                let text = line.replacingOccurrences(of: #""group":"sales""#, with: #""group":"\#(key)""#)
+                    .replacingOccurrences(of: #""id":"sales/"#, with: #""id":"\#(key)/"#)
+                return try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            }
+        }
+        let total = expected.values.map(\.count).reduce(0, +)
+        let requests = crm.requests { WebhookDeliveryTests.delivered($0).count >= total }
+        #expect(requests.allSatisfy { $0["signatureValid"] as? Bool == true })
+        let bodies = requests.filter { $0["status"] as? Int == 200 }.compactMap {
+            try? JSONSerialization.jsonObject(with: Data(($0["body"] as? String ?? "").utf8)) as? [String: Any]
+        }
+        for key in keys.values {
+            let arrived = bodies.filter { $0["group"] as? String == key }
+            #expect(arrived.count == expected[key]?.count, "\(key)")
+            // The simulator plays the capture now, so the times are today's; every other field is the capture's.
+            let times: Set<String> = ["at", "startedAt", "answeredAt", "endedAt"]
+            for (got, want) in zip(arrived, expected[key] ?? []) {
+                let same = NSDictionary(dictionary: got.filter { !times.contains($0.key) })
+                    .isEqual(to: want.filter { !times.contains($0.key) })
+                #expect(same, "\(key): \(got) != \(want)")
+            }
+        }
+    }
 }
 
 /// A datagram socket at NOTIFY_SOCKET read on a thread of its own, as systemd reads it.
