@@ -8,9 +8,17 @@ public struct WorkerSettings: Sendable, Codable {
     public let unackedMax: Int
     /// The log level.
     public let logLevel: LogLevelName
+    /// The last event of each lifecycle the group's previous worker left open (as far as the supervisor saw):
+    /// after its first re-sync the new worker closes those the PBX no longer has, so no pop-up stays open
+    /// because a worker died.
+    public let openLifecycles: [CallEvent]
 
     /// Creates the settings.
-    public init(group: GroupConfig, ackTimeout: Duration, unackedMax: Int, logLevel: LogLevelName) {
+    public init(
+        group: GroupConfig, ackTimeout: Duration, unackedMax: Int, logLevel: LogLevelName,
+        openLifecycles: [CallEvent] = []
+    ) {
+        self.openLifecycles = openLifecycles
         self.group = group
         self.ackTimeout = ackTimeout
         self.unackedMax = unackedMax

@@ -64,6 +64,8 @@ public actor Supervisor {
     private var buffer: EventBuffer
     private var draining = false
     private var dialOrigins: [String: DialOrigin] = [:]
+    /// Per group, the last event of each lifecycle still open, for the next worker after a crash.
+    private var openLifecycles: [String: [String: CallEvent]] = [:]
     private var stopping = false
     private var lastSummary = ""
     private var locks: [String: Int32] = [:]
@@ -197,7 +199,8 @@ public actor Supervisor {
                 let link = try await FrameLink.adopt(parent)
                 let settings = WorkerSettings(
                     group: config, ackTimeout: global.ackTimeout, unackedMax: global.workerUnackedMax,
-                    logLevel: global.logLevel)
+                    logLevel: global.logLevel,
+                    openLifecycles: openLifecycles[group].map { Array($0.values) } ?? [])
                 let life = child.generation + 1
                 Task { await self.serveWorker(role, link: link, settings: settings, generation: life) }
                 logger.info("worker for group \(group) started (pid \(pid))", metadata: ["group": .string(group)])
@@ -330,6 +333,11 @@ public actor Supervisor {
 
     private func forward(_ event: CallEvent, from role: ChildSpec.Role) async {
         children[role]?.lastEventAt = .now
+        if event.state.isTerminal {
+            openLifecycles[event.group]?[event.lifecycleKey] = nil
+        } else {
+            openLifecycles[event.group, default: [:]][event.lifecycleKey] = event
+        }
         guard let uploader, !draining else {
             hold(event)
             return

@@ -21,6 +21,8 @@ actor WorkerState {
     private var clientDropped = 0
     private var lastHeartbeat = ContinuousClock.now - WorkerRuntime.heartbeatInterval
     private var dialsSent: [String: ContinuousClock.Instant] = [:]
+    /// Lifecycles a previous worker left open, checked against the PBX at the first re-sync.
+    private var inherited: [CallEvent]
 
     init(settings: WorkerSettings, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>, logger: Logger) {
         self.settings = settings
@@ -29,6 +31,7 @@ actor WorkerState {
         tracker = AsteriskCallTracker(directory: MemberDirectory(group: settings.group))
         outcomes = ClickToDialOutcomes(group: settings.group.key)
         unacked = UnackedEvents(capacity: settings.unackedMax)
+        inherited = settings.openLifecycles
     }
 
     /// Sends a frame; a failed write is left to the reader, which sees the link end.
@@ -65,7 +68,7 @@ actor WorkerState {
         case .warning(let text):
             lastError = text
         case .resynced:
-            break
+            await closeInherited()
         case .message(let message, let time):
             eventsIn += 1
             if let result = outcomes.observe(message) { await finished(result) }
@@ -77,6 +80,24 @@ actor WorkerState {
                 await sendQuietly(.event(callEvent))
                 if let result = outcomes.observe(callEvent) { await finished(result) }
             }
+        }
+    }
+
+    /// After the first re-sync: a lifecycle the previous worker left open that the tracker does not have now
+    /// (its call is gone from the PBX) gets its end.
+    private func closeInherited() async {
+        guard !inherited.isEmpty else { return }
+        let open = Set(tracker.openLifecycles)
+        let gone = inherited.filter { !open.contains($0.lifecycleKey) }
+        inherited = []
+        if !gone.isEmpty {
+            logger.info("closing \(gone.count) lifecycles the previous worker left open; their calls are gone")
+        }
+        for event in gone.sorted(by: { $0.at < $1.at }) {
+            let closing = event.closed(at: .now())
+            unacked.add(closing, sentAt: .now)
+            eventsOut += 1
+            await sendQuietly(.event(closing))
         }
     }
 

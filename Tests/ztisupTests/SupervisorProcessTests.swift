@@ -360,6 +360,57 @@ import ZTITestKit
             }
         }
     }
+
+    @Test func aWorkerKilledUnderLoadComesBackAndEveryLifecycleGetsItsEnd() throws {
+        // Ring-group calls (answered after 4 s, hung up at 64 s of scenario time) at 2 per second for 5 s, ten
+        // times faster than real time: the kill falls while calls ring and talk.
+        let scenarios = URL(fileURLWithPath: WorkerProcessTests.transcripts).deletingLastPathComponent()
+            .appendingPathComponent("Scenarios").path
+        let (simulator, port) = try SimulatorCommandTests.start([
+            "--family", "12", "--secret", "s3cret", "--speed", "10", "--load", "2", "--duration", "5",
+            "--scenario", scenarios + "/ring-group.scn",
+        ])
+        defer { simulator.kill() }
+        let conf = try Self.conf(port: port)
+        let run = try Run(conf: conf)
+        defer { run.process.kill() }
+        let up = try run.status { Self.group($0)["state"] as? String == "connected" }
+        usleep(2_000_000)
+        let first = Self.group(up)["pid"] as? Int ?? 0
+        kill(pid_t(first), SIGKILL)
+        let back = try run.status {
+            let pid = Self.group($0)["pid"] as? Int ?? 0
+            return pid != first && pid != 0 && Self.group($0)["state"] as? String == "connected"
+        }
+        #expect(Self.group(back)["restarts"] as? Int == 1)
+        // Every call has ended by 5 s + 6.4 s; then each member's lifecycle must have its end.
+        let deadline = Deadline(seconds: 25)
+        var open: [String] = []
+        var calls: [[String: Any]] = []
+        repeat {
+            usleep(500_000)
+            let listed = try ZTISupProcess.run(["calls", "--conf", conf, "--json"])
+            calls = (try? JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]) ?? []
+            open = calls.flatMap { call -> [String] in
+                let events = call["events"] as? [[String: Any]] ?? []
+                let lifecycles = Set(
+                    events.compactMap { event -> String? in
+                        guard let id = event["id"] as? String else { return nil }
+                        let parts = id.split(separator: "/")
+                        return parts.count == 5 ? "\(parts[1])/\(parts[2])/\(parts[4])" : nil
+                    })
+                return lifecycles.filter { lifecycle in
+                    !events.contains { event in
+                        let parts = (event["id"] as? String ?? "").split(separator: "/")
+                        return parts.count == 5 && "\(parts[1])/\(parts[2])/\(parts[4])" == lifecycle
+                            && ["ended", "missed", "failed", "transferred"].contains(String(parts[3]))
+                    }
+                }
+            }
+        } while !open.isEmpty && !deadline.passed
+        #expect(calls.count >= 5)
+        #expect(open.isEmpty, "lifecycles without an end: \(open)")
+    }
 }
 
 /// A datagram socket at NOTIFY_SOCKET read on a thread of its own, as systemd reads it.
