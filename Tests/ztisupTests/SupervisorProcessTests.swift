@@ -411,6 +411,46 @@ import ZTITestKit
         #expect(calls.count >= 5)
         #expect(open.isEmpty, "lifecycles without an end: \(open)")
     }
+
+    @Test func anUploaderKilledUnderLoadLosesNothing() throws {
+        let scenarios = URL(fileURLWithPath: WorkerProcessTests.transcripts).deletingLastPathComponent()
+            .appendingPathComponent("Scenarios").path
+        let (simulator, port) = try SimulatorCommandTests.start([
+            "--family", "12", "--secret", "s3cret", "--speed", "10", "--load", "2", "--duration", "5",
+            "--scenario", scenarios + "/ring-group.scn",
+        ])
+        defer { simulator.kill() }
+        let conf = try Self.conf(port: port, extra: "ack.timeout = 500ms\n")
+        let run = try Run(conf: conf)
+        defer { run.process.kill() }
+        let up = try run.status {
+            Self.group($0)["state"] as? String == "connected"
+                && ($0["uploader"] as? [String: Any])?["state"] as? String == "connected"
+        }
+        usleep(2_000_000)
+        let first = (up["uploader"] as? [String: Any])?["pid"] as? Int ?? 0
+        kill(pid_t(first), SIGKILL)
+        let back = try run.status {
+            let uploader = $0["uploader"] as? [String: Any]
+            let pid = uploader?["pid"] as? Int ?? 0
+            return pid != first && pid != 0 && uploader?["state"] as? String == "connected"
+        }
+        #expect((back["uploader"] as? [String: Any])?["restarts"] as? Int == 1)
+        // Every ring-group call is five events: two ringings, one answer, the other member's end
+        // (answeredElsewhere) and the answerer's end. Those acked before the kill are in the spool; the others
+        // the worker sent again to the new uploader.
+        let deadline = Deadline(seconds: 25)
+        var calls: [[String: Any]] = []
+        repeat {
+            usleep(500_000)
+            let listed = try ZTISupProcess.run(["calls", "--conf", conf, "--json"])
+            calls = (try? JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]) ?? []
+        } while !(calls.count >= 9 && calls.allSatisfy { ($0["events"] as? [Any])?.count == 5 }) && !deadline.passed
+        #expect(calls.count >= 9)
+        #expect(
+            calls.allSatisfy { ($0["events"] as? [Any])?.count == 5 },
+            "\(calls.map { ($0["events"] as? [Any])?.count ?? 0 })")
+    }
 }
 
 /// A datagram socket at NOTIFY_SOCKET read on a thread of its own, as systemd reads it.
