@@ -361,15 +361,19 @@ import ZTITestKit
         }
     }
 
-    @Test func aWorkerKilledUnderLoadComesBackAndEveryLifecycleGetsItsEnd() throws {
-        // Ring-group calls (answered after 4 s, hung up at 64 s of scenario time) at 2 per second for 5 s, ten
-        // times faster than real time: the kill falls while calls ring and talk.
+    /// A simulator starting ring-group calls (answered after 4 s, hung up at 64 s of scenario time) at 2 per second
+    /// for 5 s, ten times faster than real time: a kill 2 s in falls while calls ring and talk.
+    static func ringGroupLoad() throws -> (ChildProcess, Int) {
         let scenarios = URL(fileURLWithPath: WorkerProcessTests.transcripts).deletingLastPathComponent()
             .appendingPathComponent("Scenarios").path
-        let (simulator, port) = try SimulatorCommandTests.start([
+        return try SimulatorCommandTests.start([
             "--family", "12", "--secret", "s3cret", "--speed", "10", "--load", "2", "--duration", "5",
             "--scenario", scenarios + "/ring-group.scn",
         ])
+    }
+
+    @Test func aWorkerKilledUnderLoadComesBackAndEveryLifecycleGetsItsEnd() throws {
+        let (simulator, port) = try Self.ringGroupLoad()
         defer { simulator.kill() }
         let conf = try Self.conf(port: port)
         let run = try Run(conf: conf)
@@ -413,12 +417,7 @@ import ZTITestKit
     }
 
     @Test func anUploaderKilledUnderLoadLosesNothing() throws {
-        let scenarios = URL(fileURLWithPath: WorkerProcessTests.transcripts).deletingLastPathComponent()
-            .appendingPathComponent("Scenarios").path
-        let (simulator, port) = try SimulatorCommandTests.start([
-            "--family", "12", "--secret", "s3cret", "--speed", "10", "--load", "2", "--duration", "5",
-            "--scenario", scenarios + "/ring-group.scn",
-        ])
+        let (simulator, port) = try Self.ringGroupLoad()
         defer { simulator.kill() }
         let conf = try Self.conf(port: port, extra: "ack.timeout = 500ms\n")
         let run = try Run(conf: conf)
