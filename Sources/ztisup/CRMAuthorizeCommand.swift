@@ -32,13 +32,7 @@ struct CRMAuthorizeCommand: AsyncParsableCommand {
     var out: String?
 
     func run() async throws {
-        let global: GlobalConfig
-        do {
-            global = try ConfigurationLoader.load(confDir: conf.directory).global
-        } catch {
-            printError("error: " + error.message)
-            throw ExitCode(78)
-        }
+        let global = try conf.load().global
         guard let clientId = global.zohoClientId else {
             printError(
                 "error: \(global.file): crm.zoho.client.id is not set: give the client id of ztisup in Zoho's API console"

@@ -21,13 +21,7 @@ struct CRMUsersCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let configuration: Configuration
-        do {
-            configuration = try ConfigurationLoader.load(confDir: conf.directory)
-        } catch {
-            printError("error: " + error.message)
-            throw ExitCode(78)
-        }
+        let configuration = try conf.load()
         let global = configuration.global
         guard let clientId = global.zohoClientId else {
             printError("error: \(global.file): crm.zoho.client.id is not set")

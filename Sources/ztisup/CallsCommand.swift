@@ -35,13 +35,7 @@ struct CallsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let global: GlobalConfig
-        do {
-            global = try ConfigurationLoader.loadGlobal(confDir: conf.directory)
-        } catch {
-            printError("error: " + error.message)
-            throw ExitCode(78)
-        }
+        let global = try conf.loadGlobal()
         let path = UploaderCommand.spoolPath(global)
         guard FileManager.default.fileExists(atPath: path) else {
             printError("no spool at \(path) yet: the uploader has not run with this configuration")

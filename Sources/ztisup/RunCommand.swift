@@ -27,13 +27,7 @@ struct RunCommand: AsyncParsableCommand {
     var logTarget: String = "auto"
 
     func run() async throws {
-        let configuration: Configuration
-        do {
-            configuration = try ConfigurationLoader.load(confDir: conf.directory, onlyGroup: group)
-        } catch {
-            printError("error: " + error.message)
-            throw ExitCode(78)
-        }
+        let configuration = try conf.load(onlyGroup: group)
         let global = configuration.global
         _ = ProcessLogging.bootstrap(
             identifier: "ztisup", target: LogTarget(rawValue: logTarget) ?? .auto,

@@ -16,13 +16,7 @@ struct StatusCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let global: GlobalConfig
-        do {
-            global = try ConfigurationLoader.loadGlobal(confDir: conf.directory)
-        } catch {
-            printError("error: " + error.message)
-            throw ExitCode(78)
-        }
+        let global = try conf.loadGlobal()
         let path = global.runtimeDir + "/control.sock"
         let report: JSONValue
         do {

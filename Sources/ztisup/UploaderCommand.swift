@@ -30,13 +30,7 @@ struct UploaderCommand: AsyncParsableCommand {
     var logTarget: String = "auto"
 
     func run() async throws {
-        let configuration: Configuration
-        do {
-            configuration = try ConfigurationLoader.load(confDir: conf.directory)
-        } catch {
-            printError("error: " + error.message)
-            throw ExitCode(78)
-        }
+        let configuration = try conf.load()
         let global = configuration.global
         let level = Logger.Level(rawValue: global.logLevel.rawValue) ?? .info
         ProcessLogging.bootstrap(
