@@ -7,7 +7,11 @@
 #  - AMI: a generated stream (default 200 MiB) of the family-12 transcripts with dialplan floods, cut into the
 #    same random 1 B-16 KiB chunks for every parser: messages/s and MB/s fully parsed (like-for-like),
 #    with floods dropped at the Event: line, and parse + track; then the same bytes and chunks through
-#    panoramisk (installed from PyPI into .build-venv), and the ratio.
+#    panoramisk (installed from PyPI into .build-venv), and the ratio;
+#  - the whole system (zti-bench system): the release `ztisup run` between in-process AMI simulators and an
+#    in-process fake CRM, every latency from the simulator's write of a PBX event to the CRM's receipt: p50/p99 at
+#    100 and 1,000 events/s, the most events/s sustained with nothing dropped, RSS/PSS/private memory of every
+#    process with 10 groups of 100 extensions and 1,000 calls up, and a worker's SIGKILL to its PBX link up again.
 # Usage: bin/bench.sh [AMI-MEGABYTES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,9 +29,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 swift build -c release --product zti-bench
+swift build -c release --product ztisup
 .build/release/zti-bench 100000
 .build/release/zti-bench intake 50000
 .build/release/zti-bench delivery
+.build/release/zti-bench system .build/release
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -14,6 +14,13 @@ public struct Configuration: Sendable {
         self.warnings = warnings
     }
 
+    /// The groups the umbrella supervisor runs: those in `groups.enabled` when it is set (the others are left to
+    /// their per-group units), else all.
+    public func limitedToEnabledGroups() -> Configuration {
+        guard let enabled = global.groupsEnabled else { return self }
+        return Configuration(global: global, groups: groups.filter { enabled.contains($0.key) }, warnings: warnings)
+    }
+
     /// The group with key `key`, if configured.
     public func group(_ key: String) -> GroupConfig? {
         groups.first { $0.key == key }

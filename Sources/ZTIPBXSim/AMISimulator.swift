@@ -28,6 +28,8 @@ public actor AMISimulator {
     private var loginWaiters: [CheckedContinuation<Void, Never>] = []
     /// Connections accepted so far.
     public private(set) var connectionCount = 0
+    /// Successful logins so far (a client reconnecting counts again).
+    public private(set) var loginCount = 0
     /// Events a session's `Filter` kept from it.
     public private(set) var filteredCount = 0
     /// What happens to the next Originate requests.
@@ -135,6 +137,7 @@ public actor AMISimulator {
                 return
             }
             state.loggedIn = true
+            loginCount += 1
             setMask(&state, action["Events"] ?? "on")
             reply([("Response", "Success"), ("Message", "Authentication accepted")])
             if options.family != .v14 {
@@ -338,11 +341,14 @@ public actor AMISimulator {
     }
 
     /// Plays a scenario in this simulator's dialect; `instance` makes its Uniqueids distinct from other plays.
-    public func play(_ scenario: SimScenario, instance: Int = 0) async {
+    /// `written` is told the index of each step once its events are queued to the clients (latency figures).
+    public func play(
+        _ scenario: SimScenario, instance: Int = 0, written: (@Sendable (_ step: Int) -> Void)? = nil
+    ) async {
         var runner = SimScenarioRunner(family: options.family, uniqueidPrefix: "\(1_700_000_000 + instance)")
         let clock = ContinuousClock.now
         let start = Date()
-        for step in scenario.steps {
+        for (index, step) in scenario.steps.enumerated() {
             try? await Task.sleep(until: clock + .milliseconds(Int64(Double(step.at) / options.speed)))
             // Timestamp: follows scenario time, so durations are the scenario's whatever the speed.
             let stamp = Self.timestamp(start.addingTimeInterval(Double(step.at) / 1000))
@@ -351,6 +357,7 @@ public actor AMISimulator {
                 stamped.insert(("Timestamp", stamp), at: min(2, stamped.count))
                 emit(AMIMessage(kind: .event, headers: headers.map { AMIHeader($0.0, $0.1) }), stamped)
             }
+            written?(index)
         }
     }
 

@@ -42,15 +42,28 @@ public struct StatusView: Sendable {
         let summary = Self.text(Self.field(report, "supervisor", "summary")) ?? ""
         let pid = Self.text(Self.field(report, "supervisor", "pid")) ?? "?"
         let uptime = Self.text(Self.field(report, "supervisor", "uptimeSeconds")) ?? "0"
-        lines.append("ztisup: \(summary) (supervisor pid \(pid), up \(uptime) s)")
+        if case .array(let supervisors)? = Self.field(report, "supervisors"), supervisors.count > 1 {
+            lines.append("ztisup: \(supervisors.count) supervisors")
+            for supervisor in supervisors {
+                let scope = Self.text(Self.field(supervisor, "group")).map { "group \($0)" } ?? "umbrella"
+                lines.append(
+                    "  \(scope): \(Self.text(Self.field(supervisor, "summary")) ?? "") (pid "
+                        + "\(Self.text(Self.field(supervisor, "pid")) ?? "?"), up "
+                        + "\(Self.text(Self.field(supervisor, "uptimeSeconds")) ?? "0") s)")
+            }
+        } else {
+            lines.append("ztisup: \(summary) (supervisor pid \(pid), up \(uptime) s)")
+        }
         for group in groups {
             func value(_ path: String...) -> String? {
                 var current: JSONValue? = group
                 for key in path { current = Self.field(current, key) }
                 return Self.text(current)
             }
-            var line =
-                "\(value("group") ?? "?")  \(value("pbx", "type") ?? "?") \(value("pbx", "host") ?? "?"):\(value("pbx", "port") ?? "?")  \(value("state") ?? "?")"
+            let pbx = value("pbx", "type").map {
+                "  \($0) \(value("pbx", "host") ?? "?"):\(value("pbx", "port") ?? "?")"
+            }
+            var line = "\(value("group") ?? "?")\(pbx ?? "")  \(value("state") ?? "?")"
             if let pid = value("pid") { line += "  pid \(pid)" }
             if let up = value("uptimeSeconds") { line += "  up \(up) s" }
             if let family = value("family") {

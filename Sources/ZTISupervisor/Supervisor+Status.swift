@@ -53,10 +53,12 @@ extension Supervisor {
             for (key, value) in reported where key != "role" { uploaderEntry[key] = value }
         }
         return .object([
-            "supervisor": .object([
-                "pid": .number(Double(getpid())), "summary": .string(summary()),
-                "uptimeSeconds": seconds(startedAt) ?? .number(0),
-            ]),
+            "supervisor": .object(
+                [
+                    "pid": .number(Double(getpid())), "summary": .string(summary()),
+                    "uptimeSeconds": seconds(startedAt) ?? .number(0), "socket": .string(controlSocket),
+                    "group": options.onlyGroup.map(JSONValue.string),
+                ].compactMapValues { $0 }),
             "groups": .array(groups),
             "uploader": .object(uploaderEntry.compactMapValues { $0 }),
             "buffer": .object([

@@ -69,6 +69,7 @@ public actor Supervisor {
     private var stopping = false
     private var lastSummary = ""
     private var locks: [String: Int32] = [:]
+    private var umbrellaLock: Int32?
     let startedAt = ContinuousClock.now
 
     var uploaderConnected: Bool { uploader != nil }
@@ -79,7 +80,8 @@ public actor Supervisor {
 
     public init(options: Options, logger: Logger) {
         self.options = options
-        self.configuration = options.configuration
+        self.configuration =
+            options.onlyGroup == nil ? options.configuration.limitedToEnabledGroups() : options.configuration
         self.logger = logger
         self.buffer = EventBuffer(capacity: options.configuration.global.bufferMaxEvents)
     }
@@ -94,7 +96,14 @@ public actor Supervisor {
     }
 
     /// The control socket that `ztisup status` and `ztisup dial` use.
-    public var controlSocket: String { global.runtimeDir + "/control.sock" }
+    /// The umbrella's is `<runtime.dir>/control.sock`; a per-group supervisor's (`run --group G`) is in the group's
+    /// own directory, `<runtime.dir>/G/control.sock`, the one its unit may write.
+    public var controlSocket: String { Self.controlSocket(runtimeDir: global.runtimeDir, group: options.onlyGroup) }
+
+    /// Where the supervisor of `group` (nil: the umbrella) listens.
+    public static func controlSocket(runtimeDir: String, group: String?) -> String {
+        group.map { runtimeDir + "/" + $0 + "/control.sock" } ?? runtimeDir + "/control.sock"
+    }
 
     static func spec(_ role: ChildSpec.Role, _ global: GlobalConfig) -> ChildSpec {
         ChildSpec(
@@ -111,6 +120,18 @@ public actor Supervisor {
     public func run(stop: AsyncStream<Void>, reload: AsyncStream<Void> = AsyncStream { $0.finish() }) async throws {
         try FileManager.default.createDirectory(
             atPath: global.runtimeDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        // The lock is taken before the socket is bound: a second supervisor must not take the first's socket away.
+        if let only = options.onlyGroup {
+            if let reason = lock(only) {
+                throw ZTISupervisorError(
+                    .groupLocked,
+                    reason
+                        + "; run each group either under ztisup.service (groups.enabled) or as ztisup@\(only), not both"
+                )
+            }
+        } else if let reason = lockUmbrella() {
+            throw ZTISupervisorError(.groupLocked, reason)
+        }
         let control = try await ControlServer.bind(path: controlSocket, supervisor: self)
         logger.info("listening unix \(controlSocket)")
         if options.spawnUploader {
@@ -143,10 +164,30 @@ public actor Supervisor {
             tasks.cancelAll()
         }
         unlink(controlSocket)
+        // Released only now: a supervisor taking them over binds its own socket, which this one must not unlink.
+        for fd in locks.values { close(fd) }
+        locks = [:]
+        if let fd = umbrellaLock { close(fd) }
+        umbrellaLock = nil
+    }
+
+    /// Takes `<runtime.dir>/control.lock`, which the umbrella supervisor holds while it owns `control.sock`.
+    private func lockUmbrella() -> String? {
+        let path = global.runtimeDir + "/control.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { return "cannot open \(path): \(String(cString: strerror(errno)))" }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            return "another ztisup supervisor already runs with the runtime directory \(global.runtimeDir) "
+                + "(it holds \(path)); not starting a second one"
+        }
+        umbrellaLock = fd
+        return nil
     }
 
     /// Takes `<runtime.dir>/<group>/lock`; the reason when another supervisor holds it.
     private func lock(_ group: String) -> String? {
+        if locks[group] != nil { return nil }
         let directory = global.runtimeDir + "/" + group
         try? FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
@@ -554,7 +595,8 @@ public actor Supervisor {
         }
         let fresh: Configuration
         do {
-            fresh = try ConfigurationLoader.load(confDir: options.confDir, onlyGroup: options.onlyGroup)
+            let loaded = try ConfigurationLoader.load(confDir: options.confDir, onlyGroup: options.onlyGroup)
+            fresh = options.onlyGroup == nil ? loaded.limitedToEnabledGroups() : loaded
         } catch {
             logger.error("reload refused, the running configuration stays: \(error.message)")
             return
@@ -620,7 +662,6 @@ public actor Supervisor {
         logger.info("stopping: the workers first, then the uploader")
         await stop(children.keys.filter { if case .worker = $0 { return true } else { return false } })
         await stop([.uploader])
-        for fd in locks.values { close(fd) }
     }
 
     private func stop(_ roles: [ChildSpec.Role]) async {

@@ -86,6 +86,11 @@ public final class Spool: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v3") { db in
+            // The pending rows in order, whatever the number of delivered rows kept for the retention period:
+            // the next deliverable rows are found by walking it, not by grouping the whole table.
+            try db.execute(sql: "CREATE INDEX eventsPending ON events(sequence) WHERE state = 'pending'")
+        }
         return migrator
     }
 
@@ -191,10 +196,12 @@ public final class Spool: Sendable {
                 try GRDB.Row.fetchAll(
                     db,
                     sql: """
-                        SELECT e.sequence, e.payload, e.state, e.attempts, e.lastError FROM events e
-                        JOIN (SELECT MIN(sequence) AS first FROM events WHERE state = 'pending' GROUP BY callKey) f
-                            ON e.sequence = f.first
-                        WHERE e.nextAttemptAt <= ? ORDER BY e.sequence LIMIT ?
+                        SELECT e.sequence, e.payload, e.state, e.attempts, e.lastError
+                        FROM events e INDEXED BY eventsPending
+                        WHERE e.state = 'pending' AND e.nextAttemptAt <= ? AND NOT EXISTS (
+                            SELECT 1 FROM events p
+                            WHERE p.callKey = e.callKey AND p.state = 'pending' AND p.sequence < e.sequence)
+                        ORDER BY e.sequence LIMIT ?
                         """, arguments: [now.millisecondsSinceEpoch, limit]
                 ).compactMap(Self.row)
             }

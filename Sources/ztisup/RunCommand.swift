@@ -58,6 +58,10 @@ struct RunCommand: AsyncParsableCommand {
         )
         do {
             try await supervisor.run(stop: stop, reload: reload)
+        } catch let error as ZTISupervisorError where error.code == .groupLocked {
+            // Not restarted by systemd (RestartPreventExitStatus=78): the other supervisor keeps the group.
+            logger.critical("\(error.message)")
+            throw ExitCode(78)
         } catch {
             logger.critical("the supervisor cannot run: \(error)")
             throw ExitCode(1)

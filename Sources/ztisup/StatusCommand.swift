@@ -17,14 +17,25 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let global = try conf.loadGlobal()
-        let path = global.runtimeDir + "/control.sock"
-        let report: JSONValue
-        do {
-            report = try await ControlClient.status(path: path)
-        } catch {
-            printError("ztisup is not running (no supervisor answers at \(path): \(error.message))")
+        // The umbrella's socket, and every per-group unit's in its own directory under the runtime directory.
+        var paths = [Supervisor.controlSocket(runtimeDir: global.runtimeDir, group: nil)]
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: global.runtimeDir)) ?? []
+        for entry in entries.sorted() {
+            let path = Supervisor.controlSocket(runtimeDir: global.runtimeDir, group: entry)
+            if FileManager.default.fileExists(atPath: path) { paths.append(path) }
+        }
+        var reports: [JSONValue] = []
+        for path in paths {
+            if let report = try? await ControlClient.status(path: path) { reports.append(report) }
+        }
+        guard !reports.isEmpty else {
+            printError(
+                "ztisup is not running (no supervisor answers at \(paths.joined(separator: " or ")))")
             throw ExitCode(3)
         }
+        // Groups that no supervisor runs are shown too; an invalid group file only hides them.
+        let configured = (try? ConfigurationLoader.load(confDir: conf.directory))?.groups.map(\.key) ?? []
+        let report = StatusMerge.merge(reports, configuredGroups: configured)
         let view = StatusView(report)
         print(json ? CanonicalJSON.string(report) : view.text, terminator: json ? "\n" : "")
         if !view.allUp { throw ExitCode(1) }

@@ -197,11 +197,69 @@ import ZTITestKit
         #expect(
             StderrReader(process: other).wait(
                 for: "group sales is already run by another supervisor (it holds \(conf)/run/sales/lock)"))
+        // It exits 78 (systemd does not restart it) and leaves the first supervisor's control socket alone.
+        #expect(other.wait(seconds: 15) == 78)
+        #expect(Self.group(try run.status())["state"] as? String == "connected")
+        #expect(!FileManager.default.fileExists(atPath: conf + "/run/sales/control.sock"))
+        // A second umbrella supervisor on the same runtime directory is refused too.
+        let umbrella = try ChildProcess(
+            ZTISupProcess.executable, ["run", "--conf", second, "--log-target", "stderr"], stderr: .pipe)
+        defer { umbrella.kill() }
+        #expect(
+            StderrReader(process: umbrella).wait(
+                for: "another ztisup supervisor already runs with the runtime directory \(conf)/run"))
+        #expect(umbrella.wait(seconds: 15) == 78)
+        #expect((try run.status()["supervisor"] as? [String: Any])?["pid"] as? Int == Int(run.process.pid))
 
         #expect(run.stop() == 0)
         var rest: [String] = []
         while let message = receive() { rest.append(message) }
         #expect(rest.contains("STOPPING=1"))
+    }
+
+    /// The umbrella runs `sales` (groups.enabled); `north` runs under its own supervisor, as `ztisup@north` would.
+    @Test func statusShowsTheUmbrellaAndPerGroupSupervisorsTogetherAndGroupsThatNobodyRuns() throws {
+        let (simulator, _, group) = try WorkerProcessTests.simulator()
+        defer { simulator.kill() }
+        let conf = try Self.conf(port: group.pbx.port, extra: "uploader.spawn = true\ngroups.enabled = sales\n")
+        let north = try String(contentsOfFile: conf + "/groups/sales.properties", encoding: .utf8)
+            .replacingOccurrences(of: "group.name = Sales", with: "group.name = North")
+            .replacingOccurrences(of: "user.alice.default = true\n", with: "")
+        try north.write(toFile: conf + "/groups/north.properties", atomically: true, encoding: .utf8)
+        let run = try Run(conf: conf)
+        defer { run.process.kill() }
+        let alone = try run.status { Self.group($0)["state"] as? String == "connected" }
+        #expect(Self.group(alone)["state"] as? String == "connected", "\(run.log)")
+        #expect(Self.group(alone, "north")["state"] as? String == "not-running")
+        #expect(try ZTISupProcess.run(["status", "--conf", conf]).status == 1)
+
+        // The per-group supervisor: its own conf directory, the same runtime directory, the umbrella's uploader.
+        let single = try UploaderProcessTests.conf(
+            "runtime.dir = \(conf)/run\nuploader.spawn = false\nuploader.socket = \(conf)/run/events.sock\n")
+        try FileManager.default.removeItem(atPath: single + "/groups/sales.properties")
+        try north.write(toFile: single + "/groups/north.properties", atomically: true, encoding: .utf8)
+        let unit = try ChildProcess(
+            ZTISupProcess.executable, ["run", "--conf", single, "--group", "north", "--log-target", "stderr"])
+        defer { unit.kill() }
+        let both = try run.status { report in
+            ["sales", "north"].allSatisfy { Self.group(report, $0)["state"] as? String == "connected" }
+        }
+        #expect(Self.group(both, "north")["state"] as? String == "connected")
+        #expect(Self.group(both, "north")["pid"] as? Int != nil)
+        let supervisors = both["supervisors"] as? [[String: Any]] ?? []
+        #expect(Set(supervisors.compactMap { $0["pid"] as? Int }) == [Int(run.process.pid), Int(unit.pid)])
+        #expect(supervisors.contains { $0["socket"] as? String == "\(conf)/run/north/control.sock" })
+        #expect((both["uploader"] as? [String: Any])?["state"] as? String == "connected")
+        let text = try ZTISupProcess.run(["status", "--conf", conf])
+        #expect(text.status == 0, "\(text.stdout)")
+        #expect(text.stdout.contains("ztisup: 2 supervisors"), "\(text.stdout)")
+        #expect(text.stdout.contains("group north:"), "\(text.stdout)")
+
+        unit.signal(SIGTERM)
+        #expect(unit.wait(seconds: 20) == 0)
+        let after = try run.status { Self.group($0, "north")["state"] as? String == "not-running" }
+        #expect(Self.group(after, "north")["state"] as? String == "not-running")
+        #expect(run.stop() == 0)
     }
 
     @Test func aReloadStartsNewGroupsStopsRemovedOnesRestartsChangedOnesAndRefusesABadConfiguration() throws {

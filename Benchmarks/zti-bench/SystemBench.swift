@@ -1,0 +1,270 @@
+import Foundation
+import Glibc
+import Synchronization
+import ZTIPBXSim
+import ZTITestKit
+
+/// End-to-end figures for the whole system (`zti-bench system BIN-DIR`): every latency runs from the simulator's
+/// write of a PBX event to the fake CRM's receipt of the normalized event it caused, through a worker, the
+/// supervisor, the uploader's spool and its webhook delivery.
+///
+/// - latency p50/p99 at 100 and 1,000 events/s (one group; calls of three events: ringing, answered, ended);
+/// - the most events/s sustained with nothing dropped and every event delivered (rates stepped up);
+/// - RSS of the supervisor, of each worker and of the uploader with 10 groups of 100 extensions and 1,000 calls up;
+/// - the time from a worker's SIGKILL to its PBX link being up again (the simulator's next login), and to the
+///   group being re-synced (status shows it connected with every call back).
+enum SystemBench {
+    static func run(_ arguments: [String]) async throws {
+        let binDirectory = arguments.first ?? ".build/release"
+        print("end to end (release ztisup run, all-in-one, webhook to the fake CRM; simulator write → CRM receipt)")
+
+        let one = try await BenchSystem.start(binDirectory: binDirectory, groups: 1, extensions: 1000)
+        do {
+            // Unreported: the first calls open the uploader's HTTP connections and warm the spool.
+            _ = try await offer(one, eventsPerSecond: 300, seconds: 2, tag: 1)
+            for rate in [100, 1000] {
+                let phase = try await offer(one, eventsPerSecond: rate, seconds: rate == 100 ? 10 : 5, tag: rate)
+                print(phase.report)
+            }
+            var best: Phase?
+            for (index, rate) in [1500, 2000, 3000, 4000, 6000].enumerated() {
+                let phase = try await offer(one, eventsPerSecond: rate, seconds: 5, tag: 9000 + index)
+                print("  step " + phase.report)
+                guard phase.sustained else { break }
+                best = phase
+            }
+            if let best {
+                print(
+                    String(
+                        format: "most sustained events/s with nothing dropped: %d (offered %.0f/s, all delivered)",
+                        best.target, best.offeredRate))
+            } else {
+                print("most sustained events/s with nothing dropped: below 1,500")
+            }
+        }
+        one.stop()
+        // `zti-bench system BIN latency` stops here (to compare changes on the delivery path quickly).
+        if arguments.dropFirst().first == "latency" { return }
+
+        let ten = try await BenchSystem.start(binDirectory: binDirectory, groups: 10, extensions: 100)
+        try await memory(ten)
+        try await restarts(ten)
+        ten.stop()
+    }
+
+    /// The calls of one measured load and what became of them.
+    struct Phase {
+        let target: Int
+        let offeredRate: Double
+        let expected: Int
+        let delivered: Int
+        let dropped: Int
+        let ringing: [Double]
+        let all: [Double]
+
+        /// Everything arrived, nothing was dropped, the simulator kept up with the rate, and the system did not
+        /// fall behind (p99 under a second).
+        var sustained: Bool {
+            delivered == expected && dropped == 0 && offeredRate >= Double(target) * 0.9
+                && (SystemBench.percentile(all, 99) ?? .infinity) < 1000
+        }
+
+        var report: String {
+            String(
+                format:
+                    "at %d events/s (offered %.0f/s): ringing p50 %.2f ms, p99 %.2f ms; every event p50 %.2f ms, p99 %.2f ms; %d of %d delivered, %d dropped",
+                target, offeredRate, SystemBench.percentile(ringing, 50) ?? .nan,
+                SystemBench.percentile(ringing, 99) ?? .nan, SystemBench.percentile(all, 50) ?? .nan,
+                SystemBench.percentile(all, 99) ?? .nan, delivered, expected, dropped)
+        }
+    }
+
+    /// When the simulator wrote each measured event, keyed `CALLER/STATE`; written from the simulator's tasks.
+    final class WriteTimes: Sendable {
+        let times = Mutex<[String: Date]>([:])
+    }
+
+    static func percentile(_ sorted: [Double], _ percent: Int) -> Double? {
+        sorted.isEmpty ? nil : sorted[min(sorted.count - 1, sorted.count * percent / 100)]
+    }
+
+    /// The scenario steps whose events carry each state, in the order `scenario` writes them.
+    static let measuredStates = [1: "ringing", 2: "answered", 3: "ended"]
+
+    /// An inbound call from a number unique to it, ringing one member who answers and hangs up.
+    static func scenario(from caller: String, extension member: Int, talk: Double) throws -> SimScenario {
+        try SimScenario(
+            """
+            at 0 inbound c1 from \(caller) to 0312340600
+            at 0 ring c1 \(member)
+            +0.2 answer c1 \(member)
+            +\(talk) hangup c1
+            """)
+    }
+
+    /// Offers calls for `seconds` at `eventsPerSecond` (three events a call), waits until they are delivered, and
+    /// matches each event to the write that caused it by its caller number and state.
+    static func offer(_ system: BenchSystem, eventsPerSecond: Int, seconds: Int, tag: Int) async throws -> Phase {
+        let callsPerSecond = Double(eventsPerSecond) / 3
+        let calls = Int(callsPerSecond * Double(seconds))
+        let written = WriteTimes()
+        let skipped = await system.crm.recorded.count
+        let acceptedBefore = await system.crm.acceptedAt.count
+        let simulator = system.simulators[0]
+        let start = ContinuousClock.now
+        var callers: [String] = []
+        for index in 0..<calls {
+            let caller = String(format: "09%04d%06d", tag, index)
+            callers.append(caller)
+            let scenario = try scenario(from: caller, extension: 1000 + index % system.extensions, talk: 0.2)
+            let instance = system.nextInstance()
+            try await Task.sleep(until: start + .microseconds(Int64(Double(index) * 1_000_000 / callsPerSecond)))
+            Task {
+                await simulator.play(scenario, instance: instance) { step in
+                    guard let state = measuredStates[step] else { return }
+                    let now = Date()
+                    written.times.withLock { $0[caller + "/" + state] = now }
+                }
+            }
+        }
+        let offeredRate = Double(calls * 3) / max(ContinuousClock.now - start, .milliseconds(1)).seconds
+
+        let expected = calls * 3
+        // Only a count while calls are still arriving: matching the bodies is done once, at the end, so the fake
+        // CRM is not kept busy by the measurement itself.
+        let deadline = Deadline(seconds: 30)
+        while !deadline.passed, await system.crm.acceptedAt.count - acceptedBefore < expected {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let arrivals = await arrived(system.crm, after: skipped, prefix: String(format: "09%04d", tag))
+        let writes = written.times.withLock { $0 }
+        var ringing: [Double] = []
+        var all: [Double] = []
+        for (key, receipt) in arrivals {
+            guard let write = writes[key] else { continue }
+            let milliseconds = receipt.timeIntervalSince(write) * 1000
+            all.append(milliseconds)
+            if key.hasSuffix("/ringing") { ringing.append(milliseconds) }
+        }
+        return Phase(
+            target: eventsPerSecond, offeredRate: offeredRate, expected: expected, delivered: arrivals.count,
+            dropped: system.status().dropped, ringing: ringing.sorted(), all: all.sorted())
+    }
+
+    /// The events the fake CRM accepted (after the first `skipped` requests) whose caller starts with `prefix`,
+    /// keyed `CALLER/STATE`, with when each arrived.
+    static func arrived(_ crm: FakeCRM, after skipped: Int, prefix: String) async -> [(String, Date)] {
+        let requests = await crm.recorded.dropFirst(skipped)
+        let accepted = await crm.acceptedAt
+        return requests.compactMap { request in
+            guard request.status == 200, let id = request.headers["x-zti-event-id"], let at = accepted[id],
+                let body = try? JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any],
+                let caller = body["from"] as? String, caller.hasPrefix(prefix), let state = body["state"] as? String
+            else { return nil }
+            return (caller + "/" + state, at)
+        }
+    }
+
+    /// 1,000 calls up (100 a group, every member talking), then the RSS of each process.
+    static func memory(_ system: BenchSystem) async throws {
+        let skipped = await system.crm.recorded.count
+        let start = ContinuousClock.now
+        var index = 0
+        for member in 0..<system.extensions {
+            for (group, simulator) in system.simulators.enumerated() {
+                let caller = String(format: "08%02d%06d", group, member)
+                let scenario = try scenario(from: caller, extension: 1000 + member, talk: 3600)
+                let instance = system.nextInstance()
+                try await Task.sleep(until: start + .milliseconds(Int64(index) * 4))
+                Task { await simulator.play(scenario, instance: instance) }
+                index += 1
+            }
+        }
+        let calls = index
+        let deadline = Deadline(seconds: 60)
+        var up = 0
+        while !deadline.passed {
+            up = await arrived(system.crm, after: skipped, prefix: "08").filter { $0.0.hasSuffix("/answered") }.count
+            if up >= calls { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let status = system.status()
+        let active = status.groups.map { $0["activeCalls"] as? Int ?? 0 }.reduce(0, +)
+        print(
+            "memory with \(system.simulators.count) groups of \(system.extensions) extensions, \(up) calls answered "
+                + "(\(active) active in the workers):")
+        func line(_ name: String, _ pid: Int?) -> BenchSystem.Memory? {
+            guard let pid, let memory = BenchSystem.memory(of: pid) else {
+                print("  \(name): not found")
+                return nil
+            }
+            print(
+                String(
+                    format: "  %@ (pid %d): RSS %.1f MiB (peak %.1f), PSS %.1f MiB, private %.1f MiB", name, pid,
+                    memory.rss, memory.peak, memory.proportional, memory.private))
+            return memory
+        }
+        _ = line("supervisor", Int(system.supervisor.pid))
+        var workers: [BenchSystem.Memory] = []
+        for group in status.groups {
+            let key = group["group"] as? String ?? "?"
+            if let memory = line("worker \(key)", group["pid"] as? Int) { workers.append(memory) }
+        }
+        _ = line("uploader", status.uploader["pid"] as? Int)
+        if let largest = workers.map(\.rss).max(), let privateMost = workers.map(\.private).max() {
+            // Most of a worker's RSS is the executable's and the Swift runtime's code, clean pages shared with the
+            // supervisor and every other worker; what one more group costs is its private memory.
+            print(
+                String(
+                    format: "  largest worker RSS: %.1f MiB (target at most 20 MB), of which private at most %.1f MiB",
+                    largest, privateMost))
+        }
+    }
+
+    /// SIGKILL to three groups' workers in turn (each its first restart, so the backoff floor applies): the time to
+    /// the simulator's next login, and to status showing the group connected with its calls re-synced.
+    static func restarts(_ system: BenchSystem) async throws {
+        var links: [Double] = []
+        for group in 0..<min(3, system.simulators.count) {
+            let key = "g\(group)"
+            let before = system.status().group(key)
+            guard let pid = before["pid"] as? Int else { throw BenchError("no worker pid for \(key)") }
+            let calls = before["activeCalls"] as? Int ?? 0
+            let simulator = system.simulators[group]
+            let logins = await simulator.loginCount
+            let killed = ContinuousClock.now
+            kill(pid_t(pid), SIGKILL)
+            let deadline = Deadline(seconds: 15)
+            while await simulator.loginCount == logins, !deadline.passed {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            let link = (ContinuousClock.now - killed).seconds
+            var synced: Double?
+            while !deadline.passed {
+                let now = system.status().group(key)
+                if now["state"] as? String == "connected", now["pid"] as? Int != pid,
+                    now["activeCalls"] as? Int ?? -1 >= calls
+                {
+                    synced = (ContinuousClock.now - killed).seconds
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            links.append(link)
+            print(
+                String(
+                    format:
+                        "worker SIGKILL → PBX link up again (%@): %.3f s; → connected with its %d calls re-synced: %@",
+                    key, link, calls, synced.map { String(format: "%.3f s", $0) } ?? "not within 15 s"))
+        }
+        if let worst = links.max() {
+            print(String(format: "restart-to-link, worst of %d: %.3f s (target under 2 s)", links.count, worst))
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
