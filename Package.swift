@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ZTIAsterisk", targets: ["ZTIAsterisk"]),
         .library(name: "ZTIUploader", targets: ["ZTIUploader"]),
         .library(name: "ZTISupervisor", targets: ["ZTISupervisor"]),
+        .library(name: "ZTIAvaya", targets: ["ZTIAvaya"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -41,6 +42,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "ZTIAvaya", dependencies: ["ZTICore"]),
         .target(name: "CLinux"),
         .target(name: "ZTITestKit", dependencies: ["ZTISupervisor"]),
         .target(
@@ -136,6 +138,7 @@ let package = Package(
             name: "ZTIUploaderTests",
             dependencies: ["ZTIUploader", "ZTICore", .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
+        .testTarget(name: "ZTIAvayaTests", dependencies: ["ZTIAvaya", "ZTITestKit"]),
         .testTarget(name: "ZTISupervisorTests", dependencies: ["ZTISupervisor", "ZTICore", "ZTITestKit"]),
         .testTarget(
             name: "ztisupTests", dependencies: ["ztisup", "zti-pbxsim", "ZTICore", "ZTISupervisor", "ZTITestKit"]),
