@@ -6,6 +6,8 @@ public struct ZTIAvayaError: Error, Sendable, Equatable, CustomStringConvertible
             case frameMalformed
             case frameTooLarge
             case invokeIDInvalid
+            case xmlMalformed
+            case requestRefused
         }
 
         private let backing: Backing
@@ -20,6 +22,10 @@ public struct ZTIAvayaError: Error, Sendable, Equatable, CustomStringConvertible
         public static let frameTooLarge = Code(.frameTooLarge)
         /// An invoke ID outside 0…9999.
         public static let invokeIDInvalid = Code(.invokeIDInvalid)
+        /// A DMCC message that is not a well-formed XML document, or that is one we refuse (a DOCTYPE, too deep).
+        public static let xmlMalformed = Code(.xmlMalformed)
+        /// A request that cannot be built safely (a number or name with characters a dial string cannot hold).
+        public static let requestRefused = Code(.requestRefused)
     }
 
     /// The kind of failure.
