@@ -138,7 +138,7 @@ let package = Package(
             name: "ZTIUploaderTests",
             dependencies: ["ZTIUploader", "ZTICore", .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
-        .testTarget(name: "ZTIAvayaTests", dependencies: ["ZTIAvaya", "ZTITestKit"]),
+        .testTarget(name: "ZTIAvayaTests", dependencies: ["ZTIAvaya", "ZTICore", "ZTITestKit"]),
         .testTarget(name: "ZTISupervisorTests", dependencies: ["ZTISupervisor", "ZTICore", "ZTITestKit"]),
         .testTarget(
             name: "ztisupTests", dependencies: ["ztisup", "zti-pbxsim", "ZTICore", "ZTISupervisor", "ZTITestKit"]),

@@ -89,10 +89,6 @@ public struct MemberDirectory: Sendable {
 
     /// `number` without the first dial-code prefix it starts with (when something remains).
     public func withoutDialCode(_ number: String) -> String {
-        for code in dialCodes.sorted(by: { $0.count > $1.count })
-        where number.hasPrefix(code) && number.count > code.count {
-            return String(number.dropFirst(code.count))
-        }
-        return number
+        DialPlan.withoutDialCode(number, codes: dialCodes)
     }
 }

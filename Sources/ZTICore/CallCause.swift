@@ -35,6 +35,30 @@ public enum CallCause: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// The cause for a CSTA `EventCause` (Avaya DMCC `cause`), e.g. `busy`, `destNotObtainable`; nil for causes
+    /// that describe a normal step of a call (`newCall`, `transfer`, …) rather than an outcome.
+    public init?(cstaCause cause: String) {
+        switch cause {
+        case "normalClearing", "callCleared": self = .normal
+        case "busy", "callBack": self = .busy
+        case "noAnswer", "callNotAnswered", "timeout": self = .noAnswer
+        case "callCancelled", "abandoned": self = .cancelled
+        case "callPickup": self = .answeredElsewhere
+        case "doNotDisturb", "blocked", "incompatibleDestination", "callRejected": self = .rejected
+        case "outOfService", "networkOutOfService", "networkNotObtainable", "destOutOfOrder": self = .unavailable
+        case "destNotObtainable", "invalidNumberFormat", "numberChanged", "unknownDestination": self = .invalid
+        case "trunksBusy", "resourcesNotAvailable", "reorderTone", "networkCongestion": self = .congestion
+        case "redirected", "callForward", "callForwardImmediate", "callForwardBusy", "callForwardNoAnswer",
+            "callForwardAlways", "forwarded", "coverage":
+            self = .diverted
+        case "newCall", "makeCall", "transfer", "conference", "singleStepTransfer", "singleStepConference",
+            "consultation", "alternate", "recall", "enteringDistribution", "distributed", "overflow",
+            "networkSignal", "keyOperation", "activeParticipation":
+            return nil
+        default: self = .failed
+        }
+    }
+
     /// The word Zoho PhoneBridge takes for a dialled call's failure and for `clicktodialerror`, if any.
     public var zohoFailure: String? {
         switch self {

@@ -63,6 +63,15 @@ public enum DialPlan {
         return names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " or " + names.last!
     }
 
+    /// `number` without the longest of `codes` it starts with (when something remains): an outbound call's `to`.
+    public static func withoutDialCode(_ number: String, codes: [String]) -> String {
+        for code in codes.sorted(by: { $0.count > $1.count }) where number.hasPrefix(code) && number.count > code.count
+        {
+            return String(number.dropFirst(code.count))
+        }
+        return number
+    }
+
     /// A request value as it may appear in a message: escaped and at most 40 characters.
     public static func shown(_ text: String) -> String {
         let printable = ConfigDiagnostic.printable(String(text.prefix(40)))
