@@ -76,6 +76,7 @@ let package = Package(
             name: "ZTIPBXSim",
             dependencies: [
                 "ZTIAsterisk",
+                "ZTIAvaya",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -138,7 +139,7 @@ let package = Package(
             name: "ZTIUploaderTests",
             dependencies: ["ZTIUploader", "ZTICore", .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
-        .testTarget(name: "ZTIAvayaTests", dependencies: ["ZTIAvaya", "ZTICore", "ZTITestKit"]),
+        .testTarget(name: "ZTIAvayaTests", dependencies: ["ZTIAvaya", "ZTICore", "ZTIPBXSim", "ZTITestKit"]),
         .testTarget(name: "ZTISupervisorTests", dependencies: ["ZTISupervisor", "ZTICore", "ZTITestKit"]),
         .testTarget(
             name: "ztisupTests", dependencies: ["ztisup", "zti-pbxsim", "ZTICore", "ZTISupervisor", "ZTITestKit"]),

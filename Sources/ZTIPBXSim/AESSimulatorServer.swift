@@ -1,0 +1,74 @@
+import NIOCore
+import NIOPosix
+import ZTIAvaya
+
+/// The TCP side of the AES simulator: one task per connection, splitting frames with the DMCC codec (a header no
+/// AES client sends closes the connection, as AES does), answering through ``AESSimulator``, and expiring session
+/// timers every 100 ms.
+public struct AESSimulatorServer: Sendable {
+    public let simulator: AESSimulator
+    /// The port the server listens on (useful with port 0).
+    public let port: Int
+    private let channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+
+    /// Binds `host:port` (port 0 picks one).
+    public static func bind(host: String, port: Int, simulator: AESSimulator) async throws -> AESSimulatorServer {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                }
+            }
+        let bound = channel.channel.localAddress?.port ?? port
+        return AESSimulatorServer(simulator: simulator, port: bound, channel: channel)
+    }
+
+    /// Serves connections until cancelled.
+    public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .milliseconds(100))
+                    await simulator.expireSessions()
+                }
+            }
+            try await channel.executeThenClose { inbound in
+                for try await connection in inbound {
+                    group.addTask { await serve(connection) }
+                }
+            }
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        let (id, outputs) = await simulator.open()
+        try? await connection.executeThenClose { inbound, outbound in
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await output in outputs {
+                        while let delay = await simulator.stallDelay() { try? await Task.sleep(for: delay) }
+                        switch output {
+                        case .bytes(let bytes):
+                            do { try await outbound.write(ByteBuffer(bytes: bytes)) } catch { return }
+                        case .close:
+                            return
+                        }
+                    }
+                }
+                group.addTask {
+                    var decoder = DMCCFrameDecoder()
+                    do {
+                        for try await buffer in inbound {
+                            decoder.feed(buffer.readableBytesView)
+                            while let frame = try decoder.next() { await simulator.handle(id, frame) }
+                        }
+                    } catch {}
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        await simulator.close(id)
+    }
+}
