@@ -42,7 +42,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "ZTIAvaya", dependencies: ["ZTICore"]),
+        .target(
+            name: "ZTIAvaya",
+            dependencies: [
+                "ZTICore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "CLinux"),
         .target(name: "ZTITestKit", dependencies: ["ZTISupervisor"]),
         .target(
@@ -139,7 +148,11 @@ let package = Package(
             name: "ZTIUploaderTests",
             dependencies: ["ZTIUploader", "ZTICore", .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
-        .testTarget(name: "ZTIAvayaTests", dependencies: ["ZTIAvaya", "ZTICore", "ZTIPBXSim", "ZTITestKit"]),
+        .testTarget(
+            name: "ZTIAvayaTests",
+            dependencies: [
+                "ZTIAvaya", "ZTICore", "ZTIPBXSim", "ZTITestKit", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "ZTISupervisorTests", dependencies: ["ZTISupervisor", "ZTICore", "ZTITestKit"]),
         .testTarget(
             name: "ztisupTests", dependencies: ["ztisup", "zti-pbxsim", "ZTICore", "ZTISupervisor", "ZTITestKit"]),

@@ -8,6 +8,14 @@ public struct ZTIAvayaError: Error, Sendable, Equatable, CustomStringConvertible
             case invokeIDInvalid
             case xmlMalformed
             case requestRefused
+            case authenticationFailed
+            case versionUnsupported
+            case sessionRefused
+            case sessionLost
+            case timedOut
+            case linkClosed
+            case credentialsUnreadable
+            case tlsFailed
         }
 
         private let backing: Backing
@@ -26,6 +34,22 @@ public struct ZTIAvayaError: Error, Sendable, Equatable, CustomStringConvertible
         public static let xmlMalformed = Code(.xmlMalformed)
         /// A request that cannot be built safely (a number or name with characters a dial string cannot hold).
         public static let requestRefused = Code(.requestRefused)
+        /// AES refused the CTI user's name or password.
+        public static let authenticationFailed = Code(.authenticationFailed)
+        /// AES supports none of the DMCC protocol versions requested.
+        public static let versionUnsupported = Code(.versionUnsupported)
+        /// AES refused a session for another reason: busy, too many sessions, an application error.
+        public static let sessionRefused = Code(.sessionRefused)
+        /// The application session ended (its timer ran out, keep-alives went unanswered, AES terminated it).
+        public static let sessionLost = Code(.sessionLost)
+        /// AES did not answer in time.
+        public static let timedOut = Code(.timedOut)
+        /// The connection closed.
+        public static let linkClosed = Code(.linkClosed)
+        /// The password file cannot be read.
+        public static let credentialsUnreadable = Code(.credentialsUnreadable)
+        /// The TLS settings cannot be used (a CA or client certificate file that does not load).
+        public static let tlsFailed = Code(.tlsFailed)
     }
 
     /// The kind of failure.

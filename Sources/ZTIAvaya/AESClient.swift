@@ -1,0 +1,374 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+import ZTICore
+
+/// The DMCC client of one Avaya worker: connects (TLS by default), starts an application session, monitors every
+/// extension (`GetThirdPartyDeviceId`, then `MonitorStart` with the call-control filter inverted to a positive
+/// list), keeps the session alive with `ResetApplicationSessionTimer` at a third of the granted duration, and
+/// reconnects with capped, jittered backoff until its task is cancelled.
+///
+/// After a TCP loss within the cleanup delay the old session is recovered with its ID and its monitors survive
+/// (then `SnapshotDevice` tells which calls are still there); otherwise a new session starts and every extension is
+/// monitored again. Two unanswered keep-alives, or AES terminating the session, mean the session is lost.
+public final class AESClient: Sendable {
+    public let settings: AESClientSettings
+    private let logger: Logger
+
+    /// What survives a connection: the session to recover and its monitors.
+    private struct Memory {
+        var sessionID: String?
+        var lostAt: ContinuousClock.Instant?
+        var crossRefs: [String: String] = [:]
+        var devices: [String: String] = [:]
+        var protocolVersion: String?
+    }
+
+    private struct Link {
+        let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        let router: DMCCReplyRouter
+    }
+
+    private let memory = Mutex(Memory())
+    private let current = Mutex<Link?>(nil)
+    /// Set when a session started on the current connection (the reconnect backoff starts over).
+    private let sessionUp = Atomic<Bool>(false)
+
+    public init(settings: AESClientSettings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// The protocol version AES picked for the current session.
+    public var protocolVersion: String? { memory.withLock { $0.protocolVersion } }
+
+    /// Connects and reconnects until cancelled, reporting into `continuation`.
+    public func run(into continuation: AsyncStream<AESClientEvent>.Continuation) async {
+        var attempt = 0
+        while !Task.isCancelled {
+            sessionUp.store(false, ordering: .relaxed)
+            do {
+                try await connection(continuation)
+            } catch is CancellationError {
+                break
+            } catch {
+                let reason = (error as? ZTIAvayaError)?.message ?? "\(error)"
+                logger.warning(
+                    "AES link to \(settings.host):\(settings.port) down: \(reason)",
+                    metadata: ["pbx": "\(settings.host)"])
+                continuation.yield(.disconnected(reason: reason))
+                // A refused login is retried slowly: AES may lock an account after repeated failures.
+                if (error as? ZTIAvayaError)?.code == .authenticationFailed { attempt += 3 }
+            }
+            memory.withLock { memory in
+                if memory.sessionID != nil, memory.lostAt == nil { memory.lostAt = .now }
+            }
+            attempt = sessionUp.load(ordering: .relaxed) ? 1 : attempt + 1
+            let delay = settings.backoff.delay(attempt: attempt, unit: Double.random(in: 0...1))
+            do { try await Task.sleep(for: delay) } catch { break }
+        }
+        continuation.finish()
+    }
+
+    /// The polite end (`MonitorStop` per monitor, `ReleaseDeviceId` per device, `StopApplicationSession`), before
+    /// the worker cancels ``run(into:)``; at most `settings.replyTimeout` per request.
+    public func stop() async {
+        guard let link = current.withLock({ $0 }) else { return }
+        let (sessionID, crossRefs, devices) = memory.withLock { ($0.sessionID, $0.crossRefs, $0.devices) }
+        for crossRef in crossRefs.values.sorted() { _ = try? await perform(link, .monitorStop(crossRefID: crossRef)) }
+        for device in devices.values.sorted() { _ = try? await perform(link, .releaseDeviceID(device: device)) }
+        if let sessionID { _ = try? await perform(link, .stopApplicationSession(sessionID: sessionID)) }
+        memory.withLock { $0 = Memory() }
+    }
+
+    /// Third-party `MakeCall` from the request's extension to its number, dialled exactly as received: the new
+    /// call's ID and UCID, or why it was refused.
+    public func makeCall(_ request: DialRequest) async -> Result<(callID: String, ucid: String?), ZTIAvayaError> {
+        guard let link = current.withLock({ $0 }) else {
+            return .failure(ZTIAvayaError(.linkClosed, "the AES link is down; try again when it is back"))
+        }
+        let calling =
+            memory.withLock { $0.devices[request.extension] } ?? "\(request.extension):\(settings.switchName)::0"
+        do {
+            let reply = try await perform(
+                link, .makeCall(callingDevice: calling, number: request.number, switchName: settings.switchName))
+            switch reply {
+            case .callMade(let callID, _, let ucid): return .success((callID, ucid))
+            case .error(let category, let value):
+                return .failure(ZTIAvayaError(.requestRefused, "AES refused MakeCall: \(category)/\(value)"))
+            default: return .failure(ZTIAvayaError(.requestRefused, "AES answered MakeCall with \(reply)"))
+            }
+        } catch let error as ZTIAvayaError {
+            return .failure(error)
+        } catch {
+            return .failure(ZTIAvayaError(.linkClosed, "\(error)"))
+        }
+    }
+
+    // MARK: - One connection
+
+    private func connection(_ continuation: AsyncStream<AESClientEvent>.Continuation) async throws {
+        let tls = try settings.tls.map(Self.sslContext)
+        let host = settings.host
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(10))
+            .channelOption(.socketOption(.so_keepalive), value: 1)
+            .connect(host: settings.host, port: settings.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        // SNI takes names only; an AES reached by its address gets none.
+                        let name = host.contains(where: \.isLetter) && !host.contains(":") ? host : nil
+                        try channel.pipeline.syncOperations.addHandler(
+                            try NIOSSLClientHandler(context: tls, serverHostname: name))
+                    }
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let router = DMCCReplyRouter()
+        try await channel.executeThenClose { inbound, outbound in
+            let link = Link(outbound: outbound, router: router)
+            defer { current.withLock { $0 = nil } }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    do {
+                        try await self.read(inbound, link: link, continuation: continuation)
+                        throw ZTIAvayaError(.linkClosed, "AES closed the connection")
+                    } catch let error as ZTIAvayaError {
+                        router.closeAll(error)
+                        throw error
+                    }
+                }
+                group.addTask {
+                    try await self.drive(link, continuation: continuation)
+                }
+                defer { group.cancelAll() }
+                // Whichever ends first ends the connection; a refused login from the driver is the telling error.
+                _ = try await group.next()
+            }
+        }
+    }
+
+    /// Reads frames: responses to their requests, events to the consumer.
+    private func read(
+        _ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, link: Link,
+        continuation: AsyncStream<AESClientEvent>.Continuation
+    ) async throws {
+        var decoder = DMCCFrameDecoder()
+        for try await buffer in inbound {
+            decoder.feed(buffer.readableBytesView)
+            while let frame = try decoder.next() {
+                let message: DMCCMessage
+                do {
+                    message = try DMCCMessage.decode(frame)
+                } catch {
+                    logger.warning("a DMCC message from AES was not understood and is skipped: \(error.message)")
+                    continue
+                }
+                switch message {
+                case .event(let event):
+                    continuation.yield(.event(event, receivedAt: .now()))
+                case .sessionTerminated(let reason):
+                    memory.withLock { $0 = Memory() }
+                    throw ZTIAvayaError(.sessionLost, "AES ended the application session (\(reason))")
+                case .monitorEnded(let crossRef):
+                    // The switch stopped a monitor: acknowledge it, and say which extension is no longer watched.
+                    let response = DMCCElement(
+                        "MonitorStopResponse", attributes: [.init("xmlns", DMCCRequest.cstaNamespace)])
+                    try await link.outbound.write(
+                        ByteBuffer(bytes: try DMCCFrame(invokeID: frame.invokeID, xml: response.document).encoded()))
+                    let member = memory.withLock { memory -> String? in
+                        let member = memory.crossRefs.first { $0.value == crossRef }?.key
+                        if let member { memory.crossRefs[member] = nil }
+                        return member
+                    }
+                    if let member {
+                        continuation.yield(.monitorFailed(extension: member, reason: "AES stopped its monitor"))
+                    }
+                default:
+                    if !frame.isEvent { link.router.deliver(frame.invokeID, message) }
+                }
+            }
+        }
+    }
+
+    /// Starts (or recovers) the session, monitors, then keeps the session alive until it is lost.
+    private func drive(_ link: Link, continuation: AsyncStream<AESClientEvent>.Continuation) async throws {
+        let recoverable = memory.withLock { memory -> String? in
+            guard let id = memory.sessionID, let lost = memory.lostAt,
+                ContinuousClock.now - lost < .seconds(settings.cleanupDelay)
+            else { return nil }
+            return id
+        }
+        var (sessionID, version, duration) = try await startSession(link, recover: recoverable)
+        if recoverable != nil, sessionID != recoverable {
+            logger.info("AES session \(recoverable ?? "") could not be recovered; a new one was started")
+        }
+        let recovered = recoverable != nil && sessionID == recoverable
+        memory.withLock { memory in
+            memory.sessionID = sessionID
+            memory.lostAt = nil
+            memory.protocolVersion = version
+            if !recovered {
+                memory.crossRefs = [:]
+                memory.devices = [:]
+            }
+        }
+        current.withLock { $0 = link }
+        sessionUp.store(true, ordering: .relaxed)
+        logger.info(
+            "AES session \(recovered ? "recovered" : "started") (protocol \(version), \(duration) s)",
+            metadata: ["pbx": "\(settings.host)"])
+        continuation.yield(.sessionStarted(sessionID: sessionID, protocolVersion: version, recovered: recovered))
+        if recovered {
+            let kept = memory.withLock { $0.crossRefs }
+            for (member, crossRef) in kept.sorted(by: { $0.key < $1.key }) {
+                continuation.yield(.monitored(extension: member, crossRefID: crossRef))
+                let device = memory.withLock { $0.devices[member] } ?? "\(member):\(settings.switchName)::0"
+                if case .snapshot(let calls) = try await perform(link, .snapshotDevice(device: device)) {
+                    continuation.yield(.snapshot(extension: member, callIDs: Set(calls.map(\.callID))))
+                }
+            }
+        } else {
+            try await monitorAll(link, continuation: continuation)
+        }
+
+        var misses = 0
+        while true {
+            try await Task.sleep(for: .seconds(max(1, duration)) / 3)
+            do {
+                let reply = try await perform(
+                    link, .resetApplicationSessionTimer(sessionID: sessionID, duration: settings.sessionDuration))
+                switch reply {
+                case .sessionTimerReset(let granted):
+                    duration = granted
+                    misses = 0
+                case .sessionTimerRefused(let reason):
+                    memory.withLock { $0 = Memory() }
+                    throw ZTIAvayaError(.sessionLost, "AES refused to keep the session (\(reason))")
+                default:
+                    misses += 1
+                }
+            } catch let error as ZTIAvayaError where error.code == .timedOut {
+                misses += 1
+            }
+            if misses >= 2 {
+                memory.withLock { $0 = Memory() }
+                throw ZTIAvayaError(.sessionLost, "two keep-alives went unanswered; the session is taken as lost")
+            }
+        }
+    }
+
+    private func startSession(_ link: Link, recover: String?) async throws -> (String, String, Int) {
+        let request = DMCCRequest.startApplicationSession(
+            .init(
+                applicationID: settings.applicationID, userName: settings.username, password: settings.password,
+                cleanupDelay: settings.cleanupDelay, recoverSessionID: recover, duration: settings.sessionDuration))
+        switch try await perform(link, request) {
+        case .sessionStarted(let id, let version, let duration):
+            return (id, version, duration)
+        case .sessionRefused(let reason):
+            // A session past its cleanup delay cannot be recovered: start a new one.
+            if recover != nil { return try await startSession(link, recover: nil) }
+            throw Self.sessionError(reason, user: settings.username)
+        case let other:
+            throw ZTIAvayaError(.sessionRefused, "AES answered StartApplicationSession with \(other)")
+        }
+    }
+
+    static func sessionError(_ reason: String, user: String) -> ZTIAvayaError {
+        switch reason {
+        case "invalidApplicationInfo":
+            ZTIAvayaError(
+                .authenticationFailed,
+                "AES refused the login of CTI user \(user) (invalidApplicationInfo): check pbx.username and the "
+                    + "password, and that the user is a CTI user on AES")
+        case "requestedProtocolVersionNotSupported":
+            ZTIAvayaError(
+                .versionUnsupported,
+                "AES supports none of the DMCC protocol versions ztisup requests (AES 6.2 to 8.1.3)")
+        case "serverResourcesBusy":
+            ZTIAvayaError(.sessionRefused, "AES is busy (serverResourcesBusy); retrying")
+        case "maxNumberSessions":
+            ZTIAvayaError(
+                .sessionRefused, "AES has reached its maximum number of DMCC sessions (maxNumberSessions)")
+        default:
+            ZTIAvayaError(.sessionRefused, "AES refused the session: \(reason)")
+        }
+    }
+
+    /// Device ID and monitor per extension; one that AES refuses is reported, and the others go on.
+    private func monitorAll(_ link: Link, continuation: AsyncStream<AESClientEvent>.Continuation) async throws {
+        for member in settings.extensions {
+            var device = "\(member):\(settings.switchName)::0"
+            do {
+                switch try await perform(
+                    link, .getThirdPartyDeviceID(switchName: settings.switchName, extension: member))
+                {
+                case .deviceID(let id): device = id
+                case .error(let category, let value):
+                    continuation.yield(.monitorFailed(extension: member, reason: Self.explain(category, value)))
+                    continue
+                default: break
+                }
+                switch try await perform(link, .monitorStart(device: device)) {
+                case .monitorStarted(let crossRef):
+                    memory.withLock { memory in
+                        memory.crossRefs[member] = crossRef
+                        memory.devices[member] = device
+                    }
+                    continuation.yield(.monitored(extension: member, crossRefID: crossRef))
+                case .error(let category, let value):
+                    continuation.yield(.monitorFailed(extension: member, reason: Self.explain(category, value)))
+                case let other:
+                    continuation.yield(.monitorFailed(extension: member, reason: "AES answered \(other)"))
+                }
+            } catch let error as ZTIAvayaError where error.code == .requestRefused {
+                continuation.yield(.monitorFailed(extension: member, reason: error.message))
+            }
+        }
+    }
+
+    /// A refusal as the administrator reads it in status: the CSTA code and what it usually means.
+    static func explain(_ category: String, _ value: String) -> String {
+        let meaning: String
+        switch value {
+        case "invalidDeviceID", "invalidMonitorObject": meaning = "unknown to CM (check the extension)"
+        case "privilegeViolationSpecifiedDevice": meaning = "the CTI user has no SDB permission for it"
+        case "objectMonitorLimitExceeded", "overallMonitorLimitExceeded": meaning = "no TSAPI licence left"
+        default: meaning = "refused"
+        }
+        return "\(meaning) (\(category)/\(value))"
+    }
+
+    private func perform(_ link: Link, _ request: DMCCRequest) async throws -> DMCCMessage {
+        let invokeID = link.router.allocate()
+        let bytes: [UInt8]
+        do {
+            bytes = try request.encoded(invokeID: invokeID)
+        } catch {
+            link.router.release(invokeID)
+            throw error
+        }
+        try await link.outbound.write(ByteBuffer(bytes: bytes))
+        return try await link.router.reply(invokeID, timeout: settings.replyTimeout, request: request.name)
+    }
+
+    static func sslContext(_ tls: AESClientSettings.TLS) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification =
+            !tls.verify ? .none : tls.verifyHostname ? .fullVerification : .noHostnameVerification
+        do {
+            if let caFile = tls.caFile { configuration.trustRoots = .file(caFile) }
+            if let certFile = tls.certFile, let keyFile = tls.keyFile {
+                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certFile).map { .certificate($0) }
+                configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
+            }
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw ZTIAvayaError(.tlsFailed, "the TLS settings for AES cannot be used: \(error)")
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+import ZTIAvaya
+import ZTICore
+import ZTIPBXSim
+import ZTITestKit
+
+/// The DMCC client against the AES simulator on loopback: sessions, monitors, recovery, expiry, MakeCall, TLS.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct AESClientTests {
+    /// A client running against a simulator, with everything it reported.
+    final class Run: Sendable {
+        let client: AESClient
+        let task: Task<Void, Never>
+        /// What the client reported, appended by the task that drains its stream.
+        final class Reports: Sendable {
+            let events = Mutex<[AESClientEvent]>([])
+        }
+
+        private let reported = Reports()
+
+        init(
+            port: Int, password: String = "secret", extensions: [String] = ["3201", "3202"],
+            tls: AESClientSettings.TLS? = nil,
+            duration: Int = 180, cleanup: Int = 60
+        ) {
+            var settings = AESClientSettings(
+                host: "127.0.0.1", port: port, tls: tls, username: "ctiuser", password: password, switchName: "CM1",
+                extensions: extensions, sessionDuration: duration, cleanupDelay: cleanup,
+                replyTimeout: .seconds(2), backoff: ReconnectBackoff(floor: .milliseconds(50), cap: .milliseconds(200)))
+            settings.applicationID = "ztisup-test"
+            let client = AESClient(settings: settings, logger: Logger(label: "test"))
+            self.client = client
+            let (stream, continuation) = AsyncStream<AESClientEvent>.makeStream()
+            let reported = self.reported
+            task = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await client.run(into: continuation) }
+                    group.addTask {
+                        for await event in stream { reported.events.withLock { $0.append(event) } }
+                    }
+                }
+            }
+        }
+
+        deinit { task.cancel() }
+
+        var events: [AESClientEvent] { reported.events.withLock { $0 } }
+
+        /// Waits until `done` holds for what was reported (or 10 s pass).
+        func wait(_ done: ([AESClientEvent]) -> Bool) async -> [AESClientEvent] {
+            for _ in 0..<500 {
+                let now = events
+                if done(now) { return now }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return events
+        }
+    }
+
+    static func sessions(_ events: [AESClientEvent]) -> [(String, Bool)] {
+        events.compactMap { if case .sessionStarted(let id, _, let recovered) = $0 { (id, recovered) } else { nil } }
+    }
+
+    static func monitored(_ events: [AESClientEvent]) -> [String] {
+        events.compactMap { if case .monitored(let member, _) = $0 { member } else { nil } }
+    }
+
+    static func failures(_ events: [AESClientEvent]) -> [String: String] {
+        var result: [String: String] = [:]
+        for case .monitorFailed(let member, let reason) in events { result[member] = reason }
+        return result
+    }
+
+    static func disconnects(_ events: [AESClientEvent]) -> [String] {
+        events.compactMap { if case .disconnected(let reason) = $0 { reason } else { nil } }
+    }
+
+    @Test func aWrongPasswordIsReportedAsARefusedLogin() async throws {
+        let server = try await AESSimulatorTests.Server()
+        let run = Run(port: server.port, password: "wrong")
+        let events = await run.wait { !Self.disconnects($0).isEmpty }
+        #expect(Self.disconnects(events).first?.contains("AES refused the login of CTI user ctiuser") == true)
+        #expect(Self.sessions(events).isEmpty)
+        #expect(await server.simulator.monitorCount == 0)
+    }
+
+    @Test func anUnknownExtensionAmongGoodOnesIsReportedAndTheOthersAreMonitored() async throws {
+        var options = AESSimulatorOptions()
+        options.permitted = ["3201", "3202"]
+        let server = try await AESSimulatorTests.Server(options)
+        let run = Run(port: server.port, extensions: ["3201", "4999", "3203", "3202"])
+        let events = await run.wait { Self.monitored($0).count + Self.failures($0).count == 4 }
+        #expect(Self.monitored(events) == ["3201", "3202"])
+        #expect(Self.failures(events)["4999"] == "unknown to CM (check the extension) (operation/invalidDeviceID)")
+        #expect(Self.failures(events)["3203"]?.contains("no SDB permission") == true)
+        #expect(await server.simulator.monitorCount == 2)
+    }
+
+    @Test func aDroppedLinkRecoversTheSessionAndKeepsItsMonitors() async throws {
+        let server = try await AESSimulatorTests.Server()
+        let simulator = server.simulator
+        let run = Run(port: server.port)
+        _ = await run.wait { Self.monitored($0).count == 2 }
+        let monitorStarts = await simulator.requests.filter { $0 == "MonitorStart" }.count
+        let call = await simulator.inbound(from: "0312345678", to: "0312340600")
+        await simulator.ring(call, "3201")
+        await simulator.drop()
+        let events = await run.wait { Self.sessions($0).count == 2 }
+        let sessions = Self.sessions(events)
+        #expect(sessions.count == 2)
+        #expect(sessions.last?.0 == sessions.first?.0)
+        #expect(sessions.last?.1 == true)
+        #expect(await simulator.requests.filter { $0 == "MonitorStart" }.count == monitorStarts)
+        #expect(await simulator.requests.contains("SnapshotDevice"))
+        // The snapshot names the call still ringing at 3201, for the tracker to keep.
+        let snapshots = events.compactMap { event -> (String, Set<String>)? in
+            if case .snapshot(let member, let calls) = event { (member, calls) } else { nil }
+        }
+        #expect(snapshots.first { $0.0 == "3201" }?.1 == [String(call)])
+        // Events reach the recovered session.
+        await simulator.answer(call, "3201")
+        let after = await run.wait { events in
+            events.contains { if case .event(let event, _) = $0 { event.kind == .established } else { false } }
+        }
+        #expect(after.contains { if case .event(let event, _) = $0 { event.kind == .established } else { false } })
+    }
+
+    @Test func anExpiredSessionIsReplacedAndEveryExtensionMonitoredAgain() async throws {
+        let server = try await AESSimulatorTests.Server()
+        let simulator = server.simulator
+        let run = Run(port: server.port)
+        _ = await run.wait { Self.monitored($0).count == 2 }
+        await simulator.expireAllTimers()
+        let events = await run.wait { Self.monitored($0).count == 4 }
+        #expect(
+            Self.disconnects(events).first?.contains("AES ended the application session (sessionTimerExpired)") == true)
+        let sessions = Self.sessions(events)
+        #expect(sessions.count == 2)
+        #expect(sessions.last?.1 == false)
+        #expect(sessions.first?.0 != sessions.last?.0)
+        #expect(await simulator.requests.filter { $0 == "MonitorStart" }.count == 4)
+        #expect(await simulator.monitorCount == 2)
+    }
+
+    @Test func keepAlivesHoldAShortSession() async throws {
+        let server = try await AESSimulatorTests.Server()
+        let run = Run(port: server.port, duration: 2)
+        _ = await run.wait { Self.monitored($0).count == 2 }
+        try await Task.sleep(for: .seconds(4))
+        #expect(await server.simulator.requests.filter { $0 == "ResetApplicationSessionTimer" }.count >= 4)
+        #expect(Self.sessions(run.events).count == 1)
+        #expect(Self.disconnects(run.events).isEmpty)
+    }
+
+    @Test func makeCallEndToEndTagsTheCallAndAnInjectedNumberNeverLeaves() async throws {
+        let server = try await AESSimulatorTests.Server()
+        let simulator = server.simulator
+        let run = Run(port: server.port)
+        _ = await run.wait { Self.monitored($0).count == 2 }
+        let bad = await run.client.makeCall(
+            DialRequest(clickToDialId: "c2d-1", group: "sales", extension: "3201", user: "u", number: "123</x><y/>"))
+        guard case .failure(let error) = bad else {
+            Issue.record("an injected number was dialled")
+            return
+        }
+        #expect(error.code == .requestRefused)
+        #expect(await !simulator.requests.contains("MakeCall"))
+
+        let made = await run.client.makeCall(
+            DialRequest(clickToDialId: "c2d-2", group: "sales", extension: "3201", user: "u", number: "90312345678"))
+        guard case .success(let call) = made else {
+            Issue.record("MakeCall failed: \(made)")
+            return
+        }
+        #expect(call.ucid?.count == 20)
+        var tracker = AvayaCallTracker(replayGroup: "sales")
+        for case .monitored(let member, let crossRef) in run.events {
+            tracker.monitored(crossRefID: crossRef, extension: member)
+        }
+        tracker.clickToDialStarted(callID: call.callID, member: "3201", clickToDialId: "c2d-2")
+        let events = await run.wait { events in
+            events.contains { if case .event(let event, _) = $0 { event.kind == .networkReached } else { false } }
+        }
+        var output: [CallEvent] = []
+        for case .event(let event, let at) in events { output += tracker.handle(event, at: at) }
+        #expect(output.map(\.state) == [.ringing])
+        #expect(output.first?.clickToDialId == "c2d-2")
+        #expect(output.first?.dialled == "90312345678")
+        #expect(output.first?.callId == call.ucid)
+    }
+}
