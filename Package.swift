@@ -86,6 +86,7 @@ let package = Package(
             dependencies: [
                 "ZTIAsterisk",
                 "ZTIAvaya",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

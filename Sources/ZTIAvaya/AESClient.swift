@@ -55,7 +55,7 @@ public final class AESClient: Sendable {
             } catch is CancellationError {
                 break
             } catch {
-                let reason = (error as? ZTIAvayaError)?.message ?? "\(error)"
+                let reason = (error as? ZTIAvayaError)?.message ?? Self.describe(error, settings)
                 logger.warning(
                     "AES link to \(settings.host):\(settings.port) down: \(reason)",
                     metadata: ["pbx": "\(settings.host)"])
@@ -71,6 +71,16 @@ public final class AESClient: Sendable {
             do { try await Task.sleep(for: delay) } catch { break }
         }
         continuation.finish()
+    }
+
+    /// A connection failure as the administrator reads it; TLS failures say which setting to look at.
+    static func describe(_ error: any Error, _ settings: AESClientSettings) -> String {
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
+            return "the TLS handshake with AES at \(settings.host):\(settings.port) failed (\(error)): check that "
+                + "avaya.tls.cafile holds the CA that signed the AES certificate, and set avaya.tls.verifyhostname "
+                + "= false if that certificate does not name \(settings.host)"
+        }
+        return "cannot reach AES at \(settings.host):\(settings.port): \(error)"
     }
 
     /// The polite end (`MonitorStop` per monitor, `ReleaseDeviceId` per device, `StopApplicationSession`), before

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ZTIAvaya
 
 /// The TCP side of the AES simulator: one task per connection, splitting frames with the DMCC codec (a header no
@@ -11,17 +12,28 @@ public struct AESSimulatorServer: Sendable {
     public let port: Int
     private let channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
 
-    /// Binds `host:port` (port 0 picks one).
-    public static func bind(host: String, port: Int, simulator: AESSimulator) async throws -> AESSimulatorServer {
+    /// Binds `host:port` (port 0 picks one); with `tls`, connections speak TLS (as AES does on 4722).
+    public static func bind(host: String, port: Int, simulator: AESSimulator, tls: NIOSSLContext? = nil)
+        async throws -> AESSimulatorServer
+    {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                    if let tls { try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
                 }
             }
         let bound = channel.channel.localAddress?.port ?? port
         return AESSimulatorServer(simulator: simulator, port: bound, channel: channel)
+    }
+
+    /// A TLS context serving `certificate` (PEM chain) with `key` (PEM).
+    public static func tlsContext(certificate: String, key: String) throws -> NIOSSLContext {
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        return try NIOSSLContext(configuration: configuration)
     }
 
     /// Serves connections until cancelled.

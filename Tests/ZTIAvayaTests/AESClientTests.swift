@@ -191,3 +191,96 @@ import ZTITestKit
         #expect(output.first?.callId == call.ucid)
     }
 }
+
+/// DMCC over TLS on loopback, with a CA and a server certificate the test makes (as AES has a private CA, and a
+/// certificate that often does not name the address it is reached at).
+@Suite(
+    .serialized, .timeLimit(.minutes(2)), .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"))
+)
+struct AESClientTLSTests {
+    /// A CA, and a certificate it signed for `aes.example` (not for 127.0.0.1).
+    static func certificates() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zti-aes-tls-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let steps: [[String]] = [
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=Test AES CA",
+            ],
+            [
+                "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "aes.key",
+                "-out", "aes.csr", "-subj", "/CN=aes.example",
+            ],
+            [
+                "x509", "-req", "-in", "aes.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+                "aes.crt", "-days", "1", "-extfile", "san.ext",
+            ],
+            [
+                "x509", "-req", "-in", "aes.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+                "aes-ip.crt", "-days", "1", "-extfile", "san-ip.ext",
+            ],
+        ]
+        try "subjectAltName=DNS:aes.example\n".write(
+            toFile: directory + "/san.ext", atomically: true, encoding: .utf8)
+        try "subjectAltName=DNS:aes.example,IP:127.0.0.1\n".write(
+            toFile: directory + "/san-ip.ext", atomically: true, encoding: .utf8)
+        for step in steps {
+            let made = try ChildProcess.run(
+                "/bin/sh", ["-c", "cd '\(directory)' && exec /usr/bin/openssl \"$@\"", "openssl"] + step)
+            #expect(made.status == 0, "\(made.stderr)")
+        }
+        return directory
+    }
+
+    static func server(_ directory: String, certificate: String = "aes.crt") async throws
+        -> (AESSimulator, Int, Task<Void, Error>)
+    {
+        let simulator = AESSimulator(options: AESSimulatorOptions())
+        let context = try AESSimulatorServer.tlsContext(
+            certificate: directory + "/" + certificate, key: directory + "/aes.key")
+        let server = try await AESSimulatorServer.bind(host: "127.0.0.1", port: 0, simulator: simulator, tls: context)
+        return (simulator, server.port, Task { try await server.run() })
+    }
+
+    @Test func theSessionRunsOverTLSWithThePrivateCAAndNoHostnameCheck() async throws {
+        let directory = try Self.certificates()
+        let (simulator, port, task) = try await Self.server(directory)
+        defer { task.cancel() }
+        let run = AESClientTests.Run(
+            port: port, tls: .init(caFile: directory + "/ca.crt", verify: true, verifyHostname: false))
+        let events = await run.wait { AESClientTests.monitored($0).count == 2 }
+        #expect(AESClientTests.monitored(events) == ["3201", "3202"])
+        #expect(await simulator.monitorCount == 2)
+    }
+
+    @Test func aCertificateThatNamesTheAddressPassesTheHostnameCheck() async throws {
+        let directory = try Self.certificates()
+        let (_, port, task) = try await Self.server(directory, certificate: "aes-ip.crt")
+        defer { task.cancel() }
+        let run = AESClientTests.Run(
+            port: port, tls: .init(caFile: directory + "/ca.crt", verify: true, verifyHostname: true))
+        let events = await run.wait {
+            AESClientTests.monitored($0).count == 2 || !AESClientTests.disconnects($0).isEmpty
+        }
+        #expect(AESClientTests.monitored(events) == ["3201", "3202"], "\(AESClientTests.disconnects(events))")
+    }
+
+    @Test func aCertificateThatDoesNotNameTheAddressOrAnUnknownCAIsRefused() async throws {
+        let directory = try Self.certificates()
+        let (simulator, port, task) = try await Self.server(directory)
+        defer { task.cancel() }
+        for tls in [
+            AESClientSettings.TLS(caFile: directory + "/ca.crt", verify: true, verifyHostname: true),
+            AESClientSettings.TLS(caFile: nil, verify: true, verifyHostname: false),
+        ] {
+            let run = AESClientTests.Run(port: port, tls: tls)
+            let events = await run.wait { !AESClientTests.disconnects($0).isEmpty }
+            #expect(
+                AESClientTests.disconnects(events).first?.contains("the TLS handshake with AES at 127.0.0.1") == true,
+                "\(AESClientTests.disconnects(events))")
+            #expect(AESClientTests.sessions(events).isEmpty, "\(tls)")
+            run.task.cancel()
+        }
+        #expect(await simulator.sessionStarts == 0)
+    }
+}
