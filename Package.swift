@@ -116,6 +116,7 @@ let package = Package(
                 "ZTIUploader",
                 "ZTISupervisor",
                 "ZTISystemd",
+                "ZTIAvaya",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

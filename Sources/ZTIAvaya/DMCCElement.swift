@@ -51,6 +51,14 @@ public struct DMCCElement: Sendable, Equatable {
         attributes.first { $0.name == name }?.value
     }
 
+    /// The same tree with the text of every `password` element replaced, for frame dumps and logs.
+    public func redactingPasswords() -> DMCCElement {
+        var copy = self
+        if copy.name.hasSuffix("password") && !copy.text.isEmpty { copy.text = "********" }
+        copy.children = children.map { $0.redactingPasswords() }
+        return copy
+    }
+
     /// The text with surrounding white space removed.
     public var trimmedText: String {
         String(text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())

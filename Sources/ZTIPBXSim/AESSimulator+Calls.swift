@@ -96,8 +96,8 @@ extension AESSimulator {
                     Self.connection("failedConnection", id, station),
                     Self.party("failingDevice", station, self.switchName),
                     Self.party("callingDevice", call.caller, self.switchName),
-                    Self.party("calledDevice", station, self.switchName), E("localConnectionInfo", text: state),
-                    E("cause", text: cause),
+                    Self.party("calledDevice", call.called, self.switchName), E("localConnectionInfo", text: state),
+                    E("cause", text: cause), Self.linkage(call.ucid),
                 ])
         }
         calls[id]?.remove(station)
@@ -248,7 +248,7 @@ extension AESSimulator {
         var id = 1
         while calls[id] != nil { id += 1 }
         ucidSequence = (ucidSequence + 1) % 100_000
-        let time = Int(Date().timeIntervalSince1970) % 10_000_000_000
+        let time = (options.ucidTime ?? Int(Date().timeIntervalSince1970)) % 10_000_000_000
         let ucid = String(format: "00001%05d%010d", ucidSequence, time)
         return SimulatedAESCall(id: id, ucid: ucid, caller: caller, called: called)
     }
@@ -374,5 +374,35 @@ extension AESSimulator {
                             children: [E(prefix + "globallyUniqueCallLinkageID", text: ucid)])
                     ])
             ])
+    }
+}
+
+extension AESSimulator {
+    /// Plays a scenario, `speed` times faster than real time; its call names map to CM call IDs as they start.
+    public func play(_ scenario: AESScenario, speed: Double = 1) async {
+        var names: [String: Int] = [:]
+        let start = ContinuousClock.now
+        for step in scenario.steps {
+            try? await Task.sleep(until: start + .milliseconds(Int64(Double(step.at) / max(speed, 0.001))))
+            switch step.action {
+            case .inbound(let call, let from, let to): names[call] = inbound(from: from, to: to)
+            case .outbound(let call, let from, let to): names[call] = outbound(from: from, to: to)
+            case .ring(let call, let station): if let id = names[call] { ring(id, station) }
+            case .answer(let call, let party): if let id = names[call] { answer(id, party) }
+            case .divert(let call, let station, let to): if let id = names[call] { divert(id, from: station, to: to) }
+            case .pickup(let call, let station, let by):
+                if let id = names[call] { pickup(id, ringing: station, by: by) }
+            case .busy(let call, let station): if let id = names[call] { busy(id, station) }
+            case .hangup(let call, let party): if let id = names[call] { hangup(id, party) }
+            case .transfer(let call, let consultation, let by):
+                if let id = names[call], let other = names[consultation] {
+                    transfer(primary: id, consultation: other, by: by)
+                }
+            case .conference(let call, let consultation, let by):
+                if let id = names[call], let other = names[consultation] {
+                    conference(primary: id, consultation: other, by: by)
+                }
+            }
+        }
     }
 }

@@ -45,6 +45,16 @@ public actor AESSimulator {
     public private(set) var requests: [String] = []
     /// Sessions started or recovered so far.
     public private(set) var sessionStarts = 0
+    /// Where every frame, both ways, is appended as it goes over the wire (`ztisup replay --pbx avaya` reads it).
+    private var capture: FileHandle?
+
+    /// Appends every frame from now on, both directions, to `path` (created or truncated).
+    public func capture(to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
+        else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        capture = handle
+    }
 
     public init(options: AESSimulatorOptions) {
         self.options = options
@@ -151,6 +161,12 @@ public actor AESSimulator {
             return
         }
         requests.append(root.name)
+        // The capture never holds the CTI user's password.
+        if capture != nil,
+            let bytes = try? DMCCFrame(invokeID: frame.invokeID, xml: root.redactingPasswords().document).encoded()
+        {
+            capture?.write(Data(bytes))
+        }
         let reply: DMCCElement
         if root.name == "StartApplicationSession" {
             reply = startSession(connection, root)
@@ -288,6 +304,7 @@ public actor AESSimulator {
 
     func send(_ connection: Int, _ element: DMCCElement, invokeID: Int) {
         guard let bytes = try? DMCCFrame(invokeID: invokeID, xml: element.document).encoded() else { return }
+        capture?.write(Data(bytes))
         connections[connection]?.output.yield(.bytes(bytes))
     }
 

@@ -22,6 +22,8 @@ public struct AESSimulatorOptions: Sendable {
     public var unknownDeviceError: String
     /// The `definedError` of a refused login.
     public var badCredentialsError: String
+    /// The UNIX time UCIDs carry; nil for the current time (fixed, for repeatable golden files).
+    public var ucidTime: Int?
 
     public init(
         username: String = "ctiuser", password: String = "secret", switchName: String = "CM1",
@@ -32,7 +34,7 @@ public struct AESSimulatorOptions: Sendable {
                 "http://www.ecma-international.org/standards/ecma-323/csta/ed3/" + $0
             }),
         durations: ClosedRange<Int> = 1...600, unknownDeviceError: String = "invalidDeviceID",
-        badCredentialsError: String = "invalidApplicationInfo"
+        badCredentialsError: String = "invalidApplicationInfo", ucidTime: Int? = nil
     ) {
         self.username = username
         self.password = password
@@ -46,5 +48,6 @@ public struct AESSimulatorOptions: Sendable {
         self.durations = durations
         self.unknownDeviceError = unknownDeviceError
         self.badCredentialsError = badCredentialsError
+        self.ucidTime = ucidTime
     }
 }

@@ -1,23 +1,26 @@
 import ArgumentParser
 import Foundation
 import ZTIAsterisk
+import ZTIAvaya
 import ZTICore
 
 /// `ztisup replay`: normalizes a captured PBX stream offline and prints the events as canonical JSON lines.
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Normalize a captured AMI stream offline and print its call events as JSON lines.",
+        abstract: "Normalize a captured AMI or DMCC stream offline and print its call events as JSON lines.",
         discussion: """
             Reads FILE (CRLF or LF line ends; client Action: blocks and a missing banner are fine) and prints one \
             canonical JSON event per line on stdout, exactly what a worker would send. Diagnostics, and the \
             calls still open at the end of the input, go to stderr. Without --group-file every endpoint of 2 to 8 \
             digits (0-9 * #) is a member and the group key is "replay". Messages without a Timestamp: header get \
-            a clock that starts at the Unix epoch and advances 1 ms per message, so the output is repeatable.
+            a clock that starts at the Unix epoch and advances 1 ms per message, so the output is repeatable. \
+            With --pbx avaya, FILE holds DMCC messages, framed (as on the wire, one or both directions) or bare \
+            XML documents one after another; every monitored extension is a member without --group-file.
             """
     )
 
-    @Option(help: "The PBX protocol of the capture: asterisk (AMI; elastix captures are AMI too).")
+    @Option(help: "The PBX protocol of the capture: asterisk (AMI; elastix captures are AMI too) or avaya (DMCC).")
     var pbx: String = "asterisk"
 
     @Option(help: "A group file for membership and numbers; the group key is its base name.")
@@ -27,8 +30,8 @@ struct Replay: ParsableCommand {
     var file: String
 
     func validate() throws {
-        guard pbx == "asterisk" || pbx == "elastix" else {
-            throw ValidationError("--pbx \(pbx): expected asterisk or elastix (AMI captures)")
+        guard ["asterisk", "elastix", "avaya"].contains(pbx) else {
+            throw ValidationError("--pbx \(pbx): expected asterisk or elastix (AMI captures), or avaya (DMCC)")
         }
     }
 
@@ -36,6 +39,10 @@ struct Replay: ParsableCommand {
         guard let data = FileManager.default.contents(atPath: file) else {
             printError("error: cannot read \(file)")
             throw ExitCode(66)
+        }
+        if pbx == "avaya" {
+            try replayAvaya(Array(data))
+            return
         }
         let directory: MemberDirectory
         if let groupFile {
@@ -55,5 +62,27 @@ struct Replay: ParsableCommand {
         let output = result.events.map { $0.canonicalJSON() + "\n" }.joined()
         FileHandle.standardOutput.write(Data(output.utf8))
         for open in result.openLifecycles { printError("open at end of input: \(open)") }
+    }
+
+    private func replayAvaya(_ bytes: [UInt8]) throws {
+        let tracker: AvayaCallTracker
+        if let groupFile {
+            do {
+                let (group, warnings) = try ConfigurationLoader.loadGroupFile(path: groupFile)
+                for warning in warnings { printError(warning.description) }
+                tracker = AvayaCallTracker(group: group)
+            } catch {
+                printError("error: " + error.message)
+                throw ExitCode(78)
+            }
+        } else {
+            printError("warning: no --group-file: every monitored extension is a member; group key \"replay\"")
+            tracker = AvayaCallTracker(replayGroup: "replay")
+        }
+        let result = AvayaReplay.run(bytes, tracker: tracker)
+        let output = result.events.map { $0.canonicalJSON() + "\n" }.joined()
+        FileHandle.standardOutput.write(Data(output.utf8))
+        for problem in result.problems { printError("skipped: \(problem)") }
+        if result.openLifecycles > 0 { printError("open at end of input: \(result.openLifecycles) lifecycle(s)") }
     }
 }

@@ -61,3 +61,52 @@ import Testing
         #expect(outcome.stderr.contains("--pbx nortel: expected asterisk or elastix"))
     }
 }
+
+/// `ztisup replay --pbx avaya`: the AES simulator's captures (bare XML documents) give the golden events.
+struct AvayaReplayCommandTests {
+    static let scenarios = ZTISupProcess.repositoryRoot + "/Tests/ZTIAvayaTests/Scenarios"
+
+    static func groupFile() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zti-replay-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try """
+        pbx.type = avaya
+        pbx.host = 192.0.2.20
+        pbx.username = ctiuser
+        pbx.password = secret
+        avaya.switch = CM1
+        pbx.dialcodes = LOCAL:9
+        number.countrycode = 81
+        number.internationalprefix = 010
+        user.alice.crmuser = 4150868000000224005
+        user.alice.extension = 3201
+        user.bob.crmuser = 4150868000000224006
+        user.bob.extension = 3202
+        user.carol.crmuser = 4150868000000224007
+        user.carol.extension = 3203
+
+        """.write(toFile: directory + "/sales.properties", atomically: true, encoding: .utf8)
+        return directory + "/sales.properties"
+    }
+
+    @Test(arguments: ["attended-transfer", "coverage-answered", "busy"])
+    func aCaptureReplaysToItsGoldenEvents(_ flow: String) throws {
+        let outcome = try ZTISupProcess.run([
+            "replay", "--pbx", "avaya", "--group-file", try Self.groupFile(), "\(Self.scenarios)/\(flow).xml",
+        ])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout == (try String(contentsOfFile: "\(Self.scenarios)/\(flow).jsonl", encoding: .utf8)))
+        #expect(!outcome.stderr.contains("skipped"))
+    }
+
+    @Test func withoutAGroupFileEveryMonitoredExtensionIsAMember() throws {
+        let outcome = try ZTISupProcess.run(["replay", "--pbx", "avaya", "\(Self.scenarios)/inbound-answered.xml"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stderr.contains("every monitored extension is a member"))
+        let states = outcome.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["state"] as? String
+        }
+        #expect(states == ["ringing", "answered", "ended"])
+        #expect(outcome.stdout.contains(#""group":"replay""#))
+    }
+}

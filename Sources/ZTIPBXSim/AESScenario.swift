@@ -1,0 +1,113 @@
+/// A scripted AES call flow, one step per line, driven through the simulator's call API:
+///
+/// ```
+/// # an inbound call: 3201 rings, answers after 4 seconds, the caller hangs up a minute later
+/// at 0    inbound c1 from 0312345678 to 0312340600
+/// at 0.1  ring c1 3201
+/// at 4    answer c1 3201
+/// at 64   hangup c1 0312345678
+/// ```
+///
+/// Steps: `inbound ID from NUMBER to NUMBER`, `outbound ID from EXT to NUMBER` (a station number rings, others
+/// leave on a trunk), `ring ID EXT`, `answer ID PARTY`, `divert ID EXT to DEST`, `pickup ID EXT by EXT`,
+/// `busy ID EXT`, `hangup ID PARTY`, `transfer ID CONSULTATION by EXT`, `conference ID CONSULTATION by EXT`.
+/// `at SECONDS` is scenario time from the start; `+SECONDS` is relative to the previous step.
+public struct AESScenario: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        case inbound(call: String, from: String, to: String)
+        case outbound(call: String, from: String, to: String)
+        case ring(call: String, station: String)
+        case answer(call: String, party: String)
+        case divert(call: String, station: String, to: String)
+        case pickup(call: String, station: String, by: String)
+        case busy(call: String, station: String)
+        case hangup(call: String, party: String)
+        case transfer(call: String, consultation: String, by: String)
+        case conference(call: String, consultation: String, by: String)
+    }
+
+    public struct Step: Sendable, Equatable {
+        /// Scenario time in milliseconds.
+        public let at: Int64
+        public let action: Action
+    }
+
+    public let steps: [Step]
+
+    /// A problem with a scenario file, naming the line.
+    public struct ParseError: Error, CustomStringConvertible, Equatable {
+        public let line: Int
+        public let message: String
+        public var description: String { "line \(line): \(message)" }
+    }
+
+    public init(_ text: String) throws(ParseError) {
+        var steps: [Step] = []
+        var clock: Int64 = 0
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = index + 1
+            let content = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            var words = content.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
+            guard !words.isEmpty else { continue }
+            if words[0] == "at" || words[0].hasPrefix("+") {
+                let relative = words[0].hasPrefix("+")
+                let number = relative ? String(words[0].dropFirst()) : (words.count > 1 ? words[1] : "")
+                guard let seconds = Double(number), seconds >= 0, seconds < 1e7 else {
+                    throw ParseError(line: line, message: "expected a time in seconds after at or +, e.g. at 4 or +0.5")
+                }
+                clock = (relative ? clock : 0) + Int64(seconds * 1000)
+                words.removeFirst(relative ? 1 : 2)
+            }
+            guard let verb = words.first else { throw ParseError(line: line, message: "a time without a step") }
+            steps.append(Step(at: clock, action: try Self.action(verb, Array(words.dropFirst()), line: line)))
+        }
+        guard !steps.isEmpty else { throw ParseError(line: 0, message: "the scenario has no steps") }
+        self.steps = steps
+    }
+
+    private static func action(_ verb: String, _ words: [String], line: Int) throws(ParseError) -> Action {
+        func shape(_ count: Int, _ keyword: (Int, String)?, _ usage: String) throws(ParseError) {
+            guard words.count == count, keyword.map({ words[$0.0] == $0.1 }) ?? true,
+                words.allSatisfy({ !$0.isEmpty })
+            else { throw ParseError(line: line, message: "expected \(verb) \(usage)") }
+        }
+        switch verb {
+        case "inbound", "outbound":
+            try shape(5, (1, "from"), "ID from NUMBER to NUMBER")
+            guard words[3] == "to" else {
+                throw ParseError(line: line, message: "expected \(verb) ID from NUMBER to NUMBER")
+            }
+            return verb == "inbound"
+                ? .inbound(call: words[0], from: words[2], to: words[4])
+                : .outbound(call: words[0], from: words[2], to: words[4])
+        case "ring":
+            try shape(2, nil, "ID EXT")
+            return .ring(call: words[0], station: words[1])
+        case "answer":
+            try shape(2, nil, "ID PARTY")
+            return .answer(call: words[0], party: words[1])
+        case "busy":
+            try shape(2, nil, "ID EXT")
+            return .busy(call: words[0], station: words[1])
+        case "hangup":
+            try shape(2, nil, "ID PARTY")
+            return .hangup(call: words[0], party: words[1])
+        case "divert":
+            try shape(4, (2, "to"), "ID EXT to DESTINATION")
+            return .divert(call: words[0], station: words[1], to: words[3])
+        case "pickup":
+            try shape(4, (2, "by"), "ID EXT by EXT")
+            return .pickup(call: words[0], station: words[1], by: words[3])
+        case "transfer", "conference":
+            try shape(4, (2, "by"), "ID CONSULTATION by EXT")
+            return verb == "transfer"
+                ? .transfer(call: words[0], consultation: words[1], by: words[3])
+                : .conference(call: words[0], consultation: words[1], by: words[3])
+        default:
+            throw ParseError(
+                line: line,
+                message: "unknown step \"\(verb)\"; expected inbound, outbound, ring, answer, divert, pickup, busy, "
+                    + "hangup, transfer or conference")
+        }
+    }
+}
