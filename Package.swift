@@ -60,6 +60,7 @@ let package = Package(
                 "ZTICore",
                 "CLinux",
                 "ZTIAsterisk",
+                "ZTIAvaya",
                 "ZTISystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -98,6 +99,7 @@ let package = Package(
             dependencies: [
                 "ZTIPBXSim",
                 "ZTIAsterisk",
+                "ZTIAvaya",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -18,6 +18,11 @@ public struct Heartbeat: Sendable, Equatable, Codable {
     public let dropped: Int
     /// The last problem with the PBX link, for status.
     public let lastError: String?
+    /// Avaya: the AES application session.
+    public var session: String?
+    /// Avaya: the extensions monitored, and those AES refused with why.
+    public var monitored: [String]?
+    public var failedExtensions: [String: String]?
 
     /// Creates a heartbeat.
     public init(

@@ -69,6 +69,11 @@ public struct StatusView: Sendable {
             if let family = value("family") {
                 line += "  family \(family)" + (value("version").map { " (\($0))" } ?? "")
             }
+            if case .array(let monitored)? = Self.field(group, "monitored") { line += "  monitored \(monitored.count)" }
+            if case .object(let failed)? = Self.field(group, "failedExtensions"), !failed.isEmpty {
+                let listed = failed.keys.sorted().map { "\($0) \(Self.text(failed[$0]) ?? "")" }
+                line += "  not monitored: " + listed.joined(separator: "; ")
+            }
             if let calls = value("activeCalls") { line += "  calls \(calls)" }
             if let events = value("eventsOut") { line += "  events \(events)" }
             if let age = value("lastEventAgeSeconds") { line += "  last event \(age) s ago" }

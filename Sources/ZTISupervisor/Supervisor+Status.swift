@@ -35,6 +35,9 @@ extension Supervisor {
                 entry["eventsOut"] = .number(Double(heartbeat.eventsOut))
                 entry["unacked"] = .number(Double(heartbeat.unacked))
                 entry["dropped"] = .number(Double(heartbeat.dropped))
+                entry["session"] = heartbeat.session.map(JSONValue.string)
+                entry["monitored"] = heartbeat.monitored.map { .array($0.map(JSONValue.string)) }
+                entry["failedExtensions"] = heartbeat.failedExtensions.map { .object($0.mapValues(JSONValue.string)) }
             }
             groups.append(.object(entry.compactMapValues { $0 }))
         }

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ZTIAsterisk
+import ZTIAvaya
 import ZTICore
 
 /// `ztisup worker`: one group's PBX link, started by a supervisor with the link on fd 3. It reads `CONFIG`, says
@@ -58,9 +59,10 @@ public enum WorkerRuntime {
                 taggedLogger[metadataKey: "group"] = .string(group.key)
                 taggedLogger[metadataKey: "pbx"] = .string(group.pbx.host)
                 let groupLogger = taggedLogger
-                guard group.pbx.type != .avaya else {
-                    groupLogger.critical("group \(group.key): Avaya support is not built yet")
-                    return .configuration
+                if group.pbx.type == .avaya {
+                    return await runAvaya(
+                        settings: settings, frames: &frames, outbound: outbound, channel: channel.channel,
+                        logger: groupLogger, stop: stop)
                 }
                 let clientSettings: AMIClientSettings
                 do {
@@ -120,6 +122,72 @@ public enum WorkerRuntime {
         } catch {
             logger.warning("worker: the link to the supervisor failed: \(error)")
             return .linkFailed
+        }
+    }
+
+    /// An Avaya group: the DMCC client and the Avaya call tracker, over the same link protocol.
+    static func runAvaya(
+        settings: WorkerSettings, frames: inout FrameStream, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        channel: any Channel, logger: Logger, stop: AsyncStream<Void>
+    ) async -> Exit {
+        let group = settings.group
+        let clientSettings: AESClientSettings
+        do {
+            clientSettings = try AESClientSettings(group: group)
+        } catch {
+            logger.critical("group \(group.key): \(error.message)")
+            return .configuration
+        }
+        let worker = AvayaWorkerState(settings: settings, writer: outbound, logger: logger)
+        do {
+            try await worker.send(.hello(Hello(role: .worker, pid: getpid(), group: group.key)))
+        } catch {
+            return .linkFailed
+        }
+        logger.info("worker for group \(group.key) started: avaya \(group.pbx.host):\(group.pbx.port)")
+        let client = AESClient(settings: clientSettings, logger: logger)
+        return await withTaskGroup(of: Void.self) { tasks in
+            let (events, continuation) = AsyncStream<AESClientEvent>.makeStream(
+                bufferingPolicy: .bufferingOldest(50_000))
+            tasks.addTask { await client.run(into: continuation) }
+            tasks.addTask {
+                for await event in events { await worker.handle(event) }
+            }
+            tasks.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: min(heartbeatInterval, settings.ackTimeout / 2))
+                    await worker.tick()
+                }
+            }
+            tasks.addTask {
+                for await _ in stop {
+                    logger.info("worker for group \(group.key) stopping on SIGTERM")
+                    await client.stop()
+                    await worker.flush()
+                    try? await channel.close()
+                    return
+                }
+            }
+            do {
+                while let frame = try await frames.next() {
+                    switch frame {
+                    case .ack(let ack): await worker.acknowledge(ack.ids)
+                    case .dial(let request): tasks.addTask { await worker.dial(request, client: client) }
+                    case .shutdown(let shutdown):
+                        logger.info("worker for group \(group.key) stopping: \(shutdown.reason)")
+                        await client.stop()
+                        await worker.flush()
+                        tasks.cancelAll()
+                        return .done
+                    default: break
+                    }
+                }
+                logger.info("worker for group \(group.key) stopping: the link to the supervisor closed")
+            } catch {
+                logger.warning("worker for group \(group.key) stopping: \(error)")
+            }
+            tasks.cancelAll()
+            return .done
         }
     }
 }

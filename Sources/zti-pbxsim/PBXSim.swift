@@ -5,7 +5,7 @@ import ArgumentParser
 struct PBXSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zti-pbxsim",
-        abstract: "Simulate a PBX (AMI) and a CRM for ztisup tests, demos and load tests.",
-        subcommands: [AMICommand.self, CRMCommand.self]
+        abstract: "Simulate a PBX (Asterisk AMI, Avaya AES) and a CRM for ztisup tests, demos and load tests.",
+        subcommands: [AMICommand.self, AESCommand.self, CRMCommand.self]
     )
 }

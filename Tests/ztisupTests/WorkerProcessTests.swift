@@ -191,18 +191,112 @@ import ZTITestKit
         #expect(descriptors.contains("3"))
     }
 
-    @Test func anAvayaGroupExits78() throws {
+    /// `zti-pbxsim aes` on a free port with a control socket, and an Avaya group of 3201, 3202 and 4999 (unknown to
+    /// CM) on it.
+    static func aesSimulator() throws -> (ChildProcess, String, GroupConfig) {
+        let directory = try UploaderProcessTests.conf()
+        let control = directory + "/aes.sock"
+        let process = try ChildProcess(
+            SimulatorCommandTests.simulator,
+            ["aes", "--listen", "127.0.0.1:0", "--control", control, "--speed", "50"], stdout: .pipe)
+        let text = process.readLine() ?? ""
+        guard text.hasPrefix("listening aes 127.0.0.1:"), let port = Int(text.split(separator: ":").last ?? "") else {
+            process.kill()
+            throw POSIXError(.EPROTO)
+        }
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: control) { usleep(20_000) }
+        try """
+        pbx.type = avaya
+        pbx.host = 127.0.0.1
+        pbx.port = \(port)
+        pbx.username = ctiuser
+        pbx.password = secret
+        avaya.switch = CM1
+        avaya.tls = false
+        number.countrycode = 81
+        user.alice.crmuser = 4150868000000224005
+        user.alice.extension = 3201
+        user.bob.crmuser = 4150868000000224006
+        user.bob.extension = 3202
+        user.ghost.crmuser = 4150868000000224009
+        user.ghost.extension = 4999
+
+        """.write(toFile: directory + "/east.properties", atomically: true, encoding: .utf8)
+        let (group, _) = try ConfigurationLoader.loadGroupFile(path: directory + "/east.properties")
+        return (process, control, group)
+    }
+
+    @Test func anAvayaWorkerMonitorsTracksAndDialsThroughAES() throws {
+        let (simulator, control, group) = try Self.aesSimulator()
+        defer { simulator.kill() }
+        let (worker, link) = try Self.worker()
+        defer { worker.kill() }
+        link.send(.config(Self.settings(group)))
+        guard case .hello(let hello)? = link.next() else {
+            Issue.record("no HELLO")
+            return
+        }
+        #expect(hello.group == "east")
+        var report: Heartbeat?
+        _ = link.read { frame in
+            if case .heartbeat(let heartbeat) = frame, heartbeat.monitored?.count == 2 { report = heartbeat }
+            return report != nil
+        }
+        #expect(report?.link == "connected")
+        #expect(report?.family == "aes")
+        #expect(report?.pbxVersion == "privE")
+        #expect(report?.session?.hasSuffix("-0") == true)
+        #expect(report?.monitored == ["3201", "3202"])
+        #expect(report?.failedExtensions?["4999"]?.contains("unknown to CM") == true)
+
+        let scenario = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ZTIAvayaTests/Scenarios/ring-group-answered-elsewhere.scn").path
+        #expect(
+            ZTISupProcess.controlCommand(#"{"command":"play","file":"\#(scenario)"}"#, socket: control)
+                .contains(#""ok":true"#))
+        var states: [String] = []
+        _ = link.read { frame in
+            if case .event(let event) = frame, !states.contains(event.id) { states.append(event.id) }
+            return states.count >= 5
+        }
+        #expect(
+            states.map { $0.split(separator: "/").dropFirst(2).prefix(2).joined(separator: " ") } == [
+                "3201 ringing", "3202 ringing", "3201 ended", "3202 answered", "3202 ended",
+            ])
+
+        link.send(
+            .dial(DialRequest(clickToDialId: "c2d-9", group: "east", extension: "3201", user: "u", number: "3202")))
+        var results: [DialResult] = []
+        _ = link.read { frame in
+            if case .dialResult(let result) = frame { results.append(result) }
+            return !results.isEmpty
+        }
+        #expect(results.first?.status == .accepted)
+        link.send(
+            .dial(
+                DialRequest(clickToDialId: "c2d-10", group: "east", extension: "3201", user: "u", number: "+4930123456")
+            ))
+        _ = link.read { frame in
+            if case .dialResult(let result) = frame, result.clickToDialId == "c2d-10" { results.append(result) }
+            return results.count >= 2
+        }
+        #expect(results.last?.status == .refused, "\(results)")
+    }
+
+    @Test func anAvayaGroupWithAnUnreadablePasswordFileExits78() throws {
         let directory = try UploaderProcessTests.conf()
         try
-            "pbx.type = avaya\npbx.host = 192.0.2.20\npbx.username = u\npbx.password = p\navaya.switch = cm1\nuser.a.crmuser = 1\nuser.a.extension = 3201\n"
+            "pbx.type = avaya\npbx.host = 192.0.2.20\npbx.username = u\npbx.password.file = \(directory)/none\navaya.switch = cm1\nuser.a.crmuser = 1\nuser.a.extension = 3201\n"
             .write(toFile: directory + "/east.properties", atomically: true, encoding: .utf8)
+        try "x\n".write(toFile: directory + "/none", atomically: true, encoding: .utf8)
         let (group, _) = try ConfigurationLoader.loadGroupFile(path: directory + "/east.properties")
+        try FileManager.default.removeItem(atPath: directory + "/none")
         let (worker, link) = try Self.worker()
         link.send(.config(Self.settings(group)))
         #expect(worker.wait(seconds: 10) == 78)
         let log = String(
             decoding: ChildProcess.readAvailable(worker.standardError ?? -1, milliseconds: 1000), as: UTF8.self)
-        #expect(log.contains("group east: Avaya support is not built yet"))
+        #expect(log.contains("group east: cannot read the AES password file \(directory)/none"))
     }
 
     @Test func withoutALinkOnFd3ItSaysWhoStartsIt() throws {
