@@ -419,6 +419,64 @@ import ZTITestKit
         }
     }
 
+    /// An Avaya group beside an Asterisk group in one `ztisup run`, both delivering to the fake CRM.
+    @Test func anAvayaGroupRunsBesideAnAsteriskGroupEndToEnd() throws {
+        let crm = try WebhookDeliveryTests.CRM(key: "hook-key-0123")
+        let (ami, amiControl, sales) = try WorkerProcessTests.simulator(family: "12")
+        defer { ami.kill() }
+        let (aes, aesControl, east) = try WorkerProcessTests.aesSimulator()
+        defer { aes.kill() }
+        let conf = try UploaderProcessTests.conf(
+            "crm.webhook.url = http://127.0.0.1:\(crm.port)/events\nsecret.crm-webhook-secret.file = hook\n"
+                + "crm.retry.min = 20ms\nstartup.timeout = 5s\n")
+        try "hook-key-0123\n".write(toFile: conf + "/hook", atomically: true, encoding: .utf8)
+        chmod(conf + "/hook", 0o600)
+        try String(contentsOfFile: conf + "/zti.properties", encoding: .utf8)
+            .replacingOccurrences(of: "crm.sink = none", with: "crm.sink = webhook")
+            .write(toFile: conf + "/zti.properties", atomically: true, encoding: .utf8)
+        try String(contentsOfFile: WorkerProcessTests.transcripts + "/sales.properties", encoding: .utf8)
+            .replacingOccurrences(of: "pbx.host = 192.0.2.10", with: "pbx.host = 127.0.0.1")
+            .appending("pbx.port = \(sales.pbx.port)\npbx.username = zti\npbx.password = s3cret\n")
+            .write(toFile: conf + "/groups/sales.properties", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: east.file, toPath: conf + "/groups/east.properties")
+        let run = try Run(conf: conf)
+        defer { run.process.kill() }
+        let up = try run.status { report in
+            ["sales", "east"].allSatisfy { Self.group(report, $0)["state"] as? String == "connected" }
+                && (Self.group(report, "east")["monitored"] as? [String])?.count == 2
+        }
+        let avaya = Self.group(up, "east")
+        #expect(avaya["state"] as? String == "connected")
+        #expect((avaya["pbx"] as? [String: Any])?["type"] as? String == "avaya")
+        #expect(avaya["family"] as? String == "aes")
+        #expect(avaya["monitored"] as? [String] == ["3201", "3202"])
+        #expect((avaya["failedExtensions"] as? [String: String])?["4999"]?.contains("unknown to CM") == true)
+        let text = try ZTISupProcess.run(["status", "--conf", conf])
+        #expect(text.stdout.contains("not monitored: 4999 unknown to CM"), "\(text.stdout)")
+
+        _ = ZTISupProcess.controlCommand(
+            #"{"command":"play","file":"\#(WorkerProcessTests.transcripts)/12/inbound-answered.ami"}"#,
+            socket: amiControl)
+        let scenario = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ZTIAvayaTests/Scenarios/inbound-answered.scn").path
+        _ = ZTISupProcess.controlCommand(#"{"command":"play","file":"\#(scenario)"}"#, socket: aesControl)
+        let golden = try String(
+            contentsOfFile: WorkerProcessTests.transcripts + "/12/inbound-answered.jsonl", encoding: .utf8
+        ).split(separator: "\n").count
+        let requests = crm.requests { WebhookDeliveryTests.delivered($0).count >= golden + 3 }
+        let bodies = requests.filter { $0["status"] as? Int == 200 }.compactMap {
+            try? JSONSerialization.jsonObject(with: Data(($0["body"] as? String ?? "").utf8)) as? [String: Any]
+        }
+        let fromAvaya = bodies.filter { $0["group"] as? String == "east" }
+        #expect(fromAvaya.map { $0["state"] as? String } == ["ringing", "answered", "ended"])
+        #expect(fromAvaya.allSatisfy { $0["pbx"] as? String == "avaya" && $0["extension"] as? String == "3201" })
+        #expect(fromAvaya.first?["user"] as? String == "4150868000000224005")
+        #expect(fromAvaya.first?["fromE164"] as? String == "+81312345678")
+        #expect((fromAvaya.first?["callId"] as? String)?.count == 20)
+        #expect(bodies.filter { $0["group"] as? String == "sales" }.count == golden)
+        #expect(run.stop() == 0)
+    }
+
     /// A simulator starting ring-group calls (answered after 4 s, hung up at 64 s of scenario time) at 2 per second
     /// for 5 s, ten times faster than real time: a kill 2 s in falls while calls ring and talk.
     static func ringGroupLoad() throws -> (ChildProcess, Int) {
