@@ -3,18 +3,22 @@
 # (zti-pbxsim ami on 127.0.0.1:15038, playing a demo mix of ring-group, missed and outbound-busy
 # calls, 0.5 calls/s) and the supervisor in all-in-one mode (ztisup run --conf conf: one worker for
 # the demo group and the uploader, which keeps the calls in the local spool).
+# With --avaya, a simulated Avaya AES (zti-pbxsim aes on 127.0.0.1:14721, answered, missed, ring-group and
+# transfer calls, 0.2 calls/s) and the Avaya demo group (conf/avaya/demo-avaya.properties) run beside it.
 # Installs what is missing on a fresh Debian machine, builds (debug; --release for release), and
 # stops everything on Ctrl-C or after --duration N seconds, leaving no process behind.
-# Usage: bin/run.sh [--release] [--duration SECONDS] [--bin DIR (use binaries from DIR, no build)]
+# Usage: bin/run.sh [--release] [--avaya] [--duration SECONDS] [--bin DIR (use binaries from DIR, no build)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 config=debug
+avaya=""
 duration=""
 bin=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --release) config=release ;;
+    --avaya) avaya=yes ;;
     --duration)
         [ $# -ge 2 ] && [[ "$2" =~ ^[0-9]+$ ]] || { echo "bin/run.sh: --duration needs a number of seconds" >&2; exit 64; }
         duration="$2"
@@ -26,7 +30,7 @@ while [ $# -gt 0 ]; do
         shift
         ;;
     -h | --help)
-        sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -57,8 +61,13 @@ if [ -z "$bin" ]; then
     bin=".build/$config"
 fi
 
-# git does not keep file modes other than 644/755: the PBX password file must not be readable by others.
-chmod 600 conf/demo-pbx.secret
+# git does not keep file modes other than 644/755: the PBX password files must not be readable by others.
+chmod 600 conf/demo-pbx.secret conf/demo-aes.secret
+# The Avaya demo group joins the demo configuration only for --avaya runs.
+rm -f conf/groups/demo-avaya.properties
+if [ -n "$avaya" ]; then
+    cp conf/avaya/demo-avaya.properties conf/groups/demo-avaya.properties
+fi
 
 scenarios=Tests/ZTIAsteriskTests/Scenarios
 # Each in its own session, so that Ctrl-C reaches this script only, and the stop below is orderly.
@@ -66,6 +75,15 @@ setsid "$bin/zti-pbxsim" ami --family 12 --listen 127.0.0.1:15038 --secret-file 
     --scenario "$scenarios/ring-group.scn" --scenario "$scenarios/missed.scn" \
     --scenario "$scenarios/outbound-busy.scn" --load 0.5 >/dev/null &
 simulator=$!
+aes=""
+if [ -n "$avaya" ]; then
+    avaya_scenarios=Tests/ZTIAvayaTests/Scenarios
+    setsid "$bin/zti-pbxsim" aes --listen 127.0.0.1:14721 --password-file conf/demo-aes.secret --extensions 3201-3210 \
+        --scenario "$avaya_scenarios/inbound-answered.scn" --scenario "$avaya_scenarios/inbound-missed.scn" \
+        --scenario "$avaya_scenarios/ring-group-answered-elsewhere.scn" \
+        --scenario "$avaya_scenarios/attended-transfer.scn" --load 0.2 >/dev/null &
+    aes=$!
+fi
 setsid "$bin/ztisup" run --conf conf --log-target stderr &
 supervisor=$!
 
@@ -77,11 +95,16 @@ stop() {
     wait "$supervisor" 2>/dev/null || true
     kill -TERM "$simulator" 2>/dev/null || true
     wait "$simulator" 2>/dev/null || true
+    if [ -n "$aes" ]; then
+        kill -TERM "$aes" 2>/dev/null || true
+        wait "$aes" 2>/dev/null || true
+    fi
+    rm -f conf/groups/demo-avaya.properties
 }
 trap stop EXIT INT TERM
 
 cat <<HINTS
-bin/run.sh: the demo runs (simulated PBX on 127.0.0.1:15038, supervisor pid $supervisor). Look with:
+bin/run.sh: the demo runs (simulated PBX on 127.0.0.1:15038${aes:+, simulated AES on 127.0.0.1:14721}, supervisor pid $supervisor). Look with:
   $bin/ztisup status --conf conf
   $bin/ztisup calls --conf conf
   the log lines below (under systemd they go to the journal: journalctl -t ztisup)

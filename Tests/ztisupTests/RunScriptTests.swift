@@ -28,4 +28,20 @@ import ZTITestKit
         }
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
+
+    /// With --avaya the simulated AES and the Avaya demo group run beside the Asterisk one, and the group file
+    /// the run added is gone afterwards.
+    @Test func withAvayaTheAESDemoGroupRecordsCallsToo() throws {
+        let root = ZTISupProcess.repositoryRoot
+        let binaries = (ZTISupProcess.executable as NSString).deletingLastPathComponent
+        let outcome = try ChildProcess.run(
+            root + "/bin/run.sh", ["--bin", binaries, "--avaya", "--duration", "20"], seconds: 90)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("simulated AES on 127.0.0.1:14721"))
+        #expect(outcome.stderr.contains("PBX link of group demo-avaya up: AES session started"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/conf/groups/demo-avaya.properties"))
+        let listed = try ZTISupProcess.run(["calls", "--conf", root + "/conf", "--json"])
+        let calls = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        #expect(calls.filter { $0["group"] as? String == "demo-avaya" }.count >= 2, "\(calls)")
+    }
 }
