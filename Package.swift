@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "zti-bench",
             dependencies: [
-                "ZTICore", "ZTIAsterisk", "ZTIUploader", "ZTIPBXSim", "ZTITestKit",
+                "ZTICore", "ZTIAsterisk", "ZTIAvaya", "ZTIUploader", "ZTIPBXSim", "ZTITestKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

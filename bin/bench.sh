@@ -11,7 +11,9 @@
 #  - the whole system (zti-bench system): the release `ztisup run` between in-process AMI simulators and an
 #    in-process fake CRM, every latency from the simulator's write of a PBX event to the CRM's receipt: p50/p99 at
 #    100 and 1,000 events/s, the most events/s sustained with nothing dropped, RSS/PSS/private memory of every
-#    process with 10 groups of 100 extensions and 1,000 calls up, and a worker's SIGKILL to its PBX link up again.
+#    process with 10 groups of 100 extensions and 1,000 calls up, a worker's SIGKILL to its PBX link up again, and
+#    an Avaya group's end-to-end latency under the AES simulator's load;
+#  - DMCC (zti-bench dmcc): generated call-control events in 4 KiB reads, split, parsed and decoded, then tracked.
 # Usage: bin/bench.sh [AMI-MEGABYTES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +36,7 @@ swift build -c release --product ztisup
 .build/release/zti-bench intake 50000
 .build/release/zti-bench delivery
 .build/release/zti-bench system .build/release
+.build/release/zti-bench dmcc 50000
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -10,6 +10,8 @@ final class BenchSystem {
     let directory: String
     let executable: String
     let simulators: [AMISimulator]
+    /// With `avaya: true`, one simulated AES per group instead of the AMI simulators.
+    let aesSimulators: [AESSimulator]
     let crm: FakeCRM
     let extensions: Int
     let supervisor: ChildProcess
@@ -17,12 +19,13 @@ final class BenchSystem {
     private var instances = 0
 
     private init(
-        directory: String, executable: String, simulators: [AMISimulator], crm: FakeCRM, extensions: Int,
-        supervisor: ChildProcess, servers: [Task<Void, Error>]
+        directory: String, executable: String, simulators: [AMISimulator], aesSimulators: [AESSimulator],
+        crm: FakeCRM, extensions: Int, supervisor: ChildProcess, servers: [Task<Void, Error>]
     ) {
         self.directory = directory
         self.executable = executable
         self.simulators = simulators
+        self.aesSimulators = aesSimulators
         self.crm = crm
         self.extensions = extensions
         self.supervisor = supervisor
@@ -31,7 +34,9 @@ final class BenchSystem {
 
     /// Starts `groups` groups of `extensions` extensions each (members 1000, 1001, …) and waits until every group
     /// is connected.
-    static func start(binDirectory: String, groups: Int, extensions: Int) async throws -> BenchSystem {
+    static func start(binDirectory: String, groups: Int, extensions: Int, avaya: Bool = false) async throws
+        -> BenchSystem
+    {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("zti-system-\(getpid())-\(groups)").path
         try? FileManager.default.removeItem(atPath: directory)
@@ -55,23 +60,48 @@ final class BenchSystem {
         chmod(directory + "/hook", 0o600)
 
         var simulators: [AMISimulator] = []
+        var aesSimulators: [AESSimulator] = []
         for group in 0..<groups {
-            let simulator = AMISimulator(options: AMISimulatorOptions(family: .v12, secret: "bench"))
-            let server = try await AMISimulatorServer.bind(host: "127.0.0.1", port: 0, simulator: simulator)
-            servers.append(Task { try await server.run() })
-            simulators.append(simulator)
-            var text = """
-                group.name = g\(group)
-                pbx.type = asterisk
-                pbx.host = 127.0.0.1
-                pbx.port = \(server.port)
-                pbx.username = zti
-                pbx.password = bench
-                pbx.trunks = PJSIP/carrier, SIP/carrier, from-pstn
-                number.countrycode = 81
-                number.internationalprefix = 010
+            var text: String
+            if avaya {
+                let simulator = AESSimulator(
+                    options: AESSimulatorOptions(
+                        password: "bench", extensions: Set((0..<extensions).map { String(1000 + $0) }),
+                        licences: extensions))
+                let server = try await AESSimulatorServer.bind(host: "127.0.0.1", port: 0, simulator: simulator)
+                servers.append(Task { try await server.run() })
+                aesSimulators.append(simulator)
+                text = """
+                    group.name = g\(group)
+                    pbx.type = avaya
+                    pbx.host = 127.0.0.1
+                    pbx.port = \(server.port)
+                    avaya.tls = false
+                    avaya.switch = CM1
+                    pbx.username = ctiuser
+                    pbx.password = bench
+                    number.countrycode = 81
+                    number.internationalprefix = 010
 
-                """
+                    """
+            } else {
+                let simulator = AMISimulator(options: AMISimulatorOptions(family: .v12, secret: "bench"))
+                let server = try await AMISimulatorServer.bind(host: "127.0.0.1", port: 0, simulator: simulator)
+                servers.append(Task { try await server.run() })
+                simulators.append(simulator)
+                text = """
+                    group.name = g\(group)
+                    pbx.type = asterisk
+                    pbx.host = 127.0.0.1
+                    pbx.port = \(server.port)
+                    pbx.username = zti
+                    pbx.password = bench
+                    pbx.trunks = PJSIP/carrier, SIP/carrier, from-pstn
+                    number.countrycode = 81
+                    number.internationalprefix = 010
+
+                    """
+            }
             for member in 0..<extensions {
                 text += "user.u\(member).crmuser = \(4_150_868_000_000_000_000 + group * 10_000 + member)\n"
                 text += "user.u\(member).extension = \(1000 + member)\n"
@@ -86,12 +116,14 @@ final class BenchSystem {
         let supervisor = try ChildProcess(
             executable, ["run", "--conf", directory, "--log-target", "stderr"], environment: environment)
         let system = BenchSystem(
-            directory: directory, executable: executable, simulators: simulators, crm: crm, extensions: extensions,
-            supervisor: supervisor, servers: servers)
+            directory: directory, executable: executable, simulators: simulators, aesSimulators: aesSimulators,
+            crm: crm, extensions: extensions, supervisor: supervisor, servers: servers)
         let deadline = Deadline(seconds: 60)
         while !deadline.passed {
             let report = system.status()
-            let connected = report.groups.filter { $0["state"] as? String == "connected" }.count
+            let connected = report.groups.filter {
+                $0["state"] as? String == "connected" && (!avaya || ($0["monitored"] as? [String])?.count == extensions)
+            }.count
             if connected == groups, report.uploader["state"] as? String == "connected" { return system }
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -46,6 +46,16 @@ enum SystemBench {
         // `zti-bench system BIN latency` stops here (to compare changes on the delivery path quickly).
         if arguments.dropFirst().first == "latency" { return }
 
+        let aes = try await BenchSystem.start(binDirectory: binDirectory, groups: 1, extensions: 100, avaya: true)
+        do {
+            _ = try await offerAES(aes, eventsPerSecond: 150, seconds: 2, tag: 2)
+            for rate in [100, 300] {
+                let phase = try await offerAES(aes, eventsPerSecond: rate, seconds: 10, tag: rate)
+                print("Avaya (AES simulator → DMCC → worker → CRM) " + phase.report)
+            }
+        }
+        aes.stop()
+
         let ten = try await BenchSystem.start(binDirectory: binDirectory, groups: 10, extensions: 100)
         try await memory(ten)
         try await restarts(ten)
@@ -137,6 +147,54 @@ enum SystemBench {
             try await Task.sleep(for: .milliseconds(20))
         }
         let arrivals = await arrived(system.crm, after: skipped, prefix: String(format: "09%04d", tag))
+        let writes = written.times.withLock { $0 }
+        var ringing: [Double] = []
+        var all: [Double] = []
+        for (key, receipt) in arrivals {
+            guard let write = writes[key] else { continue }
+            let milliseconds = receipt.timeIntervalSince(write) * 1000
+            all.append(milliseconds)
+            if key.hasSuffix("/ringing") { ringing.append(milliseconds) }
+        }
+        return Phase(
+            target: eventsPerSecond, offeredRate: offeredRate, expected: expected, delivered: arrivals.count,
+            dropped: system.status().dropped, ringing: ringing.sorted(), all: all.sorted())
+    }
+
+    /// Answered inbound calls through the AES simulator: the time of each state is when the simulator queued the
+    /// event that causes it (Delivered, Established, the member's ConnectionCleared).
+    static func offerAES(_ system: BenchSystem, eventsPerSecond: Int, seconds: Int, tag: Int) async throws -> Phase {
+        let callsPerSecond = Double(eventsPerSecond) / 3
+        let calls = Int(callsPerSecond * Double(seconds))
+        let written = WriteTimes()
+        let skipped = await system.crm.recorded.count
+        let acceptedBefore = await system.crm.acceptedAt.count
+        let simulator = system.aesSimulators[0]
+        let start = ContinuousClock.now
+        for index in 0..<calls {
+            let caller = String(format: "07%04d%06d", tag, index)
+            let station = String(1000 + index % system.extensions)
+            try await Task.sleep(until: start + .microseconds(Int64(Double(index) * 1_000_000 / callsPerSecond)))
+            Task {
+                func mark(_ state: String) { written.times.withLock { $0[caller + "/" + state] = Date() } }
+                let call = await simulator.inbound(from: caller, to: "0312340600")
+                await simulator.ring(call, station)
+                mark("ringing")
+                try? await Task.sleep(for: .milliseconds(200))
+                await simulator.answer(call, station)
+                mark("answered")
+                try? await Task.sleep(for: .milliseconds(200))
+                await simulator.hangup(call, station)
+                mark("ended")
+            }
+        }
+        let offeredRate = Double(calls * 3) / max(ContinuousClock.now - start, .milliseconds(1)).seconds
+        let expected = calls * 3
+        let deadline = Deadline(seconds: 30)
+        while !deadline.passed, await system.crm.acceptedAt.count - acceptedBefore < expected {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let arrivals = await arrived(system.crm, after: skipped, prefix: String(format: "07%04d", tag))
         let writes = written.times.withLock { $0 }
         var ringing: [Double] = []
         var all: [Double] = []

@@ -16,6 +16,10 @@ enum ZTIBench {
             try await DeliveryBench.run()
             return
         }
+        if CommandLine.arguments.dropFirst().first == "dmcc" {
+            try DMCCBench.run(calls: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 50_000)
+            return
+        }
         if CommandLine.arguments.dropFirst().first == "system" {
             try await SystemBench.run(Array(CommandLine.arguments.dropFirst(2)))
             return
