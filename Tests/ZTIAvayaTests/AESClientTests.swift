@@ -7,8 +7,19 @@ import ZTICore
 import ZTIPBXSim
 import ZTITestKit
 
-/// The DMCC client against the AES simulator on loopback: sessions, monitors, recovery, expiry, MakeCall, TLS.
+/// The DMCC client against the AES simulator over TLS on loopback (a CA and certificate the suite makes, the
+/// hostname checked against the certificate's IP address): sessions, monitors, recovery, expiry, MakeCall.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct AESClientTests {
+    static let certificates: String = (try? AESClientTLSTests.certificates()) ?? "/nonexistent"
+
+    /// A TLS simulator with `options`.
+    static func server(_ options: AESSimulatorOptions = AESSimulatorOptions()) async throws -> AESSimulatorTests.Server
+    {
+        try await AESSimulatorTests.Server(options, tlsDirectory: certificates)
+    }
+
+    static let tls = AESClientSettings.TLS(caFile: certificates + "/ca.crt", verify: true, verifyHostname: true)
+
     /// A client running against a simulator, with everything it reported.
     final class Run: Sendable {
         let client: AESClient
@@ -22,7 +33,7 @@ import ZTITestKit
 
         init(
             port: Int, password: String = "secret", extensions: [String] = ["3201", "3202"],
-            tls: AESClientSettings.TLS? = nil,
+            tls: AESClientSettings.TLS? = AESClientTests.tls,
             duration: Int = 180, cleanup: Int = 60
         ) {
             var settings = AESClientSettings(
@@ -78,7 +89,7 @@ import ZTITestKit
     }
 
     @Test func aWrongPasswordIsReportedAsARefusedLogin() async throws {
-        let server = try await AESSimulatorTests.Server()
+        let server = try await Self.server()
         let run = Run(port: server.port, password: "wrong")
         let events = await run.wait { !Self.disconnects($0).isEmpty }
         #expect(Self.disconnects(events).first?.contains("AES refused the login of CTI user ctiuser") == true)
@@ -89,7 +100,7 @@ import ZTITestKit
     @Test func anUnknownExtensionAmongGoodOnesIsReportedAndTheOthersAreMonitored() async throws {
         var options = AESSimulatorOptions()
         options.permitted = ["3201", "3202"]
-        let server = try await AESSimulatorTests.Server(options)
+        let server = try await Self.server(options)
         let run = Run(port: server.port, extensions: ["3201", "4999", "3203", "3202"])
         let events = await run.wait { Self.monitored($0).count + Self.failures($0).count == 4 }
         #expect(Self.monitored(events) == ["3201", "3202"])
@@ -99,7 +110,7 @@ import ZTITestKit
     }
 
     @Test func aDroppedLinkRecoversTheSessionAndKeepsItsMonitors() async throws {
-        let server = try await AESSimulatorTests.Server()
+        let server = try await Self.server()
         let simulator = server.simulator
         let run = Run(port: server.port)
         _ = await run.wait { Self.monitored($0).count == 2 }
@@ -128,7 +139,7 @@ import ZTITestKit
     }
 
     @Test func anExpiredSessionIsReplacedAndEveryExtensionMonitoredAgain() async throws {
-        let server = try await AESSimulatorTests.Server()
+        let server = try await Self.server()
         let simulator = server.simulator
         let run = Run(port: server.port)
         _ = await run.wait { Self.monitored($0).count == 2 }
@@ -145,7 +156,7 @@ import ZTITestKit
     }
 
     @Test func keepAlivesHoldAShortSession() async throws {
-        let server = try await AESSimulatorTests.Server()
+        let server = try await Self.server()
         let run = Run(port: server.port, duration: 2)
         _ = await run.wait { Self.monitored($0).count == 2 }
         try await Task.sleep(for: .seconds(4))
@@ -155,7 +166,7 @@ import ZTITestKit
     }
 
     @Test func makeCallEndToEndTagsTheCallAndAnInjectedNumberNeverLeaves() async throws {
-        let server = try await AESSimulatorTests.Server()
+        let server = try await Self.server()
         let simulator = server.simulator
         let run = Run(port: server.port)
         _ = await run.wait { Self.monitored($0).count == 2 }

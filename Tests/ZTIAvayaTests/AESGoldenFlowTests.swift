@@ -26,6 +26,46 @@ import ZTIPBXSim
         }
     }
 
+    /// Click-to-dial: MakeCall from 3201 to a number on a trunk, answered by the far end; the capture replays to
+    /// `click-to-dial.jsonl` (replay names the request after its MakeCall's invoke ID).
+    @Test func clickToDialGivesItsGoldenEvents() async throws {
+        let simulator = AESSimulator(options: AESSimulatorOptions(ucidTime: 1_732_526_400))
+        let server = try await AESSimulatorServer.bind(host: "127.0.0.1", port: 0, simulator: simulator)
+        let serving = Task { try await server.run() }
+        defer { serving.cancel() }
+        let capture = FileManager.default.temporaryDirectory.appendingPathComponent("zti-c2d-\(UUID()).dmcc").path
+        defer { try? FileManager.default.removeItem(atPath: capture) }
+        try await simulator.capture(to: capture)
+        let run = AESClientTests.Run(port: server.port, extensions: ["3201", "3202", "3203"], tls: nil)
+        _ = await run.wait { AESClientTests.monitored($0).count == 3 }
+        let made = await run.client.makeCall(
+            DialRequest(clickToDialId: "c2d-1", group: "sales", extension: "3201", user: "u", number: "90312345678"))
+        guard case .success(let call) = made, let id = Int(call.callID) else {
+            Issue.record("MakeCall failed: \(made)")
+            return
+        }
+        _ = await run.wait { events in
+            events.contains { if case .event(let event, _) = $0 { event.kind == .networkReached } else { false } }
+        }
+        await simulator.answer(id, "90312345678")
+        await simulator.hangup(id, "3201")
+        _ = await run.wait { events in
+            events.contains { if case .event(let event, _) = $0 { event.kind == .connectionCleared } else { false } }
+        }
+        run.task.cancel()
+        let replayed = AvayaReplay.run(
+            Array(try Data(contentsOf: URL(fileURLWithPath: capture))),
+            tracker: AvayaCallTracker(group: AvayaCallTrackerTests.group))
+        let text = replayed.events.map { $0.canonicalJSON() + "\n" }.joined()
+        let golden = "\(Self.scenarios)/click-to-dial.jsonl"
+        if ProcessInfo.processInfo.environment["ZTI_UPDATE_GOLDEN"] == "1" {
+            try text.write(toFile: golden, atomically: true, encoding: .utf8)
+        }
+        #expect(text == (try? String(contentsOfFile: golden, encoding: .utf8)), "\(text)")
+        #expect(replayed.events.map(\.state) == [.ringing, .answered, .ended])
+        #expect(replayed.events.allSatisfy { $0.clickToDialId?.hasPrefix("makecall-") == true })
+    }
+
     @Test(arguments: flows) func theFlowGivesItsGoldenEvents(_ flow: String) async throws {
         let scenario = try AESScenario(String(contentsOfFile: "\(Self.scenarios)/\(flow).scn", encoding: .utf8))
         let simulator = AESSimulator(options: AESSimulatorOptions(ucidTime: 1_732_526_400))
@@ -36,7 +76,7 @@ import ZTIPBXSim
         defer { try? FileManager.default.removeItem(atPath: capture) }
         try await simulator.capture(to: capture)
 
-        let run = AESClientTests.Run(port: server.port, extensions: ["3201", "3202", "3203"])
+        let run = AESClientTests.Run(port: server.port, extensions: ["3201", "3202", "3203"], tls: nil)
         _ = await run.wait { AESClientTests.monitored($0).count == 3 }
         await simulator.play(scenario, speed: 200)
         // Until the calls are gone and nothing more arrives for a moment.

@@ -12,9 +12,13 @@ import ZTIPBXSim
         let port: Int
         let task: Task<Void, Error>
 
-        init(_ options: AESSimulatorOptions = AESSimulatorOptions()) async throws {
+        /// A simulator; with `tlsDirectory`, serving TLS with the certificate `AESClientTLSTests` made there.
+        init(_ options: AESSimulatorOptions = AESSimulatorOptions(), tlsDirectory: String? = nil) async throws {
             simulator = AESSimulator(options: options)
-            let server = try await AESSimulatorServer.bind(host: "127.0.0.1", port: 0, simulator: simulator)
+            let tls = try tlsDirectory.map {
+                try AESSimulatorServer.tlsContext(certificate: $0 + "/aes-ip.crt", key: $0 + "/aes.key")
+            }
+            let server = try await AESSimulatorServer.bind(host: "127.0.0.1", port: 0, simulator: simulator, tls: tls)
             port = server.port
             task = Task { try await server.run() }
         }
