@@ -238,7 +238,7 @@ public final class AESClient: Sendable {
                 continuation.yield(.monitored(extension: member, crossRefID: crossRef))
                 let device = memory.withLock { $0.devices[member] } ?? "\(member):\(settings.switchName)::0"
                 if case .snapshot(let calls) = try await perform(link, .snapshotDevice(device: device)) {
-                    continuation.yield(.snapshot(extension: member, callIDs: Set(calls.map(\.callID))))
+                    continuation.yield(.snapshot(extension: member, calls: calls))
                 }
             }
         } else {

@@ -10,8 +10,9 @@ public enum AESClientEvent: Sendable {
     case monitorFailed(extension: String, reason: String)
     /// A call-control event with its receive time.
     case event(CSTAEvent, receivedAt: EventTime)
-    /// After a recovery: the calls AES still has at an extension (to close those that ended in the gap).
-    case snapshot(extension: String, callIDs: Set<String>)
+    /// After a recovery: the calls AES has at an extension, with the extension's state in each (to close those
+    /// that ended in the gap, and to pick up those that began alerting in it).
+    case snapshot(extension: String, calls: [DMCCMessage.SnapshotCall])
     /// The link or the session is down; the client reconnects by itself.
     case disconnected(reason: String)
 }

@@ -124,6 +124,28 @@ public struct AvayaCallTracker: Sendable {
         return output
     }
 
+    /// After a recovery: calls that began alerting at `member` while the link was down (its `SnapshotDevice`
+    /// lists them as alerting) and that the tracker does not know get their ringing now, with what is known
+    /// (no caller number: the events that told it were lost). Calls the member is talking in are left alone:
+    /// their direction cannot be told.
+    public mutating func adoptAlerting(member: String, callIDs: [String], at time: EventTime) -> [CallEvent] {
+        output = []
+        guard isMember(member) else { return [] }
+        for callID in callIDs where calls[callID]?.indices(of: member).isEmpty ?? true {
+            var current = call(callID, ucid: nil, at: time)
+            let attempt = current.attempts[member, default: 0] + 1
+            current.attempts[member] = attempt
+            let lifecycle = AvayaLifecycle(
+                extensionNumber: member, user: users[member] ?? nil, callId: current.callId, attempt: attempt,
+                shape: .inbound, direction: .inbound, phase: .ringing, rang: true, startedAt: time, lastEventAt: time,
+                from: current.from, to: current.to ?? member)
+            current.lifecycles.append(lifecycle)
+            calls[callID] = current
+            emit(lifecycle, .ringing, at: time)
+        }
+        return output
+    }
+
     // MARK: - Transitions
 
     private func isMember(_ number: String) -> Bool {

@@ -81,7 +81,9 @@ actor AvayaWorkerState {
             }
             await emit(tracker.handle(event, at: time))
         case .snapshot(let member, let calls):
-            await emit(tracker.reconcile(member: member, present: calls, at: .now()))
+            await emit(tracker.reconcile(member: member, present: Set(calls.map(\.callID)), at: .now()))
+            let alerting = calls.filter { $0.localCallState == "alerting" }.map(\.callID)
+            await emit(tracker.adoptAlerting(member: member, callIDs: alerting, at: .now()))
         case .disconnected(let reason):
             let wasUp = link == "connected"
             link = "connecting"

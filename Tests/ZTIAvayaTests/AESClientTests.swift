@@ -126,10 +126,12 @@ import ZTITestKit
         #expect(await simulator.requests.filter { $0 == "MonitorStart" }.count == monitorStarts)
         #expect(await simulator.requests.contains("SnapshotDevice"))
         // The snapshot names the call still ringing at 3201, for the tracker to keep.
-        let snapshots = events.compactMap { event -> (String, Set<String>)? in
+        let snapshots = events.compactMap { event -> (String, [DMCCMessage.SnapshotCall])? in
             if case .snapshot(let member, let calls) = event { (member, calls) } else { nil }
         }
-        #expect(snapshots.first { $0.0 == "3201" }?.1 == [String(call)])
+        #expect(
+            snapshots.first { $0.0 == "3201" }?.1
+                == [.init(callID: String(call), device: "3201:CM1::0", localCallState: "alerting")])
         // Events reach the recovered session.
         await simulator.answer(call, "3201")
         let after = await run.wait { events in

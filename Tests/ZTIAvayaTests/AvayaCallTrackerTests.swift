@@ -345,6 +345,19 @@ struct AvayaCallTrackerTests {
         #expect(run.tracker.activeCalls == 1)
     }
 
+    @Test func aCallThatBeganAlertingDuringAnOutageGetsItsRingingAfterTheRecovery() {
+        var run = Run()
+        run.feed(Self.delivered("1", call: "21", alerting: "3201"))
+        let time = EventTime(millisecondsSinceEpoch: run.clock + 1000)
+        // 21 is known already; 24 began while the link was down.
+        run.events += run.tracker.adoptAlerting(member: "3201", callIDs: ["21", "24"], at: time)
+        #expect(run.lines == ["3201 ringing", "3201 ringing"])
+        #expect(run.events.last?.callId.hasPrefix("cm-24-") == true)
+        run.feed(Self.established("1", call: "24", answering: "3201"), after: 2)
+        run.feed(Self.cleared("1", call: "24", dropped: "3201:CM1::0"), after: 10)
+        #expect(run.lines.suffix(2) == ["3201 answered", "3201 ended normal"])
+    }
+
     @Test func eventsFromAnUnknownMonitorOrAboutNonMembersEmitNothing() {
         var run = Run()
         run.feed(Self.delivered("9", call: "21", alerting: "3201"))

@@ -89,4 +89,10 @@ import ZTITestKit
                 == "unknown command; expected play, originate, drop, stall, garbage or restart")
         #expect(try reply("[1]")["error"] as? String == "expected a JSON object")
     }
+
+    @Test func theAESSimulatorRefusesABadExtensionList() throws {
+        let outcome = try ChildProcess.run(Self.simulator, ["aes", "--extensions", "3201-x"])
+        #expect(outcome.status == 64)
+        #expect(outcome.stderr.contains("--extensions 3201-x: expected a number or a range such as 3201-3210"))
+    }
 }

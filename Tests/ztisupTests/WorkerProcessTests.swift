@@ -193,12 +193,12 @@ import ZTITestKit
 
     /// `zti-pbxsim aes` on a free port with a control socket, and an Avaya group of 3201, 3202 and 4999 (unknown to
     /// CM) on it.
-    static func aesSimulator() throws -> (ChildProcess, String, GroupConfig) {
+    static func aesSimulator(_ arguments: [String] = []) throws -> (ChildProcess, String, GroupConfig) {
         let directory = try UploaderProcessTests.conf()
         let control = directory + "/aes.sock"
         let process = try ChildProcess(
             SimulatorCommandTests.simulator,
-            ["aes", "--listen", "127.0.0.1:0", "--control", control, "--speed", "50"], stdout: .pipe)
+            ["aes", "--listen", "127.0.0.1:0", "--control", control, "--speed", "50"] + arguments, stdout: .pipe)
         let text = process.readLine() ?? ""
         guard text.hasPrefix("listening aes 127.0.0.1:"), let port = Int(text.split(separator: ":").last ?? "") else {
             process.kill()
@@ -281,6 +281,25 @@ import ZTITestKit
             return results.count >= 2
         }
         #expect(results.last?.status == .refused, "\(results)")
+    }
+
+    /// `zti-pbxsim aes --load`: scenario calls at a rate, for a bounded time, once a monitor is up.
+    @Test func theAESSimulatorsLoadReachesTheWorker() throws {
+        let scenario = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ZTIAvayaTests/Scenarios/inbound-answered.scn").path
+        let (simulator, _, group) = try Self.aesSimulator(["--scenario", scenario, "--load", "10", "--duration", "1"])
+        defer { simulator.kill() }
+        let (worker, link) = try Self.worker()
+        defer { worker.kill() }
+        link.send(.config(Self.settings(group)))
+        var ids: Set<String> = []
+        _ = link.read { frame in
+            if case .event(let event) = frame { ids.insert(event.id) }
+            return ids.count >= 30
+        }
+        // Ten calls of three events each, every call its own UCID.
+        #expect(ids.count == 30)
+        #expect(Set(ids.map { $0.split(separator: "/")[1] }).count == 10)
     }
 
     @Test func anAvayaGroupWithAnUnreadablePasswordFileExits78() throws {
