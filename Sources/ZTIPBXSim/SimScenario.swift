@@ -44,35 +44,14 @@ public struct SimScenario: Sendable, Equatable {
     public let steps: [Step]
 
     /// A problem with a scenario file, naming the line.
-    public struct ParseError: Error, CustomStringConvertible, Equatable {
-        public let line: Int
-        public let message: String
-        public var description: String { "line \(line): \(message)" }
-    }
+    public typealias ParseError = ScenarioParseError
 
     /// Parses the text of a scenario file.
     public init(_ text: String) throws(ParseError) {
         var steps: [Step] = []
-        var clock: Int64 = 0
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = index + 1
-            let content = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            var words = content.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
-            guard !words.isEmpty else { continue }
-            if words[0] == "at" || words[0].hasPrefix("+") {
-                let isRelative = words[0].hasPrefix("+")
-                let number = isRelative ? String(words[0].dropFirst()) : (words.count > 1 ? words[1] : "")
-                guard let seconds = Double(number), seconds >= 0, seconds < 1e7 else {
-                    throw ParseError(line: line, message: "expected a time in seconds after at or +, e.g. at 4 or +0.5")
-                }
-                clock = (isRelative ? clock : 0) + Int64(seconds * 1000)
-                words.removeFirst(isRelative ? 1 : 2)
-            }
-            guard let verb = words.first else { throw ParseError(line: line, message: "a time without a step") }
-            let arguments = Array(words.dropFirst())
-            steps.append(Step(at: clock, action: try Self.action(verb, arguments, line: line)))
+        for line in try ScenarioLine.parse(text) {
+            steps.append(Step(at: line.at, action: try Self.action(line.verb, line.arguments, line: line.line)))
         }
-        guard !steps.isEmpty else { throw ParseError(line: 0, message: "the scenario has no steps") }
         self.steps = steps
     }
 
