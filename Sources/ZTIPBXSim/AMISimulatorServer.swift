@@ -40,7 +40,10 @@ public struct AMISimulatorServer: Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await output in outputs {
-                        while let delay = await simulator.stallDelay() { try? await Task.sleep(for: delay) }
+                        // A cancelled sleep ends the writer: retrying it would spin until the stall is over.
+                        while let delay = await simulator.stallDelay() {
+                            do { try await Task.sleep(for: delay) } catch { return }
+                        }
                         switch output {
                         case .bytes(let bytes):
                             do { try await outbound.write(ByteBuffer(bytes: bytes)) } catch { return }
