@@ -84,13 +84,21 @@ public final class AESClient: Sendable {
     }
 
     /// The polite end (`MonitorStop` per monitor, `ReleaseDeviceId` per device, `StopApplicationSession`), before
-    /// the worker cancels ``run(into:)``; at most `settings.replyTimeout` per request.
-    public func stop() async {
+    /// the worker cancels ``run(into:)``: within `budget` in all (a hung AES must not hold the stop up), and the
+    /// session stop always gets its try.
+    public func stop(budget: Duration = .seconds(5)) async {
         guard let link = current.withLock({ $0 }) else { return }
+        let deadline = ContinuousClock.now + budget
+        func remaining() -> Duration { max(.milliseconds(100), min(.seconds(2), deadline - .now)) }
         let (sessionID, crossRefs, devices) = memory.withLock { ($0.sessionID, $0.crossRefs, $0.devices) }
-        for crossRef in crossRefs.values.sorted() { _ = try? await perform(link, .monitorStop(crossRefID: crossRef)) }
-        for device in devices.values.sorted() { _ = try? await perform(link, .releaseDeviceID(device: device)) }
-        if let sessionID { _ = try? await perform(link, .stopApplicationSession(sessionID: sessionID)) }
+        var requests = crossRefs.values.sorted().map { DMCCRequest.monitorStop(crossRefID: $0) }
+        requests += devices.values.sorted().map { DMCCRequest.releaseDeviceID(device: $0) }
+        for request in requests where ContinuousClock.now < deadline {
+            _ = try? await perform(link, request, timeout: remaining())
+        }
+        if let sessionID {
+            _ = try? await perform(link, .stopApplicationSession(sessionID: sessionID), timeout: remaining())
+        }
         memory.withLock { $0 = Memory() }
     }
 
@@ -353,7 +361,7 @@ public final class AESClient: Sendable {
         return "\(meaning) (\(category)/\(value))"
     }
 
-    private func perform(_ link: Link, _ request: DMCCRequest) async throws -> DMCCMessage {
+    private func perform(_ link: Link, _ request: DMCCRequest, timeout: Duration? = nil) async throws -> DMCCMessage {
         let invokeID = link.router.allocate()
         let bytes: [UInt8]
         do {
@@ -363,7 +371,7 @@ public final class AESClient: Sendable {
             throw error
         }
         try await link.outbound.write(ByteBuffer(bytes: bytes))
-        return try await link.router.reply(invokeID, timeout: settings.replyTimeout, request: request.name)
+        return try await link.router.reply(invokeID, timeout: timeout ?? settings.replyTimeout, request: request.name)
     }
 
     static func sslContext(_ tls: AESClientSettings.TLS) throws -> NIOSSLContext {

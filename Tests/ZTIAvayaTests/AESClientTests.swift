@@ -157,6 +157,29 @@ import ZTITestKit
         #expect(await simulator.monitorCount == 2)
     }
 
+    @Test func stoppingStopsTheMonitorsReleasesTheDevicesAndEndsTheSessionWithinItsBudget() async throws {
+        let server = try await Self.server()
+        let simulator = server.simulator
+        let run = Run(port: server.port)
+        _ = await run.wait { Self.monitored($0).count == 2 }
+        await run.client.stop()
+        let requests = await simulator.requests
+        #expect(requests.filter { $0 == "MonitorStop" }.count == 2)
+        #expect(requests.filter { $0 == "ReleaseDeviceId" }.count == 2)
+        #expect(requests.last == "StopApplicationSession")
+        #expect(await simulator.sessionIDs.isEmpty)
+        #expect(await simulator.monitorCount == 0)
+
+        // A hung AES does not hold the stop up beyond its budget.
+        let hung = try await Self.server()
+        let second = Run(port: hung.port)
+        _ = await second.wait { Self.monitored($0).count == 2 }
+        await hung.simulator.stall(for: .seconds(30))
+        let started = ContinuousClock.now
+        await second.client.stop(budget: .seconds(1))
+        #expect(ContinuousClock.now - started < .seconds(3))
+    }
+
     @Test func keepAlivesHoldAShortSession() async throws {
         let server = try await Self.server()
         let run = Run(port: server.port, duration: 2)
