@@ -118,7 +118,11 @@ import ZTITestKit
         let call = await simulator.inbound(from: "0312345678", to: "0312340600")
         await simulator.ring(call, "3201")
         await simulator.drop()
-        let events = await run.wait { Self.sessions($0).count == 2 }
+        // The recovered session, then a snapshot per monitored extension.
+        let events = await run.wait { events in
+            Self.sessions(events).count == 2
+                && events.filter { if case .snapshot = $0 { true } else { false } }.count == 2
+        }
         let sessions = Self.sessions(events)
         #expect(sessions.count == 2)
         #expect(sessions.last?.0 == sessions.first?.0)
