@@ -3,15 +3,14 @@ import NIOCore
 import ZTIAvaya
 import ZTICore
 
-/// What an Avaya worker knows and holds: the Avaya call tracker, the MakeCall outcomes, the unacked events, the
-/// monitors and the counters its heartbeat reports. Owns the writing end of the link to the supervisor.
-actor AvayaWorkerState {
+/// What an Avaya worker knows: the Avaya call tracker, the MakeCall outcomes, the monitors and the session for
+/// the heartbeat. The link to the supervisor is its ``WorkerOutbox``.
+actor AvayaWorkerState: LinkedWorker {
     let settings: WorkerSettings
-    private let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    let outbox: WorkerOutbox
     private let logger: Logger
     private var tracker: AvayaCallTracker
     private var outcomes: AvayaDialOutcomes
-    private var unacked: UnackedEvents
     private var link = "connecting"
     private var protocolVersion: String?
     private var session: String?
@@ -19,31 +18,15 @@ actor AvayaWorkerState {
     private var failedExtensions: [String: String] = [:]
     private var lastError: String?
     private var eventsIn = 0
-    private var eventsOut = 0
-    private var lastHeartbeat = ContinuousClock.now - WorkerRuntime.heartbeatInterval
-    private var dialsSent: [String: ContinuousClock.Instant] = [:]
     private var inherited: [CallEvent]
 
     init(settings: WorkerSettings, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>, logger: Logger) {
         self.settings = settings
-        self.writer = writer
         self.logger = logger
+        outbox = WorkerOutbox(settings: settings, writer: writer, logger: logger)
         tracker = AvayaCallTracker(group: settings.group)
         outcomes = AvayaDialOutcomes(group: settings.group.key)
-        unacked = UnackedEvents(capacity: settings.unackedMax)
         inherited = settings.openLifecycles
-    }
-
-    func send(_ frame: Frame) async throws {
-        try await writer.write(ByteBuffer(bytes: try FrameEncoder.encode(frame)))
-    }
-
-    private func sendQuietly(_ frame: Frame) async {
-        do {
-            try await send(frame)
-        } catch {
-            logger.debug("worker: frame not sent: \(error)")
-        }
     }
 
     func handle(_ report: AESClientEvent) async {
@@ -77,13 +60,13 @@ actor AvayaWorkerState {
             if let member = tracker.member(monitor: event.monitorCrossRefID),
                 let result = outcomes.observe(event, member: member)
             {
-                await finished(result)
+                await outbox.dialFinished(result)
             }
-            await emit(tracker.handle(event, at: time))
+            await outbox.emit(tracker.handle(event, at: time))
         case .snapshot(let member, let calls):
-            await emit(tracker.reconcile(member: member, present: Set(calls.map(\.callID)), at: .now()))
+            await outbox.emit(tracker.reconcile(member: member, present: Set(calls.map(\.callID)), at: .now()))
             let alerting = calls.filter { $0.localCallState == "alerting" }.map(\.callID)
-            await emit(tracker.adoptAlerting(member: member, callIDs: alerting, at: .now()))
+            await outbox.emit(tracker.adoptAlerting(member: member, callIDs: alerting, at: .now()))
         case .disconnected(let reason):
             let wasUp = link == "connected"
             link = "connecting"
@@ -93,36 +76,20 @@ actor AvayaWorkerState {
         }
     }
 
-    private func emit(_ events: [CallEvent]) async {
-        for callEvent in events {
-            if let dropped = unacked.add(callEvent, sentAt: .now) {
-                logger.warning("worker: unacked buffer full; dropped \(dropped.id)")
-            }
-            eventsOut += 1
-            await sendQuietly(.event(callEvent))
-        }
-    }
-
     private func closeInherited() async {
         guard !inherited.isEmpty else { return }
         let gone = inherited
         inherited = []
         logger.info("closing \(gone.count) lifecycles the previous worker left open; their ends were not seen")
-        await emit(gone.sorted(by: { $0.at < $1.at }).map { $0.closed(at: .now()) })
-    }
-
-    func acknowledge(_ ids: [String]) {
-        unacked.acknowledge(ids)
+        await outbox.emit(gone.sorted(by: { $0.at < $1.at }).map { $0.closed(at: .now()) })
     }
 
     func tick() async {
-        let now = ContinuousClock.now
-        for event in unacked.due(now: now, timeout: settings.ackTimeout) { await sendQuietly(.event(event)) }
-        for (id, sent) in dialsSent where now - sent > WorkerRuntime.clickToDialOutcomeTimeout {
-            if let result = outcomes.expire(id) { await finished(result) }
-            dialsSent[id] = nil
+        let (overdue, heartbeatDue) = await outbox.tick()
+        for id in overdue {
+            if let result = outcomes.expire(id) { await outbox.dialFinished(result) }
         }
-        if now - lastHeartbeat >= WorkerRuntime.heartbeatInterval { await heartbeat() }
+        if heartbeatDue { await heartbeat() }
     }
 
     /// `MakeCall` from the request's extension to its number, dialled exactly as received.
@@ -150,29 +117,23 @@ actor AvayaWorkerState {
                 clickToDialId: request.clickToDialId, group: settings.group.key, status: .refused,
                 reason: (error as? ZTICoreError)?.message ?? "\(error)")
         }
-        if result.status == .accepted { dialsSent[request.clickToDialId] = .now }
-        logger.info(
-            "click-to-dial \(request.clickToDialId): extension \(request.extension) → \(request.number): \(result.status.rawValue)\(result.reason.map { " (\($0))" } ?? "")"
-        )
-        await sendQuietly(.dialResult(result))
-    }
-
-    private func finished(_ result: DialResult) async {
-        dialsSent[result.clickToDialId] = nil
-        logger.info("click-to-dial \(result.clickToDialId): \(result.status.rawValue)")
-        await sendQuietly(.dialResult(result))
+        await outbox.dialAnswered(request, result)
     }
 
     private func heartbeat() async {
-        lastHeartbeat = .now
-        var report = Heartbeat(
-            link: link, family: "aes", pbxVersion: protocolVersion, activeCalls: tracker.activeCalls,
-            eventsIn: eventsIn, eventsOut: eventsOut, unacked: unacked.count, dropped: unacked.dropped,
-            lastError: lastError)
-        report.session = session
-        report.monitored = monitored.keys.sorted()
-        report.failedExtensions = failedExtensions.isEmpty ? nil : failedExtensions
-        await sendQuietly(.heartbeat(report))
+        let (link, version, calls, eventsIn, lastError) = (
+            link, protocolVersion, tracker.activeCalls, eventsIn, lastError
+        )
+        let (session, monitored, failed) = (session, monitored.keys.sorted(), failedExtensions)
+        await outbox.heartbeat { eventsOut, unacked, dropped in
+            var report = Heartbeat(
+                link: link, family: "aes", pbxVersion: version, activeCalls: calls, eventsIn: eventsIn,
+                eventsOut: eventsOut, unacked: unacked, dropped: dropped, lastError: lastError)
+            report.session = session
+            report.monitored = monitored
+            report.failedExtensions = failed.isEmpty ? nil : failed
+            return report
+        }
     }
 
     func flush() async {

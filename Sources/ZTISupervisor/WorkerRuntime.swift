@@ -72,52 +72,26 @@ public enum WorkerRuntime {
                     return .configuration
                 }
                 let worker = WorkerState(settings: settings, writer: outbound, logger: groupLogger)
-                try await worker.send(.hello(Hello(role: .worker, pid: getpid(), group: group.key)))
+                try await worker.outbox.send(.hello(Hello(role: .worker, pid: getpid(), group: group.key)))
                 groupLogger.info(
                     "worker for group \(group.key) started: \(group.pbx.type.rawValue) \(group.pbx.host):\(group.pbx.port)"
                 )
                 let client = AMIClient(settings: clientSettings, logger: groupLogger)
-                return await withTaskGroup(of: Void.self) { tasks in
-                    let (events, continuation) = client.makeEventStream()
-                    tasks.addTask { await client.run(into: continuation) }
-                    tasks.addTask {
-                        for await event in events { await worker.handle(event, droppedByClient: client.droppedCount) }
-                    }
-                    tasks.addTask {
-                        while !Task.isCancelled {
-                            try? await Task.sleep(for: min(heartbeatInterval, settings.ackTimeout / 2))
-                            await worker.tick()
-                        }
-                    }
-                    tasks.addTask {
-                        for await _ in stop {
-                            groupLogger.info("worker for group \(group.key) stopping on SIGTERM")
-                            await worker.flush()
-                            try? await channel.channel.close()
-                            return
-                        }
-                    }
-                    // The link's frames, until the supervisor closes it, says SHUTDOWN, or SIGTERM closes it.
-                    do {
-                        while let frame = try await frames.next() {
-                            switch frame {
-                            case .ack(let ack): await worker.acknowledge(ack.ids)
-                            case .dial(let request): tasks.addTask { await worker.dial(request, client: client) }
-                            case .shutdown(let shutdown):
-                                groupLogger.info("worker for group \(group.key) stopping: \(shutdown.reason)")
-                                await worker.flush()
-                                tasks.cancelAll()
-                                return .done
-                            default: break
+                return await serve(
+                    frames: &frames, worker: worker, channel: channel.channel, group: group.key, logger: groupLogger,
+                    stop: stop,
+                    runPBX: {
+                        let (events, continuation) = client.makeEventStream()
+                        await withTaskGroup(of: Void.self) { tasks in
+                            tasks.addTask { await client.run(into: continuation) }
+                            tasks.addTask {
+                                for await event in events {
+                                    await worker.handle(event, droppedByClient: client.droppedCount)
+                                }
                             }
                         }
-                        groupLogger.info("worker for group \(group.key) stopping: the link to the supervisor closed")
-                    } catch {
-                        groupLogger.warning("worker for group \(group.key) stopping: \(error)")
-                    }
-                    tasks.cancelAll()
-                    return .done
-                }
+                    },
+                    dial: { await worker.dial($0, client: client) })
             }
         } catch {
             logger.warning("worker: the link to the supervisor failed: \(error)")
@@ -140,29 +114,46 @@ public enum WorkerRuntime {
         }
         let worker = AvayaWorkerState(settings: settings, writer: outbound, logger: logger)
         do {
-            try await worker.send(.hello(Hello(role: .worker, pid: getpid(), group: group.key)))
+            try await worker.outbox.send(.hello(Hello(role: .worker, pid: getpid(), group: group.key)))
         } catch {
             return .linkFailed
         }
         logger.info("worker for group \(group.key) started: avaya \(group.pbx.host):\(group.pbx.port)")
         let client = AESClient(settings: clientSettings, logger: logger)
-        return await withTaskGroup(of: Void.self) { tasks in
-            let (events, continuation) = AsyncStream<AESClientEvent>.makeStream(
-                bufferingPolicy: .bufferingOldest(50_000))
-            tasks.addTask { await client.run(into: continuation) }
-            tasks.addTask {
-                for await event in events { await worker.handle(event) }
-            }
+        return await serve(
+            frames: &frames, worker: worker, channel: channel, group: group.key, logger: logger, stop: stop,
+            runPBX: {
+                let (events, continuation) = AsyncStream<AESClientEvent>.makeStream(
+                    bufferingPolicy: .bufferingOldest(50_000))
+                await withTaskGroup(of: Void.self) { tasks in
+                    tasks.addTask { await client.run(into: continuation) }
+                    tasks.addTask {
+                        for await event in events { await worker.handle(event) }
+                    }
+                }
+            },
+            dial: { await worker.dial($0, client: client) }, beforeStop: { await client.stop() })
+    }
+
+    /// The link's frame loop, the same for every PBX: runs the PBX side, ticks, executes `DIAL`, relays `ACK`, and
+    /// ends on EOF, `SHUTDOWN` or SIGTERM (after `beforeStop` and a last heartbeat).
+    static func serve(
+        frames: inout FrameStream, worker: some LinkedWorker, channel: any Channel, group: String, logger: Logger,
+        stop: AsyncStream<Void>, runPBX: @escaping @Sendable () async -> Void,
+        dial: @escaping @Sendable (DialRequest) async -> Void, beforeStop: @escaping @Sendable () async -> Void = {}
+    ) async -> Exit {
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await runPBX() }
             tasks.addTask {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: min(heartbeatInterval, settings.ackTimeout / 2))
+                    try? await Task.sleep(for: min(heartbeatInterval, worker.outbox.settings.ackTimeout / 2))
                     await worker.tick()
                 }
             }
             tasks.addTask {
                 for await _ in stop {
-                    logger.info("worker for group \(group.key) stopping on SIGTERM")
-                    await client.stop()
+                    logger.info("worker for group \(group) stopping on SIGTERM")
+                    await beforeStop()
                     await worker.flush()
                     try? await channel.close()
                     return
@@ -171,20 +162,20 @@ public enum WorkerRuntime {
             do {
                 while let frame = try await frames.next() {
                     switch frame {
-                    case .ack(let ack): await worker.acknowledge(ack.ids)
-                    case .dial(let request): tasks.addTask { await worker.dial(request, client: client) }
+                    case .ack(let ack): await worker.outbox.acknowledge(ack.ids)
+                    case .dial(let request): tasks.addTask { await dial(request) }
                     case .shutdown(let shutdown):
-                        logger.info("worker for group \(group.key) stopping: \(shutdown.reason)")
-                        await client.stop()
+                        logger.info("worker for group \(group) stopping: \(shutdown.reason)")
+                        await beforeStop()
                         await worker.flush()
                         tasks.cancelAll()
                         return .done
                     default: break
                     }
                 }
-                logger.info("worker for group \(group.key) stopping: the link to the supervisor closed")
+                logger.info("worker for group \(group) stopping: the link to the supervisor closed")
             } catch {
-                logger.warning("worker for group \(group.key) stopping: \(error)")
+                logger.warning("worker for group \(group) stopping: \(error)")
             }
             tasks.cancelAll()
             return .done

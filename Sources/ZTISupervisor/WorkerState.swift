@@ -3,48 +3,30 @@ import NIOCore
 import ZTIAsterisk
 import ZTICore
 
-/// What a worker knows and holds: the call tracker, the click-to-dial outcomes, the unacked events and the
-/// counters its heartbeat reports. Owns the writing end of the link to the supervisor.
-actor WorkerState {
+/// What an Asterisk worker knows: the call tracker, the click-to-dial outcomes and the PBX link's state for the
+/// heartbeat. The link to the supervisor is its ``WorkerOutbox``.
+actor WorkerState: LinkedWorker {
     let settings: WorkerSettings
-    private let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    let outbox: WorkerOutbox
     private let logger: Logger
     private var tracker: AsteriskCallTracker
     private var outcomes: ClickToDialOutcomes
-    private var unacked: UnackedEvents
     private var link = "connecting"
     private var family: String?
     private var pbxVersion: String?
     private var lastError: String?
     private var eventsIn = 0
-    private var eventsOut = 0
     private var clientDropped = 0
-    private var lastHeartbeat = ContinuousClock.now - WorkerRuntime.heartbeatInterval
-    private var dialsSent: [String: ContinuousClock.Instant] = [:]
     /// Lifecycles a previous worker left open, checked against the PBX at the first re-sync.
     private var inherited: [CallEvent]
 
     init(settings: WorkerSettings, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>, logger: Logger) {
         self.settings = settings
-        self.writer = writer
         self.logger = logger
+        outbox = WorkerOutbox(settings: settings, writer: writer, logger: logger)
         tracker = AsteriskCallTracker(directory: MemberDirectory(group: settings.group))
         outcomes = ClickToDialOutcomes(group: settings.group.key)
-        unacked = UnackedEvents(capacity: settings.unackedMax)
         inherited = settings.openLifecycles
-    }
-
-    /// Sends a frame; a failed write is left to the reader, which sees the link end.
-    func send(_ frame: Frame) async throws {
-        try await writer.write(ByteBuffer(bytes: try FrameEncoder.encode(frame)))
-    }
-
-    private func sendQuietly(_ frame: Frame) async {
-        do {
-            try await send(frame)
-        } catch {
-            logger.debug("worker: frame not sent: \(error)")
-        }
     }
 
     func handle(_ event: AMIClientEvent, droppedByClient: Int) async {
@@ -71,14 +53,10 @@ actor WorkerState {
             await closeInherited()
         case .message(let message, let time):
             eventsIn += 1
-            if let result = outcomes.observe(message) { await finished(result) }
+            if let result = outcomes.observe(message) { await outbox.dialFinished(result) }
             for callEvent in tracker.handle(message, receivedAt: time) {
-                if let dropped = unacked.add(callEvent, sentAt: .now) {
-                    logger.warning("worker: unacked buffer full; dropped \(dropped.id)")
-                }
-                eventsOut += 1
-                await sendQuietly(.event(callEvent))
-                if let result = outcomes.observe(callEvent) { await finished(result) }
+                await outbox.emit([callEvent])
+                if let result = outcomes.observe(callEvent) { await outbox.dialFinished(result) }
             }
         }
     }
@@ -93,27 +71,16 @@ actor WorkerState {
         if !gone.isEmpty {
             logger.info("closing \(gone.count) lifecycles the previous worker left open; their calls are gone")
         }
-        for event in gone.sorted(by: { $0.at < $1.at }) {
-            let closing = event.closed(at: .now())
-            unacked.add(closing, sentAt: .now)
-            eventsOut += 1
-            await sendQuietly(.event(closing))
-        }
-    }
-
-    func acknowledge(_ ids: [String]) {
-        unacked.acknowledge(ids)
+        await outbox.emit(gone.sorted(by: { $0.at < $1.at }).map { $0.closed(at: .now()) })
     }
 
     /// Sends again what is unacked for too long, reports, and settles click-to-dial requests without an outcome.
     func tick() async {
-        let now = ContinuousClock.now
-        for event in unacked.due(now: now, timeout: settings.ackTimeout) { await sendQuietly(.event(event)) }
-        for (id, sent) in dialsSent where now - sent > WorkerRuntime.clickToDialOutcomeTimeout {
-            if let result = outcomes.expire(id) { await finished(result) }
-            dialsSent[id] = nil
+        let (overdue, heartbeatDue) = await outbox.tick()
+        for id in overdue {
+            if let result = outcomes.expire(id) { await outbox.dialFinished(result) }
         }
-        if now - lastHeartbeat >= WorkerRuntime.heartbeatInterval { await heartbeat() }
+        if heartbeatDue { await heartbeat() }
     }
 
     func dial(_ request: DialRequest, client: AMIClient) async {
@@ -133,28 +100,18 @@ actor WorkerState {
                 clickToDialId: request.clickToDialId, group: settings.group.key, status: .refused,
                 reason: (error as? ZTICoreError)?.message ?? "\(error)")
         }
-        if result.status == .accepted { dialsSent[request.clickToDialId] = .now }
-        logger.info(
-            "click-to-dial \(request.clickToDialId): extension \(request.extension) → \(request.number): \(result.status.rawValue)\(result.reason.map { " (\($0))" } ?? "")"
-        )
-        await sendQuietly(.dialResult(result))
-    }
-
-    /// A request's final result.
-    private func finished(_ result: DialResult) async {
-        dialsSent[result.clickToDialId] = nil
-        logger.info("click-to-dial \(result.clickToDialId): \(result.status.rawValue)")
-        await sendQuietly(.dialResult(result))
+        await outbox.dialAnswered(request, result)
     }
 
     private func heartbeat() async {
-        lastHeartbeat = .now
-        await sendQuietly(
-            .heartbeat(
-                Heartbeat(
-                    link: link, family: family, pbxVersion: pbxVersion, activeCalls: tracker.activeCallCount,
-                    eventsIn: eventsIn, eventsOut: eventsOut, unacked: unacked.count,
-                    dropped: unacked.dropped + clientDropped, lastError: lastError)))
+        let (link, family, pbxVersion, calls, eventsIn, dropped, lastError) = (
+            link, family, pbxVersion, tracker.activeCallCount, eventsIn, clientDropped, lastError
+        )
+        await outbox.heartbeat { eventsOut, unacked, unackedDropped in
+            Heartbeat(
+                link: link, family: family, pbxVersion: pbxVersion, activeCalls: calls, eventsIn: eventsIn,
+                eventsOut: eventsOut, unacked: unacked, dropped: unackedDropped + dropped, lastError: lastError)
+        }
     }
 
     /// On the way out: a last report, so the supervisor knows what stayed unacked.

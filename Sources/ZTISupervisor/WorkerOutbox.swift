@@ -1,0 +1,92 @@
+import Logging
+import NIOCore
+import ZTICore
+
+/// A worker's side of the link to its supervisor, the same for every PBX: it writes frames, keeps each call event
+/// until its `ACK` (sending it again after `ack.timeout`), keeps the click-to-dial requests waiting for their
+/// outcome, and times the heartbeats.
+actor WorkerOutbox {
+    let settings: WorkerSettings
+    private let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let logger: Logger
+    private var unacked: UnackedEvents
+    private var eventsOut = 0
+    private var dialsSent: [String: ContinuousClock.Instant] = [:]
+    private var lastHeartbeat = ContinuousClock.now - WorkerRuntime.heartbeatInterval
+
+    init(settings: WorkerSettings, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>, logger: Logger) {
+        self.settings = settings
+        self.writer = writer
+        self.logger = logger
+        unacked = UnackedEvents(capacity: settings.unackedMax)
+    }
+
+    /// Sends a frame; a failed write is left to the reader, which sees the link end.
+    func send(_ frame: Frame) async throws {
+        try await writer.write(ByteBuffer(bytes: try FrameEncoder.encode(frame)))
+    }
+
+    func sendQuietly(_ frame: Frame) async {
+        do {
+            try await send(frame)
+        } catch {
+            logger.debug("worker: frame not sent: \(error)")
+        }
+    }
+
+    /// Sends call events, each kept until it is acked.
+    func emit(_ events: [CallEvent]) async {
+        for event in events {
+            if let dropped = unacked.add(event, sentAt: .now) {
+                logger.warning("worker: unacked buffer full; dropped \(dropped.id)")
+            }
+            eventsOut += 1
+            await sendQuietly(.event(event))
+        }
+    }
+
+    func acknowledge(_ ids: [String]) {
+        unacked.acknowledge(ids)
+    }
+
+    /// Sends again what is unacked for too long; returns the click-to-dial requests whose outcome is overdue, and
+    /// whether a heartbeat is due.
+    func tick() async -> (overdueDials: [String], heartbeatDue: Bool) {
+        let now = ContinuousClock.now
+        for event in unacked.due(now: now, timeout: settings.ackTimeout) { await sendQuietly(.event(event)) }
+        let overdue = dialsSent.filter { now - $0.value > WorkerRuntime.clickToDialOutcomeTimeout }.map(\.key)
+        for id in overdue { dialsSent[id] = nil }
+        return (overdue.sorted(), now - lastHeartbeat >= WorkerRuntime.heartbeatInterval)
+    }
+
+    /// The immediate result of a `DIAL`: logged, sent, and remembered until its final result when accepted.
+    func dialAnswered(_ request: DialRequest, _ result: DialResult) async {
+        if result.status == .accepted { dialsSent[request.clickToDialId] = .now }
+        logger.info(
+            "click-to-dial \(request.clickToDialId): extension \(request.extension) → \(request.number): \(result.status.rawValue)\(result.reason.map { " (\($0))" } ?? "")"
+        )
+        await sendQuietly(.dialResult(result))
+    }
+
+    /// A request's final result.
+    func dialFinished(_ result: DialResult) async {
+        dialsSent[result.clickToDialId] = nil
+        logger.info("click-to-dial \(result.clickToDialId): \(result.status.rawValue)")
+        await sendQuietly(.dialResult(result))
+    }
+
+    /// Sends the heartbeat `report` makes from the outbox's counters (events out, unacked, dropped).
+    func heartbeat(_ report: @Sendable (_ eventsOut: Int, _ unacked: Int, _ dropped: Int) -> Heartbeat) async {
+        lastHeartbeat = .now
+        await sendQuietly(.heartbeat(report(eventsOut, unacked.count, unacked.dropped)))
+    }
+}
+
+/// The PBX side of a worker (Asterisk or Avaya), as the link's frame loop drives it.
+protocol LinkedWorker: Actor {
+    var outbox: WorkerOutbox { get }
+    /// Resends, settles overdue click-to-dial requests, and reports when a heartbeat is due.
+    func tick() async
+    /// A last report on the way out.
+    func flush() async
+}
