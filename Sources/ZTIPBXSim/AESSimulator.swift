@@ -6,11 +6,7 @@ import ZTIAvaya
 /// every monitor watching a party (see the `+Calls` extension). Requests are dispatched on local element names, as
 /// AES is lenient about namespaces.
 public actor AESSimulator {
-    /// What a connection's writer does next.
-    public enum Output: Sendable {
-        case bytes([UInt8])
-        case close
-    }
+    typealias Output = SimulatorOutput
 
     struct Connection {
         let output: AsyncStream<Output>.Continuation

@@ -58,18 +58,7 @@ public struct AESSimulatorServer: Sendable {
         try? await connection.executeThenClose { inbound, outbound in
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await output in outputs {
-                        // A cancelled sleep ends the writer: retrying it would spin until the stall is over.
-                        while let delay = await simulator.stallDelay() {
-                            do { try await Task.sleep(for: delay) } catch { return }
-                        }
-                        switch output {
-                        case .bytes(let bytes):
-                            do { try await outbound.write(ByteBuffer(bytes: bytes)) } catch { return }
-                        case .close:
-                            return
-                        }
-                    }
+                    await SimulatorOutput.write(outputs, to: outbound) { await simulator.stallDelay() }
                 }
                 group.addTask {
                     var decoder = DMCCFrameDecoder()

@@ -6,10 +6,7 @@ import ZTIAsterisk
 /// enforces, scenario playback and faults. The network side is ``AMISimulatorServer``.
 public actor AMISimulator {
     /// What a session's writer is told.
-    enum Output: Sendable {
-        case bytes([UInt8])
-        case close
-    }
+    typealias Output = SimulatorOutput
 
     struct Session {
         var output: AsyncStream<Output>.Continuation
