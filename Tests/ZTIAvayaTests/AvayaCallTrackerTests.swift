@@ -5,29 +5,12 @@ import ZTICore
 
 /// The tracker as a pure function: CSTA events in, call events out, against the architecture's call semantics.
 struct AvayaCallTrackerTests {
-    static let group: GroupConfig = {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zti-avaya-\(getpid())").path
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let text = """
-            pbx.type = avaya
-            pbx.host = 192.0.2.20
-            pbx.username = ctiuser
-            pbx.password = secret
-            avaya.switch = CM1
-            pbx.dialcodes = LOCAL:9
-            number.countrycode = 81
-            number.internationalprefix = 010
-            user.alice.crmuser = 4150868000000224005
-            user.alice.extension = 3201
-            user.bob.crmuser = 4150868000000224006
-            user.bob.extension = 3202
-            user.carol.crmuser = 4150868000000224007
-            user.carol.extension = 3203
-            """
-        let path = directory + "/sales.properties"
-        try? text.write(toFile: path, atomically: true, encoding: .utf8)
-        return try! ConfigurationLoader.loadGroupFile(path: path).0
-    }()
+    /// The group of `Scenarios/sales.properties` (also what `ztisup replay` is tested with).
+    static let group: GroupConfig = try! ConfigurationLoader.loadGroupFile(
+        path: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Scenarios/sales.properties"
+        ).path
+    ).0
 
     /// A tracker with monitors 1, 2, 3 on 3201, 3202, 3203, and what it emitted, as `EXT STATE [CAUSE]` lines.
     struct Run {

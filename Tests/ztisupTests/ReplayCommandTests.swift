@@ -66,33 +66,11 @@ import Testing
 struct AvayaReplayCommandTests {
     static let scenarios = ZTISupProcess.repositoryRoot + "/Tests/ZTIAvayaTests/Scenarios"
 
-    static func groupFile() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zti-replay-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try """
-        pbx.type = avaya
-        pbx.host = 192.0.2.20
-        pbx.username = ctiuser
-        pbx.password = secret
-        avaya.switch = CM1
-        pbx.dialcodes = LOCAL:9
-        number.countrycode = 81
-        number.internationalprefix = 010
-        user.alice.crmuser = 4150868000000224005
-        user.alice.extension = 3201
-        user.bob.crmuser = 4150868000000224006
-        user.bob.extension = 3202
-        user.carol.crmuser = 4150868000000224007
-        user.carol.extension = 3203
-
-        """.write(toFile: directory + "/sales.properties", atomically: true, encoding: .utf8)
-        return directory + "/sales.properties"
-    }
-
     @Test(arguments: ["attended-transfer", "coverage-answered", "busy"])
     func aCaptureReplaysToItsGoldenEvents(_ flow: String) throws {
         let outcome = try ZTISupProcess.run([
-            "replay", "--pbx", "avaya", "--group-file", try Self.groupFile(), "\(Self.scenarios)/\(flow).xml",
+            "replay", "--pbx", "avaya", "--group-file", "\(Self.scenarios)/sales.properties",
+            "\(Self.scenarios)/\(flow).xml",
         ])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout == (try String(contentsOfFile: "\(Self.scenarios)/\(flow).jsonl", encoding: .utf8)))
