@@ -137,8 +137,17 @@ enum SystemBench {
                 }
             }
         }
-        let offeredRate = Double(calls * 3) / max(ContinuousClock.now - start, .milliseconds(1)).seconds
+        return try await collect(
+            system, target: eventsPerSecond, calls: calls, since: start, written: written, skipped: skipped,
+            acceptedBefore: acceptedBefore, prefix: String(format: "09%04d", tag))
+    }
 
+    /// Waits until the calls' events reached the fake CRM (30 s at most), and matches each to its write.
+    static func collect(
+        _ system: BenchSystem, target: Int, calls: Int, since start: ContinuousClock.Instant, written: WriteTimes,
+        skipped: Int, acceptedBefore: Int, prefix: String
+    ) async throws -> Phase {
+        let offeredRate = Double(calls * 3) / max(ContinuousClock.now - start, .milliseconds(1)).seconds
         let expected = calls * 3
         // Only a count while calls are still arriving: matching the bodies is done once, at the end, so the fake
         // CRM is not kept busy by the measurement itself.
@@ -146,7 +155,7 @@ enum SystemBench {
         while !deadline.passed, await system.crm.acceptedAt.count - acceptedBefore < expected {
             try await Task.sleep(for: .milliseconds(20))
         }
-        let arrivals = await arrived(system.crm, after: skipped, prefix: String(format: "09%04d", tag))
+        let arrivals = await arrived(system.crm, after: skipped, prefix: prefix)
         let writes = written.times.withLock { $0 }
         var ringing: [Double] = []
         var all: [Double] = []
@@ -157,7 +166,7 @@ enum SystemBench {
             if key.hasSuffix("/ringing") { ringing.append(milliseconds) }
         }
         return Phase(
-            target: eventsPerSecond, offeredRate: offeredRate, expected: expected, delivered: arrivals.count,
+            target: target, offeredRate: offeredRate, expected: expected, delivered: arrivals.count,
             dropped: system.status().dropped, ringing: ringing.sorted(), all: all.sorted())
     }
 
@@ -188,25 +197,9 @@ enum SystemBench {
                 mark("ended")
             }
         }
-        let offeredRate = Double(calls * 3) / max(ContinuousClock.now - start, .milliseconds(1)).seconds
-        let expected = calls * 3
-        let deadline = Deadline(seconds: 30)
-        while !deadline.passed, await system.crm.acceptedAt.count - acceptedBefore < expected {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let arrivals = await arrived(system.crm, after: skipped, prefix: String(format: "07%04d", tag))
-        let writes = written.times.withLock { $0 }
-        var ringing: [Double] = []
-        var all: [Double] = []
-        for (key, receipt) in arrivals {
-            guard let write = writes[key] else { continue }
-            let milliseconds = receipt.timeIntervalSince(write) * 1000
-            all.append(milliseconds)
-            if key.hasSuffix("/ringing") { ringing.append(milliseconds) }
-        }
-        return Phase(
-            target: eventsPerSecond, offeredRate: offeredRate, expected: expected, delivered: arrivals.count,
-            dropped: system.status().dropped, ringing: ringing.sorted(), all: all.sorted())
+        return try await collect(
+            system, target: eventsPerSecond, calls: calls, since: start, written: written, skipped: skipped,
+            acceptedBefore: acceptedBefore, prefix: String(format: "07%04d", tag))
     }
 
     /// The events the fake CRM accepted (after the first `skipped` requests) whose caller starts with `prefix`,

@@ -21,6 +21,7 @@ public struct AvayaCallTracker: Sendable {
     /// Calls whose lifecycles all closed, kept for a while: a member who picks up a call another member's
     /// pickup closed, or joins it late, gets the same callId.
     private var ended: [String: AvayaCall] = [:]
+    private var endedPrunedAt: Int64 = 0
     /// How long an ended call's identity is kept (CM reuses call IDs, but not within minutes).
     static let endedCallMemory: Int64 = 120_000
     private var output: [CallEvent] = []
@@ -481,8 +482,12 @@ public struct AvayaCallTracker: Sendable {
             calls[callID] = nil
             clickToDial[callID] = nil
             finished.lastEventAt = time
-            ended = ended.filter {
-                time.millisecondsSinceEpoch - $0.value.lastEventAt.millisecondsSinceEpoch < Self.endedCallMemory
+            // Pruned now and then, not at every call's end: a stale entry is also refused when it is looked up.
+            if time.millisecondsSinceEpoch - endedPrunedAt >= Self.endedCallMemory / 4 {
+                endedPrunedAt = time.millisecondsSinceEpoch
+                ended = ended.filter {
+                    time.millisecondsSinceEpoch - $0.value.lastEventAt.millisecondsSinceEpoch < Self.endedCallMemory
+                }
             }
             ended[callID] = finished
         }
