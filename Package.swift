@@ -150,7 +150,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ZTIUploaderTests",
-            dependencies: ["ZTIUploader", "ZTICore", .product(name: "GRDBSQLite", package: "GRDB.swift")]
+            dependencies: [
+                "ZTIUploader", "ZTICore", .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "ZTIAvayaTests",

@@ -26,7 +26,8 @@ enum IntakeBench {
                     CallEvent(
                         group: "bench", pbx: .asterisk, callId: "1.\(index / 3)", direction: .inbound,
                         state: [CallState.ringing, .answered, .ended][index % 3], extension: "101", attempt: 1,
-                        at: EventTime(millisecondsSinceEpoch: Int64(index)), from: "0312345678")))
+                        at: EventTime(millisecondsSinceEpoch: Int64(index)), from: "0312345678"),
+                    resumeKey: nil))
         }
         let clock = ContinuousClock.now
         var decoder = FrameDecoder(receiver: .supervisor, sender: .uploader)

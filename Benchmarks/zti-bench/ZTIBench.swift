@@ -54,7 +54,7 @@ enum ZTIBench {
         var clock = ContinuousClock.now
         var stream: [UInt8] = []
         stream.reserveCapacity(count * 512)
-        for event in sample { stream += try FrameEncoder.encode(.event(event)) }
+        for event in sample { stream += try FrameEncoder.encode(.event(event, resumeKey: nil)) }
         let encode = ContinuousClock.now - clock
         clock = ContinuousClock.now
         var decoder = FrameDecoder(receiver: .uploader, sender: .supervisor)

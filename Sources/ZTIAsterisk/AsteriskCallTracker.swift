@@ -26,6 +26,19 @@ public struct AsteriskCallTracker: Sendable {
     /// Lifecycles still open (`callId/extension/attempt`).
     public var openLifecycles: [String] { core.openLifecycles }
 
+    /// The resume key (the member's device channel) of each event the last `handle` returned, by event id.
+    public var resumeKeys: [String: String] { core.resumeKeys }
+
+    /// Takes a group over from a previous worker: see ``CallTrackerCore/resume(_:)``.
+    public mutating func resume(_ open: OpenLifecycles) {
+        core.resume(open)
+    }
+
+    /// How the first re-sync after ``resume(_:)`` went, once it has ended.
+    public mutating func takeResumeReport() -> (resumed: Int, closed: Int)? {
+        core.takeResumeReport()
+    }
+
     /// Applies one message.
     public mutating func handle(_ message: AMIMessage, receivedAt: EventTime) -> [CallEvent] {
         if message.kind == .banner, let version = message.bannerVersion, let detected = AMIFamily(amiVersion: version) {

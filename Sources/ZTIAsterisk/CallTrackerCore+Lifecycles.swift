@@ -39,10 +39,11 @@ extension CallTrackerCore {
         return id
     }
 
-    /// Starts the outbound lifecycle of the member whose channel `leg` dials, and emits its ringing (dialled).
+    /// Starts the outbound lifecycle of the member whose channel `leg` dials, and emits its ringing (dialled)
+    /// unless `ring` is false (a call adopted already answered).
     @discardableResult
     mutating func startOutbound(
-        leg: String, destination: String?, dialString: String?, caller: String, at time: EventTime
+        leg: String, destination: String?, dialString: String?, caller: String, at time: EventTime, ring: Bool = true
     ) -> Int? {
         guard let channel = channels[leg], let call = calls[channel.call],
             let member = directory.member(channel.name, context: channel.context)
@@ -72,7 +73,7 @@ extension CallTrackerCore {
         lifecycles[id]?.clickToDialId = channel.clickToDialId ?? call.clickToDialId
         if call.transferred { lifecycles[id]?.transferredCallId = call.callId }
         if let destination { lifecycles[id]?.pendingDestinations.insert(destination) }
-        ring(id, at: time)
+        if ring { self.ring(id, at: time) }
         return id
     }
 
@@ -88,6 +89,7 @@ extension CallTrackerCore {
             id: nextNumber, call: call, callId: callId, extensionNumber: member.extensionNumber, user: member.user,
             attempt: attempts[attemptKey]!, shape: shape, direction: direction, legs: [leg], liveLegs: [leg],
             startedAt: time)
+        lifecycles[nextNumber]?.resumeLeg = leg
         lifecyclesByLeg[leg, default: []].insert(nextNumber)
         calls[call]?.lifecycles.insert(nextNumber)
         return nextNumber
@@ -109,7 +111,15 @@ extension CallTrackerCore {
     }
 
     mutating func answer(_ id: Int, at time: EventTime) {
-        if lifecycles[id]?.phase == .attempted { ring(id, at: time) }
+        if lifecycles[id]?.phase == .attempted {
+            if lifecycles[id]?.adopted == true {
+                // Found up at a re-sync: it starts at answered; no ringing is invented for it.
+                lifecycles[id]?.phase = .ringing
+                lifecycles[id]?.startedAt = time
+            } else {
+                ring(id, at: time)
+            }
+        }
         guard var lifecycle = lifecycles[id], lifecycle.phase == .ringing else { return }
         lifecycle.phase = .answered
         lifecycle.answeredAt = time
@@ -278,6 +288,7 @@ extension CallTrackerCore {
         event.transferredTo = transferredTo
         event.transferredCallId = lifecycle.transferredCallId
         event.clickToDialId = lifecycle.clickToDialId
+        if let leg = lifecycle.resumeLeg { resumeKeys[event.id] = leg }
         output.append(event)
     }
 

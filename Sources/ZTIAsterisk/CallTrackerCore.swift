@@ -21,6 +21,12 @@ public struct CallTrackerCore: Sendable {
     var pendingClickToDial: [String: (id: String, extension: String, prefix: String, exten: String?)] = [:]
     var nextNumber = 0
     var output: [CallEvent] = []
+    /// The resume key (member leg) of each event of the last ``handle(_:at:)``, by event id.
+    public internal(set) var resumeKeys: [String: String] = [:]
+    /// The spool's open lifecycles not yet found at a re-sync, by resume key; closed at the first re-sync's end.
+    var resumable: [String: [CallEvent]] = [:]
+    var awaitingFirstResync = false
+    var resumeReport: (resumed: Int, closed: Int)?
     /// 1.4 reports no transfer: a member's answered leg that ends while its partner stays is held until the
     /// partner either dials a member (a blind transfer) or ends.
     public var infersTransfers = false
@@ -42,6 +48,7 @@ public struct CallTrackerCore: Sendable {
     /// Applies one input and returns the events it decides, in order.
     public mutating func handle(_ input: TrackerInput, at time: EventTime) -> [CallEvent] {
         output.removeAll(keepingCapacity: true)
+        resumeKeys.removeAll(keepingCapacity: true)
         switch input {
         case .channel(let snapshot):
             _ = ensureChannel(snapshot, at: time)
@@ -82,6 +89,7 @@ public struct CallTrackerCore: Sendable {
                 if let started, let lastSeen = channels[uniqueid]?.lastSeen, lastSeen > started { continue }
                 hangup(uniqueid, cause: .vanished, at: time)
             }
+            if awaitingFirstResync { closeUnresumed() }
         case .clickToDialSent(let actionID, let clickToDialId, let prefix, let exten):
             let member = directory.member(ChannelName(prefix + "-0"))?.extensionNumber ?? ""
             pendingClickToDial[actionID] = (clickToDialId, member, prefix, exten)
@@ -100,6 +108,9 @@ public struct CallTrackerCore: Sendable {
     /// Creates or updates a channel from a snapshot and returns its Uniqueid.
     @discardableResult
     mutating func ensureChannel(_ snapshot: ChannelSnapshot, at time: EventTime) -> String {
+        var snapshot = snapshot
+        // An empty Linkedid (a list item of a channel that has none) names no call: never a callId.
+        if snapshot.linkedid?.isEmpty == true { snapshot.linkedid = nil }
         let uniqueid = snapshot.uniqueid
         if channels[uniqueid] == nil {
             let linkedid = snapshot.linkedid ?? uniqueid
@@ -470,11 +481,12 @@ public struct CallTrackerCore: Sendable {
         }
         let channel = channels[uniqueid]!
         if !isKnown, let member = directory.member(channel.name, context: channel.context) {
-            // Adopted as a re-sync does after a restart: the same lifecycle ids as before, never invented phases.
-            if isOriginator {
-                startOutbound(leg: uniqueid, destination: nil, dialString: nil, caller: uniqueid, at: time)
+            if let stored = takeResumable(uniqueid) {
+                for event in stored { resumeLifecycle(leg: uniqueid, stored: event, isOriginator: isOriginator) }
             } else {
-                startInbound(leg: uniqueid, member: member, caller: nil, at: time)
+                adopt(
+                    leg: uniqueid, member: member, isOriginator: isOriginator, up: snapshot.state == 6,
+                    bridged: bridge != nil, at: time)
             }
         }
         ensureChannel(snapshot, at: time)

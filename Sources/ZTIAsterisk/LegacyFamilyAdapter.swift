@@ -207,9 +207,11 @@ struct LegacyFamilyAdapter: Sendable {
     private mutating func resync(_ message: AMIMessage) -> [TrackerInput] {
         guard var channel = snapshot(message) else { return [] }
         let application = message["Application"]?.lowercased()
-        let bridgedId =
-            message["BridgedUniqueID"] ?? message["BridgedUniqueid"]
-            ?? message["Link"].flatMap { uniqueidByName[$0] }
+        // Unbridged channels list these keys empty: an empty id names no partner (and must never become a callId).
+        let bridgedId = [
+            message["BridgedUniqueID"], message["BridgedUniqueid"], message["Link"].flatMap { uniqueidByName[$0] },
+        ]
+        .compactMap { $0 }.first { !$0.isEmpty }
         let isCaller =
             application == "dial" || application == "queue"
             || (application == nil && (channel.exten.map(CallTrackerCore.looksDialled) ?? false))

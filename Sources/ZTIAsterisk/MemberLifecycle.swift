@@ -25,6 +25,10 @@ struct MemberLifecycle: Sendable {
     let shape: Shape
     var direction: CallDirection
     var phase = Phase.attempted
+    /// The member's leg named in its events' resume key (the device channel it started on).
+    var resumeLeg: String?
+    /// Adopted at a re-sync: an answer found then is not preceded by an invented ringing.
+    var adopted = false
     /// The member's channels in this lifecycle, and those still up.
     var legs: Set<String>
     var liveLegs: Set<String>

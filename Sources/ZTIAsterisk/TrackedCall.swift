@@ -1,8 +1,9 @@
 /// One user-visible call: a union of channels with a stable id.
 struct TrackedCall: Sendable {
     let number: Int
-    /// The first Linkedid (12+) or first Uniqueid (≤ 11) seen; never changes.
-    let callId: String
+    /// The first Linkedid (12+) or first Uniqueid (≤ 11) seen; it never changes once a lifecycle was emitted
+    /// with it, but a call adopted at a re-sync takes the callId the spool has for it (see `resume`).
+    var callId: String
     var channels: Set<String> = []
     /// The channel that started the call (the caller).
     var origin: String?

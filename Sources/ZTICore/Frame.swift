@@ -2,7 +2,8 @@
 public enum Frame: Sendable {
     case hello(Hello)
     case config(WorkerSettings)
-    case event(CallEvent)
+    /// A call event and, beside it (never inside the canonical event), the member's leg on the PBX.
+    case event(CallEvent, resumeKey: String?)
     case ack(Ack)
     case dial(DialRequest)
     case dialResult(DialResult)
@@ -10,6 +11,8 @@ public enum Frame: Sendable {
     case statusRequest(StatusRequest)
     case status(JSONValue)
     case shutdown(Shutdown)
+    case openRequest(OpenRequest)
+    case open(OpenLifecycles)
 
     /// The frame's type byte.
     public var type: FrameType {
@@ -24,6 +27,8 @@ public enum Frame: Sendable {
         case .statusRequest: .statusRequest
         case .status: .status
         case .shutdown: .shutdown
+        case .openRequest: .openRequest
+        case .open: .open
         }
     }
 }

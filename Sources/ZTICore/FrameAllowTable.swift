@@ -5,9 +5,9 @@ public enum FrameAllowTable {
     public static func accepted(by receiver: PeerRole, from sender: PeerRole) -> Set<FrameType> {
         switch (receiver, sender) {
         case (.supervisor, .worker): [.hello, .event, .heartbeat, .dialResult]
-        case (.worker, .supervisor): [.config, .ack, .dial, .shutdown]
-        case (.uploader, .supervisor): [.hello, .event, .dialResult, .statusRequest]
-        case (.supervisor, .uploader): [.ack, .dial, .status]
+        case (.worker, .supervisor): [.config, .open, .ack, .dial, .shutdown]
+        case (.uploader, .supervisor): [.hello, .event, .dialResult, .statusRequest, .openRequest]
+        case (.supervisor, .uploader): [.hello, .ack, .dial, .status, .open]
         case (.supervisor, .cli): [.statusRequest, .dial]
         case (.cli, .supervisor): [.status, .dialResult]
         default: []

@@ -105,9 +105,14 @@ public struct FrameDecoder: Sendable {
         case .hello: return .hello(try decode(Hello.self))
         case .config: return .config(try decode(WorkerSettings.self))
         case .event:
-            let event = try decode(CallEvent.self)
-            try event.validate()
-            return .event(event)
+            let envelope = try decode(EventEnvelope.self)
+            try envelope.event.validate()
+            if let key = envelope.resumeKey, key.isEmpty || key.utf8.count > 512 {
+                throw ZTICoreError(
+                    .eventInvalid,
+                    "event \(DialPlan.shown(envelope.event.id)): its resume key is empty or longer than 512 bytes")
+            }
+            return .event(envelope.event, resumeKey: envelope.resumeKey)
         case .ack: return .ack(try decode(Ack.self))
         case .dial:
             let request = try decode(DialRequest.self)
@@ -118,6 +123,8 @@ public struct FrameDecoder: Sendable {
         case .statusRequest: return .statusRequest(try decode(StatusRequest.self))
         case .status: return .status(try decode(JSONValue.self))
         case .shutdown: return .shutdown(try decode(Shutdown.self))
+        case .openRequest: return .openRequest(try decode(OpenRequest.self))
+        case .open: return .open(try decode(OpenLifecycles.self))
         }
     }
 

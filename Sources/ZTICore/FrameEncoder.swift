@@ -26,7 +26,10 @@ public enum FrameEncoder {
         switch frame {
         case .hello(let value): Array(CanonicalJSON.data(value))
         case .config(let value): Array(CanonicalJSON.data(value))
-        case .event(let value): Array(CanonicalJSON.data(value))
+        case .event(let value, let resumeKey):
+            Array(
+                resumeKey.map { CanonicalJSON.data(EventEnvelope(event: value, resumeKey: $0)) }
+                    ?? CanonicalJSON.data(value))
         case .ack(let value): Array(CanonicalJSON.data(value))
         case .dial(let value): Array(CanonicalJSON.data(value))
         case .dialResult(let value): Array(CanonicalJSON.data(value))
@@ -34,6 +37,8 @@ public enum FrameEncoder {
         case .statusRequest(let value): Array(CanonicalJSON.data(value))
         case .status(let value): Array(CanonicalJSON.data(value))
         case .shutdown(let value): Array(CanonicalJSON.data(value))
+        case .openRequest(let value): Array(CanonicalJSON.data(value))
+        case .open(let value): Array(CanonicalJSON.data(value))
         }
     }
 }

@@ -10,6 +10,8 @@ public enum FrameType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case statusRequest = 8
     case status = 9
     case shutdown = 10
+    case openRequest = 11
+    case open = 12
 
     /// The protocol name, as in the architecture and in log lines (`DIAL_RESULT`).
     public var description: String {
@@ -24,6 +26,8 @@ public enum FrameType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .statusRequest: "STATUS_REQUEST"
         case .status: "STATUS"
         case .shutdown: "SHUTDOWN"
+        case .openRequest: "OPEN_REQUEST"
+        case .open: "OPEN"
         }
     }
 }

@@ -60,6 +60,9 @@ public struct GlobalConfig: Sendable, Codable {
     public let workerUnackedMax: Int
     /// When a worker resends an unacked event (`ack.timeout`, 5s).
     public let ackTimeout: Duration
+    /// How long a supervisor waits for the uploader's `OPEN` before it starts a worker without it (`open.timeout`,
+    /// 5s; in all-in-one mode at least until its uploader is up, up to `startup.timeout`).
+    public let openTimeout: Duration
     /// `uploader.spawn`, if set; unset means "true unless NOTIFY_SOCKET is set".
     public let uploaderSpawn: Bool?
     /// `uploader.socket`, absolute, if set.
@@ -91,8 +94,9 @@ public struct GlobalConfig: Sendable, Codable {
         file: String, zohoUnanswered: ZohoUnansweredPolicy = .auto, zohoRefreshLimit: Int = 10,
         zohoRefreshWindow: Duration = .seconds(600), clickToDialTLSCert: String? = nil,
         clickToDialTLSKey: String? = nil,
-        zohoAuthScheme: ZohoAuthScheme = .zohoOAuthToken
+        zohoAuthScheme: ZohoAuthScheme = .zohoOAuthToken, openTimeout: Duration = .seconds(5)
     ) {
+        self.openTimeout = openTimeout
         self.zohoAuthScheme = zohoAuthScheme
         self.clickToDialTLSCert = clickToDialTLSCert
         self.clickToDialTLSKey = clickToDialTLSKey

@@ -10,7 +10,8 @@ enum GlobalConfigReader {
             "crm.retry.min", "crm.retry.max",
             "crm.webhook.url", "restart.intensity", "restart.period",
             "restart.backoff.floor", "restart.backoff.cap", "stop.timeout", "startup.timeout", "buffer.max.events",
-            "worker.unacked.max", "ack.timeout", "uploader.spawn", "uploader.socket", "uploader.peer.group",
+            "worker.unacked.max", "ack.timeout", "open.timeout", "uploader.spawn", "uploader.socket",
+            "uploader.peer.group",
             "groups.enabled",
             "spool.retention", "log.level",
         ] + SecretName.allCases.map(\.fileKey)
@@ -89,6 +90,7 @@ enum GlobalConfigReader {
         let bufferMax = reader.integer("buffer.max.events", default: 100_000, range: 1...100_000_000)
         let unackedMax = reader.integer("worker.unacked.max", default: 10_000, range: 1...10_000_000)
         let ackTimeout = reader.duration("ack.timeout", default: .seconds(5), minimum: .milliseconds(100))
+        let openTimeout = reader.duration("open.timeout", default: .seconds(5), minimum: .milliseconds(100))
         let spawn = reader.typed("uploader.spawn", default: nil, expected: "true or false", ConfigValueParser.bool)
         let uploaderSocket = reader.path("uploader.socket", default: nil, relativeTo: confDir)
         let peerGroup =
@@ -117,7 +119,8 @@ enum GlobalConfigReader {
             ackTimeout: ackTimeout, uploaderSpawn: spawn, uploaderSocket: uploaderSocket, uploaderPeerGroup: peerGroup,
             groupsEnabled: groupsEnabled, spoolRetention: retention, logLevel: logLevel, file: file.path,
             zohoUnanswered: zohoUnanswered, zohoRefreshLimit: refreshLimit, zohoRefreshWindow: refreshWindow,
-            clickToDialTLSCert: tlsCert, clickToDialTLSKey: tlsKey, zohoAuthScheme: authScheme)
+            clickToDialTLSCert: tlsCert, clickToDialTLSKey: tlsKey, zohoAuthScheme: authScheme,
+            openTimeout: openTimeout)
         return (global, reader.diagnostics)
     }
 

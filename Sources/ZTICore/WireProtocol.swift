@@ -1,8 +1,13 @@
 /// Constants of the process wire format: `u32 big-endian length` (of the type byte and payload) + `u8 type` +
 /// UTF-8 JSON payload.
 public enum WireProtocol {
-    /// The protocol version every HELLO carries.
-    public static let version = 1
+    /// The protocol version every HELLO carries. 2 added `OPEN_REQUEST`/`OPEN`, the uploader's `HELLO` and the
+    /// resume key beside an `EVENT`'s call event.
+    public static let version = 2
+    /// The first version with `OPEN_REQUEST`/`OPEN`, the uploader's `HELLO` and resume keys.
+    public static let resumeVersion = 2
+    /// The most an `OPEN` chunk holds.
+    public static let openChunkBytes = 512 * 1024
     /// The largest length a frame may announce: 1 MiB.
     public static let maximumFrameLength = 1 << 20
     /// Bytes before the payload: the length and the type byte.

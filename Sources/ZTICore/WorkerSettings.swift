@@ -8,17 +8,16 @@ public struct WorkerSettings: Sendable, Codable {
     public let unackedMax: Int
     /// The log level.
     public let logLevel: LogLevelName
-    /// The last event of each lifecycle the group's previous worker left open (as far as the supervisor saw):
-    /// after its first re-sync the new worker closes those the PBX no longer has, so no pop-up stays open
-    /// because a worker died.
-    public let openLifecycles: [CallEvent]
+    /// `OPEN` frames follow this `CONFIG`: the spool's open lifecycles of the group, which the worker resumes
+    /// (or closes) at its first re-sync. The worker waits for the last chunk before it connects to its PBX.
+    public let openFollows: Bool
 
     /// Creates the settings.
     public init(
         group: GroupConfig, ackTimeout: Duration, unackedMax: Int, logLevel: LogLevelName,
-        openLifecycles: [CallEvent] = []
+        openFollows: Bool = false
     ) {
-        self.openLifecycles = openLifecycles
+        self.openFollows = openFollows
         self.group = group
         self.ackTimeout = ackTimeout
         self.unackedMax = unackedMax

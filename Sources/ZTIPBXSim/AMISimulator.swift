@@ -32,6 +32,10 @@ public actor AMISimulator {
     /// What happens to the next Originate requests.
     public private(set) var originateOutcome = OriginateOutcome()
     private var channelCounter = 0
+    /// The simulated Asterisk's start time, the first part of its Uniqueids; a restart takes a new one.
+    private var startedAt = Int(Date().timeIntervalSince1970)
+    /// Uniqueid counter values each scenario instance may use.
+    static let channelsPerInstance = 100
 
     /// How simulated click-to-dial calls go: does the member answer, does the customer.
     public struct OriginateOutcome: Sendable {
@@ -214,10 +218,11 @@ public actor AMISimulator {
         async
     {
         let renderer = SimulatedCallRenderer(family: options.family)
-        let base = Int(Date().timeIntervalSince1970)
+        // Click-to-dial channels count above every scenario instance's range.
+        let base = startedAt
         func nextLeg(_ prefix: String, number: String, linkedid: String?) -> SimulatedCallRenderer.Leg {
             channelCounter += 1
-            let uniqueid = "\(base).\(channelCounter)"
+            let uniqueid = "\(base).\(1_000_000_000 + channelCounter)"
             return SimulatedCallRenderer.Leg(
                 name: prefix + "-" + String(format: "%08x", channelCounter), uniqueid: uniqueid,
                 linkedid: linkedid ?? uniqueid, number: number)
@@ -342,7 +347,9 @@ public actor AMISimulator {
     public func play(
         _ scenario: SimScenario, instance: Int = 0, written: (@Sendable (_ step: Int) -> Void)? = nil
     ) async {
-        var runner = SimScenarioRunner(family: options.family, uniqueidPrefix: "\(1_700_000_000 + instance)")
+        // Asterisk's Uniqueids are its start time and a counter: a restarted simulator never reuses an old one.
+        var runner = SimScenarioRunner(
+            family: options.family, uniqueidPrefix: "\(startedAt)", counterBase: instance * Self.channelsPerInstance)
         let clock = ContinuousClock.now
         let start = Date()
         for (index, step) in scenario.steps.enumerated() {
@@ -417,6 +424,7 @@ public actor AMISimulator {
     public func restart() {
         channels.reset()
         channelCounter = 0
+        startedAt = max(Int(Date().timeIntervalSince1970), startedAt + 1)
         drop()
     }
 

@@ -17,11 +17,13 @@ struct SimScenarioRunner: Sendable {
     private var counter = 0
     private var calls: [String: Call] = [:]
 
-    /// A runner whose Uniqueids start with `uniqueidPrefix` (distinct per scenario instance).
-    init(family: AMIFamily, uniqueidPrefix: String) {
+    /// A runner whose Uniqueids are `uniqueidPrefix.N`, N counting up from `counterBase + 1` (as Asterisk's are
+    /// its start time and a channel counter; distinct scenario instances take distinct bases).
+    init(family: AMIFamily, uniqueidPrefix: String, counterBase: Int = 0) {
         self.family = family
         self.renderer = SimulatedCallRenderer(family: family)
         self.uniqueidPrefix = uniqueidPrefix
+        self.counter = counterBase
     }
 
     private var technology: String { family == .v12 ? "PJSIP" : "SIP" }

@@ -7,6 +7,8 @@ struct SimulatedChannels: Sendable {
         var fields: [String: String]
         var bridge: String?
         var bridgedWith: String?
+        /// `Dial` for a channel that dials, `AppDial` for a leg it dialled, as Asterisk lists them.
+        var application: String?
     }
 
     private(set) var channels: [String: Channel] = [:]
@@ -23,6 +25,17 @@ struct SimulatedChannels: Sendable {
         case "newstate", "newcallerid", "newconnectedline":
             guard let uniqueid, channels[uniqueid] != nil else { return }
             channels[uniqueid]!.fields.merge(Self.fields(message)) { _, new in new }
+        case "newexten":
+            guard let uniqueid, channels[uniqueid] != nil else { return }
+            if let context = message["Context"] { channels[uniqueid]!.fields["Context"] = context }
+            if let exten = message["Extension"], channels[uniqueid]!.fields["Exten"] == nil {
+                channels[uniqueid]!.fields["Exten"] = exten
+            }
+        case "dial", "dialbegin":
+            guard message["SubEvent"]?.lowercased() != "end" else { return }
+            let caller = message["SrcUniqueID"] ?? message["UniqueID"]
+            if let caller { channels[caller]?.application = "Dial" }
+            if let destination = message["DestUniqueID"] { channels[destination]?.application = "AppDial" }
         case "bridgeenter":
             if let uniqueid { channels[uniqueid]?.bridge = message["BridgeUniqueid"] }
         case "bridgeleave":
@@ -79,7 +92,8 @@ struct SimulatedChannels: Sendable {
                     headers.append(AMIHeader(key, f[key] ?? ""))
                 }
                 headers += [
-                    AMIHeader("Application", ""), AMIHeader("ApplicationData", ""), AMIHeader("Duration", "00:00:10"),
+                    AMIHeader("Application", channel.application ?? ""), AMIHeader("ApplicationData", ""),
+                    AMIHeader("Duration", "00:00:10"),
                     AMIHeader("BridgeId", channel.bridge ?? ""),
                 ]
                 return headers
@@ -90,7 +104,7 @@ struct SimulatedChannels: Sendable {
                     AMIHeader("Extension", f["Exten"] ?? ""), AMIHeader("Priority", "1"),
                     AMIHeader("ChannelState", f["ChannelState"] ?? "0"),
                     AMIHeader("ChannelStateDesc", f["ChannelStateDesc"] ?? "Down"),
-                    AMIHeader("Application", channel.bridgedWith == nil ? "" : "AppDial"),
+                    AMIHeader("Application", channel.application ?? ""),
                     AMIHeader("ApplicationData", ""), AMIHeader("CallerIDnum", f["CallerIDNum"] ?? ""),
                     AMIHeader("Duration", "00:00:10"), AMIHeader("AccountCode", ""),
                     AMIHeader("BridgedChannel", partner?.fields["Channel"] ?? ""),
@@ -101,8 +115,11 @@ struct SimulatedChannels: Sendable {
                     AMIHeader("Event", "Status"), AMIHeader("Privilege", "Call"), AMIHeader("Channel", name),
                     AMIHeader("CallerID", f["CallerIDNum"] ?? ""), AMIHeader("CallerIDNum", f["CallerIDNum"] ?? ""),
                     AMIHeader("CallerIDName", f["CallerIDName"] ?? ""), AMIHeader("Account", ""),
-                    AMIHeader("State", f["ChannelStateDesc"] ?? "Down"), AMIHeader("Context", ""),
-                    AMIHeader("Extension", ""), AMIHeader("Priority", "1"), AMIHeader("Seconds", "10"),
+                    // 1.4 lists no application: where a channel is in the dialplan tells a caller (its dialled
+                    // number) from a leg it dialled (`s`).
+                    AMIHeader("State", f["ChannelStateDesc"] ?? "Down"), AMIHeader("Context", f["Context"] ?? ""),
+                    AMIHeader("Extension", channel.application == "AppDial" ? "s" : f["Exten"] ?? ""),
+                    AMIHeader("Priority", "1"), AMIHeader("Seconds", "10"),
                     AMIHeader("Link", partner?.fields["Channel"] ?? ""), AMIHeader("Uniqueid", uniqueid),
                     AMIHeader("ActionID", actionID),
                 ]

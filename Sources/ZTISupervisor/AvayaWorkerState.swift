@@ -20,13 +20,16 @@ actor AvayaWorkerState: LinkedWorker {
     private var eventsIn = 0
     private var inherited: [CallEvent]
 
-    init(settings: WorkerSettings, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>, logger: Logger) {
+    init(
+        settings: WorkerSettings, open: OpenLifecycles?, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        logger: Logger
+    ) {
         self.settings = settings
         self.logger = logger
         outbox = WorkerOutbox(settings: settings, writer: writer, logger: logger)
         tracker = AvayaCallTracker(group: settings.group)
         outcomes = AvayaDialOutcomes(group: settings.group.key)
-        inherited = settings.openLifecycles
+        inherited = open?.lifecycles.map(\.event) ?? []
     }
 
     func handle(_ report: AESClientEvent) async {
@@ -81,7 +84,10 @@ actor AvayaWorkerState: LinkedWorker {
         let gone = inherited
         inherited = []
         logger.info("closing \(gone.count) lifecycles the previous worker left open; their ends were not seen")
-        await outbox.emit(gone.sorted(by: { $0.at < $1.at }).map { $0.closed(at: .now()) })
+        await outbox.emit(
+            gone.sorted(by: { $0.at < $1.at }).map {
+                $0.closedAbsent(at: $0.at, reason: "closed after a worker restart: its end was not seen")
+            })
     }
 
     func tick() async {

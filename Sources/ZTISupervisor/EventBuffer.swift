@@ -1,11 +1,23 @@
 import ZTICore
 
-/// Events the supervisor holds while the uploader is away, at most `capacity`; when full the oldest goes (the
-/// worker still holds it and sends it again), and the drop is counted. A pure value.
+/// Events the supervisor holds while the uploader is away, at most `capacity`: when full, the oldest
+/// non-final event goes (its worker still holds it and sends it again) and the drop is counted. A final (`ended`,
+/// `missed`, `failed`, `transferred`) is never dropped: its worker may be gone, so it is kept even past the
+/// capacity. A pure value.
 public struct EventBuffer: Sendable {
+    /// One queued event and the member's leg it came with.
+    public struct Entry: Sendable, Equatable {
+        public let event: CallEvent
+        public let resumeKey: String?
+
+        public init(event: CallEvent, resumeKey: String?) {
+            self.event = event
+            self.resumeKey = resumeKey
+        }
+    }
+
     public let capacity: Int
-    private var events: [CallEvent] = []
-    private var head = 0
+    private var entries: [Entry] = []
     /// Events dropped for room since the start.
     public private(set) var dropped = 0
 
@@ -13,31 +25,30 @@ public struct EventBuffer: Sendable {
         self.capacity = max(1, capacity)
     }
 
-    public var count: Int { events.count - head }
+    public var count: Int { entries.count }
 
-    /// Queues `event`; true when an older one was dropped for it.
+    /// Queues `entry`; true when an older event was dropped for it.
     @discardableResult
-    public mutating func append(_ event: CallEvent) -> Bool {
+    public mutating func append(_ entry: Entry) -> Bool {
         var droppedOne = false
-        if count >= capacity {
-            head += 1
-            dropped += 1
-            droppedOne = true
+        if entries.count >= capacity {
+            if let victim = entries.firstIndex(where: { !$0.event.state.isTerminal }) {
+                entries.remove(at: victim)
+                dropped += 1
+                droppedOne = true
+            } else if !entry.event.state.isTerminal {
+                // Nothing but finals queued: the new non-final event is the one not kept.
+                dropped += 1
+                return true
+            }
         }
-        events.append(event)
-        if head > 1024, head * 2 > events.count {
-            events.removeFirst(head)
-            head = 0
-        }
+        entries.append(entry)
         return droppedOne
     }
 
     /// Everything queued, oldest first, and empties the buffer.
-    public mutating func drain() -> [CallEvent] {
-        defer {
-            events = []
-            head = 0
-        }
-        return Array(events[head...])
+    public mutating func drain() -> [Entry] {
+        defer { entries = [] }
+        return entries
     }
 }

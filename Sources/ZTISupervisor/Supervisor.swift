@@ -64,8 +64,17 @@ public actor Supervisor {
     private var buffer: EventBuffer
     private var draining = false
     private var dialOrigins: [String: DialOrigin] = [:]
-    /// Per group, the last event of each lifecycle still open, for the next worker after a crash.
-    private var openLifecycles: [String: [String: CallEvent]] = [:]
+    /// The uploader's protocol version, from its HELLO (1 when it sent none).
+    private var uploaderVersion: Int?
+    /// Events sent to the uploader and not acked yet, queued again if the link drops (their worker may be gone).
+    private var inFlight: [String: (entry: EventBuffer.Entry, order: Int)] = [:]
+    private var inFlightOrder = 0
+    /// `OPEN` answers being gathered, and who waits for them, per group.
+    private var openChunks: [String: OpenLifecycles] = [:]
+    private var openWaiters: [String: [CheckedContinuation<OpenLifecycles?, Never>]] = [:]
+    private var openRequests: [String: Int] = [:]
+    /// Each worker's link task, which ends once every frame the worker sent has been forwarded.
+    private var linkTasks: [ChildSpec.Role: Task<Void, Never>] = [:]
     private var stopping = false
     private var lastSummary = ""
     private var locks: [String: Int32] = [:]
@@ -73,6 +82,7 @@ public actor Supervisor {
     let startedAt = ContinuousClock.now
 
     var uploaderConnected: Bool { uploader != nil }
+    var uploaderProtocol: Int? { uploaderVersion }
     var uploaderLastError: String? { uploaderError }
     var uploaderReport: JSONValue? { uploaderStatus }
     var bufferedCount: Int { buffer.count }
@@ -138,6 +148,7 @@ public actor Supervisor {
             children[.uploader] = SupervisedChild(spec: Self.spec(.uploader, global))
             await spawn(.uploader)
         }
+        var starting: [ChildSpec.Role] = []
         for group in configuration.groups {
             let role = ChildSpec.Role.worker(group: group.key)
             var child = SupervisedChild(spec: Self.spec(role, global))
@@ -149,11 +160,13 @@ public actor Supervisor {
                 continue
             }
             children[role] = child
-            await spawn(role)
+            starting.append(role)
         }
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try? await control.run() }
             tasks.addTask { await self.runUploaderLink() }
+            // Each worker starts once the uploader said what is open in its group (or could not in time).
+            for role in starting { tasks.addTask { await self.spawn(role) } }
             tasks.addTask { await self.announceReadiness() }
             tasks.addTask { await self.keepWatch() }
             tasks.addTask {
@@ -218,7 +231,14 @@ public actor Supervisor {
         do {
             switch role {
             case .worker(let group):
-                guard let config = configuration.groups.first(where: { $0.key == group }) else { return }
+                guard configuration.groups.contains(where: { $0.key == group }) else { return }
+                // Every frame of the previous worker is forwarded before the uploader is asked what is open.
+                await linkTasks[role]?.value
+                let open = await requestOpen(group)
+                guard let config = configuration.groups.first(where: { $0.key == group }), !stopping,
+                    children[role]?.pid == nil
+                else { return }
+                child = children[role] ?? child
                 let (parent, childEnd) = try ProcessSpawner.socketPair()
                 let pid: pid_t
                 do {
@@ -240,10 +260,11 @@ public actor Supervisor {
                 let link = try await FrameLink.adopt(parent)
                 let settings = WorkerSettings(
                     group: config, ackTimeout: global.ackTimeout, unackedMax: global.workerUnackedMax,
-                    logLevel: global.logLevel,
-                    openLifecycles: openLifecycles[group].map { Array($0.values) } ?? [])
+                    logLevel: global.logLevel, openFollows: open != nil)
                 let life = child.generation + 1
-                Task { await self.serveWorker(role, link: link, settings: settings, generation: life) }
+                linkTasks[role] = Task {
+                    await self.serveWorker(role, link: link, settings: settings, open: open, generation: life)
+                }
                 logger.info("worker for group \(group) started (pid \(pid))", metadata: ["group": .string(group)])
             case .uploader:
                 let (executable, confDir, logTarget, name) = (
@@ -326,17 +347,21 @@ public actor Supervisor {
 
     // MARK: - Worker links
 
-    private func serveWorker(_ role: ChildSpec.Role, link: FrameLink, settings: WorkerSettings, generation: Int) async {
+    private func serveWorker(
+        _ role: ChildSpec.Role, link: FrameLink, settings: WorkerSettings, open: OpenLifecycles?, generation: Int
+    ) async {
         do {
             try await link.channel.executeThenClose { inbound, outbound in
                 let writer = FrameWriter(writer: outbound)
                 try await writer.send(.config(settings))
+                for chunk in open?.chunked() ?? [] { try await writer.send(.open(chunk)) }
                 self.attach(role, writer: writer, generation: generation)
                 var frames = FrameStream(inbound: inbound, receiver: .supervisor, sender: .worker)
                 while let frame = try await frames.next() {
                     switch frame {
                     case .hello: self.hello(role, generation: generation)
-                    case .event(let event): await self.forward(event, from: role)
+                    case .event(let event, let resumeKey):
+                        await self.forward(EventBuffer.Entry(event: event, resumeKey: resumeKey), from: role)
                     case .heartbeat(let heartbeat): self.heartbeat(role, heartbeat, generation: generation)
                     case .dialResult(let result): await self.relay(result)
                     default: break
@@ -372,28 +397,33 @@ public actor Supervisor {
 
     // MARK: - Events and acks
 
-    private func forward(_ event: CallEvent, from role: ChildSpec.Role) async {
+    private func forward(_ entry: EventBuffer.Entry, from role: ChildSpec.Role) async {
         children[role]?.lastEventAt = .now
-        if event.state.isTerminal {
-            openLifecycles[event.group]?[event.lifecycleKey] = nil
-        } else {
-            openLifecycles[event.group, default: [:]][event.lifecycleKey] = event
-        }
         guard let uploader, !draining else {
-            hold(event)
+            hold(entry)
             return
         }
+        await send(entry, to: uploader)
+    }
+
+    /// Sends one event to the uploader (with its resume key only to an uploader that knows them), keeping it as in
+    /// flight until its ACK.
+    private func send(_ entry: EventBuffer.Entry, to uploader: FrameWriter) async {
+        inFlightOrder += 1
+        inFlight[entry.event.id] = (entry, inFlightOrder)
+        let resumeKey = (uploaderVersion ?? 1) >= WireProtocol.resumeVersion ? entry.resumeKey : nil
         do {
-            try await uploader.send(.event(event))
+            try await uploader.send(.event(entry.event, resumeKey: resumeKey))
         } catch {
-            hold(event)
+            inFlight[entry.event.id] = nil
+            hold(entry)
         }
     }
 
-    private func hold(_ event: CallEvent) {
-        if buffer.append(event), buffer.dropped == 1 || buffer.dropped % 1000 == 0 {
+    private func hold(_ entry: EventBuffer.Entry) {
+        if buffer.append(entry), buffer.dropped == 1 || buffer.dropped % 1000 == 0 {
             logger.warning(
-                "the uploader is away and \(buffer.capacity) events are queued (buffer.max.events): dropping the oldest (\(buffer.dropped) so far; the workers send them again)"
+                "the uploader is away and \(buffer.capacity) events are queued (buffer.max.events): dropping the oldest ringing or answered (\(buffer.dropped) so far; the workers send them again; ends are always kept)"
             )
         }
     }
@@ -401,12 +431,75 @@ public actor Supervisor {
     private func relayAck(_ ack: Ack) async {
         var byGroup: [String: [String]] = [:]
         for id in ack.ids {
+            inFlight[id] = nil
             guard let group = id.split(separator: "/", maxSplits: 1).first else { continue }
             byGroup[String(group), default: []].append(id)
         }
         for (group, ids) in byGroup {
             try? await children[.worker(group: group)]?.writer?.send(.ack(Ack(ids: ids)))
         }
+    }
+
+    // MARK: - Open lifecycles
+
+    /// The uploader's `OPEN` for `group`: asked once the uploader is connected (and has received every queued
+    /// event), waited for up to `open.timeout` (in all-in-one mode, also while the spawned uploader starts, up to
+    /// `startup.timeout`). Nil when the uploader is away, of protocol 1, or does not answer in time.
+    private func requestOpen(_ group: String) async -> OpenLifecycles? {
+        let patience = options.spawnUploader ? max(global.openTimeout, global.startupTimeout) : global.openTimeout
+        let deadline = ContinuousClock.now + patience
+        while uploader == nil || draining || uploaderVersion == nil, ContinuousClock.now < deadline, !stopping {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        guard let uploader, !draining, let version = uploaderVersion else {
+            logger.warning(
+                "group \(group): the uploader is away; starting its worker without the open lifecycles (calls in progress are adopted as new)",
+                metadata: ["group": .string(group)])
+            return nil
+        }
+        guard version >= WireProtocol.resumeVersion else { return nil }
+        let timeout = global.openTimeout
+        let answer = await withCheckedContinuation { (continuation: CheckedContinuation<OpenLifecycles?, Never>) in
+            openWaiters[group, default: []].append(continuation)
+            guard openWaiters[group]?.count == 1 else { return }
+            openRequests[group, default: 0] += 1
+            let request = openRequests[group]!
+            Task {
+                do {
+                    try await uploader.send(.openRequest(OpenRequest(group: group)))
+                    try await Task.sleep(for: timeout)
+                } catch {}
+                // Only this request's wait ends here, not a later one's.
+                if self.openRequests[group] == request { self.openAnswered(group, nil) }
+            }
+        }
+        if answer == nil {
+            logger.warning(
+                "group \(group): no OPEN from the uploader within \(global.openTimeout) (open.timeout); starting its worker without it",
+                metadata: ["group": .string(group)])
+        } else if let answer, !answer.lifecycles.isEmpty {
+            logger.info(
+                "group \(group): \(answer.lifecycles.count) open lifecycles in the spool go to the worker to resume",
+                metadata: ["group": .string(group)])
+        }
+        return answer
+    }
+
+    /// A chunk of `OPEN` (or nil: the wait is over without one).
+    private func openReceived(_ chunk: OpenLifecycles) {
+        if var gathered = openChunks[chunk.group] {
+            gathered.merge(chunk)
+            openChunks[chunk.group] = gathered
+        } else {
+            openChunks[chunk.group] = chunk
+        }
+        if chunk.last, let whole = openChunks.removeValue(forKey: chunk.group) { openAnswered(chunk.group, whole) }
+    }
+
+    private func openAnswered(_ group: String, _ answer: OpenLifecycles?) {
+        openRequests[group, default: 0] += 1
+        if answer == nil { openChunks[group] = nil }
+        for waiter in openWaiters.removeValue(forKey: group) ?? [] { waiter.resume(returning: answer) }
     }
 
     // MARK: - The uploader link
@@ -421,22 +514,31 @@ public actor Supervisor {
                     let writer = FrameWriter(writer: outbound)
                     let groups = self.configuration.groups.map(\.key)
                     try await writer.send(.hello(Hello(role: .supervisor, pid: getpid(), groups: groups)))
-                    await self.uploaderConnected(writer)
+                    // An uploader of protocol 2 or later answers HELLO first; one of protocol 1 answers the status
+                    // request with STATUS: either way the first frame tells its version before any event goes.
+                    try await writer.send(.statusRequest(StatusRequest()))
+                    var frames = FrameStream(inbound: inbound, receiver: .supervisor, sender: .uploader)
+                    guard let first = try await frames.next() else { return }
+                    var version = 1
+                    if case .hello(let hello) = first { version = hello.protocolVersion }
+                    await self.uploaderConnected(writer, version: version)
                     delay = .milliseconds(100)
                     reported = false
                     let poll = Task {
                         while !Task.isCancelled {
-                            try? await writer.send(.statusRequest(StatusRequest()))
                             try? await Task.sleep(for: .seconds(2))
+                            try? await writer.send(.statusRequest(StatusRequest()))
                         }
                     }
                     defer { poll.cancel() }
-                    var frames = FrameStream(inbound: inbound, receiver: .supervisor, sender: .uploader)
+                    if case .status(let status) = first { self.uploaderReported(status) }
                     while let frame = try await frames.next() {
                         switch frame {
                         case .ack(let ack): await self.relayAck(ack)
                         case .dial(let request): await self.route(request, origin: .uploader)
                         case .status(let status): self.uploaderReported(status)
+                        case .open(let chunk): self.openReceived(chunk)
+                        case .hello(let hello): self.uploaderVersion = hello.protocolVersion
                         default: break
                         }
                     }
@@ -455,20 +557,20 @@ public actor Supervisor {
         }
     }
 
-    private func uploaderConnected(_ writer: FrameWriter) async {
-        logger.info("connected to the uploader at \(uploaderSocket)")
+    private func uploaderConnected(_ writer: FrameWriter, version: Int) async {
+        logger.info("connected to the uploader at \(uploaderSocket) (protocol \(version))")
+        if version != WireProtocol.version {
+            logger.warning(
+                "the uploader speaks protocol \(version) and this supervisor \(WireProtocol.version): frames the other lacks are not sent (no open lifecycles or resume keys below protocol \(WireProtocol.resumeVersion)); upgrade both to the same release"
+            )
+        }
         uploaderError = nil
+        uploaderVersion = version
         draining = true
         uploader = writer
         // Queued events go first, in order; what arrives meanwhile joins the queue.
         while buffer.count > 0 {
-            for event in buffer.drain() {
-                do {
-                    try await writer.send(.event(event))
-                } catch {
-                    hold(event)
-                }
-            }
+            for entry in buffer.drain() { await send(entry, to: writer) }
         }
         draining = false
         publishSummary()
@@ -481,7 +583,13 @@ public actor Supervisor {
     private func uploaderGone(_ reason: String) {
         if uploader != nil { logger.warning("uploader link lost: \(reason)") }
         uploader = nil
+        uploaderVersion = nil
         uploaderError = reason
+        // What the uploader had not acked may not be in the spool: it goes again with the next link, in order.
+        let unacked = inFlight.values.sorted { $0.order < $1.order }.map(\.entry)
+        inFlight = [:]
+        for entry in unacked { hold(entry) }
+        for group in openWaiters.keys { openAnswered(group, nil) }
         publishSummary()
     }
 
@@ -660,7 +768,20 @@ public actor Supervisor {
         stopping = true
         notify(.stopping)
         logger.info("stopping: the workers first, then the uploader")
-        await stop(children.keys.filter { if case .worker = $0 { return true } else { return false } })
+        let deadline = ContinuousClock.now + global.stopTimeout
+        let workers = children.keys.filter { if case .worker = $0 { return true } else { return false } }
+        await stop(workers)
+        // Every frame the workers sent is forwarded, then acked, before the uploader stops: nothing in flight is
+        // lost by a graceful stop.
+        for role in workers { await linkTasks[role]?.value }
+        while !inFlight.isEmpty || buffer.count > 0, uploader != nil, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if !inFlight.isEmpty || buffer.count > 0 {
+            logger.warning(
+                "stopping with \(inFlight.count + buffer.count) events not acknowledged by the uploader within stop.timeout; their workers send them again at the next start only if the PBX still has the calls"
+            )
+        }
         await stop([.uploader])
     }
 

@@ -6,7 +6,8 @@ import ZTICore
 /// transferred) is never dropped while a non-terminal one is held. A pure value over times.
 public struct UnackedEvents: Sendable {
     public let capacity: Int
-    private var entries: [String: (event: CallEvent, sentAt: ContinuousClock.Instant, order: Int)] = [:]
+    private var entries: [String: (event: CallEvent, resumeKey: String?, sentAt: ContinuousClock.Instant, order: Int)] =
+        [:]
     private var nextOrder = 0
     /// Events dropped for room, since the start.
     public private(set) var dropped = 0
@@ -17,9 +18,11 @@ public struct UnackedEvents: Sendable {
 
     public var count: Int { entries.count }
 
-    /// Holds `event`, sent at `now`; returns the event dropped for room, if any.
+    /// Holds `event` (and the member's leg it came with), sent at `now`; returns the event dropped for room, if any.
     @discardableResult
-    public mutating func add(_ event: CallEvent, sentAt now: ContinuousClock.Instant) -> CallEvent? {
+    public mutating func add(_ event: CallEvent, resumeKey: String? = nil, sentAt now: ContinuousClock.Instant)
+        -> CallEvent?
+    {
         var evicted: CallEvent?
         if entries[event.id] == nil, entries.count >= capacity {
             let byAge = entries.values.sorted { $0.order < $1.order }
@@ -36,7 +39,7 @@ public struct UnackedEvents: Sendable {
                 dropped += 1
             }
         }
-        entries[event.id] = (event, now, entries[event.id]?.order ?? nextOrder)
+        entries[event.id] = (event, resumeKey, now, entries[event.id]?.order ?? nextOrder)
         nextOrder += 1
         return evicted
     }
@@ -48,9 +51,14 @@ public struct UnackedEvents: Sendable {
 
     /// The events unacked for `timeout` or longer at `now`, oldest first, marked as sent again at `now`.
     public mutating func due(now: ContinuousClock.Instant, timeout: Duration) -> [CallEvent] {
+        dueEntries(now: now, timeout: timeout).map(\.event)
+    }
+
+    /// ``due(now:timeout:)`` with each event's resume key.
+    public mutating func dueEntries(now: ContinuousClock.Instant, timeout: Duration) -> [EventBuffer.Entry] {
         let due = entries.values.filter { now - $0.sentAt >= timeout }.sorted { $0.order < $1.order }
         for entry in due { entries[entry.event.id]?.sentAt = now }
-        return due.map(\.event)
+        return due.map { EventBuffer.Entry(event: $0.event, resumeKey: $0.resumeKey) }
     }
 
     /// Every held event, oldest first (to send again on a new link).

@@ -34,14 +34,15 @@ actor WorkerOutbox {
         }
     }
 
-    /// Sends call events, each kept until it is acked.
-    func emit(_ events: [CallEvent]) async {
+    /// Sends call events, each kept until it is acked; `resumeKeys` names each one's member leg (by event id).
+    func emit(_ events: [CallEvent], resumeKeys: [String: String] = [:]) async {
         for event in events {
-            if let dropped = unacked.add(event, sentAt: .now) {
+            let resumeKey = resumeKeys[event.id]
+            if let dropped = unacked.add(event, resumeKey: resumeKey, sentAt: .now) {
                 logger.warning("worker: unacked buffer full; dropped \(dropped.id)")
             }
             eventsOut += 1
-            await sendQuietly(.event(event))
+            await sendQuietly(.event(event, resumeKey: resumeKey))
         }
     }
 
@@ -53,7 +54,9 @@ actor WorkerOutbox {
     /// whether a heartbeat is due.
     func tick() async -> (overdueDials: [String], heartbeatDue: Bool) {
         let now = ContinuousClock.now
-        for event in unacked.due(now: now, timeout: settings.ackTimeout) { await sendQuietly(.event(event)) }
+        for entry in unacked.dueEntries(now: now, timeout: settings.ackTimeout) {
+            await sendQuietly(.event(entry.event, resumeKey: entry.resumeKey))
+        }
         let overdue = dialsSent.filter { now - $0.value > WorkerRuntime.clickToDialOutcomeTimeout }.map(\.key)
         for id in overdue { dialsSent[id] = nil }
         return (overdue.sorted(), now - lastHeartbeat >= WorkerRuntime.heartbeatInterval)

@@ -54,6 +54,16 @@ public enum WorkerRuntime {
                     logger.critical("worker: the supervisor sent no CONFIG first (within \(configTimeout))")
                     return .linkFailed
                 }
+                // The spool's open lifecycles come next when the supervisor has them: the PBX is not touched
+                // before the worker knows what to resume.
+                var open: OpenLifecycles?
+                while settings.openFollows, open?.last != true {
+                    guard case .open(let chunk)? = try await frames.next(), chunk.group == settings.group.key else {
+                        logger.critical("worker: the supervisor announced OPEN after CONFIG and sent something else")
+                        return .linkFailed
+                    }
+                    if open == nil { open = chunk } else { open?.merge(chunk) }
+                }
                 let group = settings.group
                 var taggedLogger = logger
                 taggedLogger[metadataKey: "group"] = .string(group.key)
@@ -61,8 +71,8 @@ public enum WorkerRuntime {
                 let groupLogger = taggedLogger
                 if group.pbx.type == .avaya {
                     return await runAvaya(
-                        settings: settings, frames: &frames, outbound: outbound, channel: channel.channel,
-                        logger: groupLogger, stop: stop)
+                        settings: settings, open: open, frames: &frames, outbound: outbound,
+                        channel: channel.channel, logger: groupLogger, stop: stop)
                 }
                 let clientSettings: AMIClientSettings
                 do {
@@ -71,7 +81,7 @@ public enum WorkerRuntime {
                     groupLogger.critical("group \(group.key): \((error as? ZTIAsteriskError)?.message ?? "\(error)")")
                     return .configuration
                 }
-                let worker = WorkerState(settings: settings, writer: outbound, logger: groupLogger)
+                let worker = WorkerState(settings: settings, open: open, writer: outbound, logger: groupLogger)
                 try await worker.outbox.send(.hello(Hello(role: .worker, pid: getpid(), group: group.key)))
                 groupLogger.info(
                     "worker for group \(group.key) started: \(group.pbx.type.rawValue) \(group.pbx.host):\(group.pbx.port)"
@@ -101,8 +111,9 @@ public enum WorkerRuntime {
 
     /// An Avaya group: the DMCC client and the Avaya call tracker, over the same link protocol.
     static func runAvaya(
-        settings: WorkerSettings, frames: inout FrameStream, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-        channel: any Channel, logger: Logger, stop: AsyncStream<Void>
+        settings: WorkerSettings, open: OpenLifecycles?, frames: inout FrameStream,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel, logger: Logger,
+        stop: AsyncStream<Void>
     ) async -> Exit {
         let group = settings.group
         let clientSettings: AESClientSettings
@@ -112,7 +123,7 @@ public enum WorkerRuntime {
             logger.critical("group \(group.key): \(error.message)")
             return .configuration
         }
-        let worker = AvayaWorkerState(settings: settings, writer: outbound, logger: logger)
+        let worker = AvayaWorkerState(settings: settings, open: open, writer: outbound, logger: logger)
         do {
             try await worker.outbox.send(.hello(Hello(role: .worker, pid: getpid(), group: group.key)))
         } catch {

@@ -17,16 +17,17 @@ actor WorkerState: LinkedWorker {
     private var lastError: String?
     private var eventsIn = 0
     private var clientDropped = 0
-    /// Lifecycles a previous worker left open, checked against the PBX at the first re-sync.
-    private var inherited: [CallEvent]
-
-    init(settings: WorkerSettings, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>, logger: Logger) {
+    init(
+        settings: WorkerSettings, open: OpenLifecycles?, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        logger: Logger
+    ) {
         self.settings = settings
         self.logger = logger
         outbox = WorkerOutbox(settings: settings, writer: writer, logger: logger)
         tracker = AsteriskCallTracker(directory: MemberDirectory(group: settings.group))
+        // The spool's open lifecycles go on, with their ids and times, when the first re-sync finds their legs.
+        if let open { tracker.resume(open) }
         outcomes = ClickToDialOutcomes(group: settings.group.key)
-        inherited = settings.openLifecycles
     }
 
     func handle(_ event: AMIClientEvent, droppedByClient: Int) async {
@@ -50,28 +51,21 @@ actor WorkerState: LinkedWorker {
         case .warning(let text):
             lastError = text
         case .resynced:
-            await closeInherited()
+            if let report = tracker.takeResumeReport() {
+                logger.info(
+                    "first re-sync of group \(settings.group.key): \(report.resumed) open lifecycles resumed, \(report.closed) closed (their legs are gone)"
+                )
+            }
         case .message(let message, let time):
             eventsIn += 1
             if let result = outcomes.observe(message) { await outbox.dialFinished(result) }
-            for callEvent in tracker.handle(message, receivedAt: time) {
-                await outbox.emit([callEvent])
+            let callEvents = tracker.handle(message, receivedAt: time)
+            let resumeKeys = tracker.resumeKeys
+            for callEvent in callEvents {
+                await outbox.emit([callEvent], resumeKeys: resumeKeys)
                 if let result = outcomes.observe(callEvent) { await outbox.dialFinished(result) }
             }
         }
-    }
-
-    /// After the first re-sync: a lifecycle the previous worker left open that the tracker does not have now
-    /// (its call is gone from the PBX) gets its end.
-    private func closeInherited() async {
-        guard !inherited.isEmpty else { return }
-        let open = Set(tracker.openLifecycles)
-        let gone = inherited.filter { !open.contains($0.lifecycleKey) }
-        inherited = []
-        if !gone.isEmpty {
-            logger.info("closing \(gone.count) lifecycles the previous worker left open; their calls are gone")
-        }
-        await outbox.emit(gone.sorted(by: { $0.at < $1.at }).map { $0.closed(at: .now()) })
     }
 
     /// Sends again what is unacked for too long, reports, and settles click-to-dial requests without an outcome.

@@ -109,7 +109,7 @@ public final class DeliveryEngine: Sendable {
                 let attempts = row.attempts + 1
                 var delay = backoff(attempts)
                 if let after, after > delay { delay = after }
-                let next = EventTime(millisecondsSinceEpoch: now.millisecondsSinceEpoch + Self.milliseconds(delay))
+                let next = EventTime(millisecondsSinceEpoch: now.millisecondsSinceEpoch + delay.wholeMilliseconds)
                 try spool.record(
                     row.sequence, state: .pending, attempts: attempts, nextAttemptAt: next, error: reason, at: now)
                 count("retried")
@@ -132,9 +132,6 @@ public final class DeliveryEngine: Sendable {
         counters.withLock { $0[key, default: 0] += 1 }
     }
 
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-    }
 }
 
 /// Wakes the delivery loop when events are committed; a signal with nobody waiting is kept for the next wait.

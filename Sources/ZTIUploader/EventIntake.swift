@@ -17,6 +17,12 @@ public struct EventIntake: Sendable {
     public var router: DialRouter?
     /// More of the uploader's state for STATUS (the sink, delivery counts, click-to-dial), never a secret.
     public var statusDetails: (@Sendable () async -> [String: JSONValue])?
+    /// Called with the groups of every supervisor HELLO (the backstop's record of which groups are run).
+    public var onHello: (@Sendable ([String]) -> Void)?
+    /// Called for every connection closed on a protocol error.
+    public var protocolErrors: (@Sendable () -> Void)?
+    /// The window of recent calls whose attempts `OPEN` reports, per group (its `call.max.open`).
+    public var openWindow: @Sendable (String) -> Duration = { _ in .seconds(600) }
     private let logger: Logger
     private let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
 
@@ -75,24 +81,53 @@ public struct EventIntake: Sendable {
         defer {
             if let router { Task { await router.unregister(id: linkID) } }
         }
+        // The groups the connection's latest HELLO named: an EVENT for another group is a protocol error.
+        var named: Set<String>?
+        var peerVersion = 1
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await buffer in inbound {
                     decoder.feed(buffer.readableBytesView)
-                    var batch: [(event: CallEvent, json: String)] = []
+                    var batch: [Spool.Incoming] = []
                     var replies: [Frame] = []
                     var helloGroups: [String]?
                     var results: [DialResult] = []
                     do {
                         while let (frame, payload) = try decoder.nextWithPayload() {
                             switch frame {
-                            case .event(let event): batch.append((event, String(decoding: payload, as: UTF8.self)))
+                            case .event(let event, let resumeKey):
+                                if let named, !named.contains(event.group) {
+                                    throw ZTICoreError(
+                                        .eventInvalid,
+                                        "event \(event.id) is for group \(event.group), which the supervisor's HELLO "
+                                            + "did not name (\(named.sorted().joined(separator: ",")))")
+                                }
+                                // A bare event is stored as it came; one in an envelope is stored canonically.
+                                let json =
+                                    resumeKey == nil ? String(decoding: payload, as: UTF8.self) : event.canonicalJSON()
+                                batch.append(Spool.Incoming(event: event, json: json, resumeKey: resumeKey))
                             case .hello(let hello):
                                 helloGroups = hello.groups ?? []
+                                named = Set(hello.groups ?? [])
+                                peerVersion = hello.protocolVersion
+                                onHello?(hello.groups ?? [])
                                 logger.info(
-                                    "supervisor pid \(hello.pid) connected for groups \((hello.groups ?? []).joined(separator: ","))"
+                                    "supervisor pid \(hello.pid) (protocol \(hello.protocolVersion)) connected for groups \((hello.groups ?? []).joined(separator: ","))"
                                 )
+                                if hello.protocolVersion != WireProtocol.version {
+                                    logger.warning(
+                                        "supervisor pid \(hello.pid) speaks protocol \(hello.protocolVersion), this uploader \(WireProtocol.version): frames the other lacks are not sent; upgrade both to the same release"
+                                    )
+                                }
+                                // A supervisor of protocol 1 accepts no HELLO from the uploader.
+                                if hello.protocolVersion >= WireProtocol.resumeVersion {
+                                    replies.append(
+                                        .hello(
+                                            Hello(role: .uploader, pid: getpid(), protocolVersion: WireProtocol.version)
+                                        ))
+                                }
                             case .statusRequest: replies.append(.statusRequest(StatusRequest()))
+                            case .openRequest(let request): replies.append(.openRequest(request))
                             case .dialResult(let result): results.append(result)
                             default: break
                             }
@@ -100,6 +135,7 @@ public struct EventIntake: Sendable {
                     } catch let error as ZTICoreError {
                         // Commit what came before the bad frame, then close: the peer resends what is unacked.
                         try await commit(batch, outbound)
+                        protocolErrors?()
                         logger.warning("closing a supervisor connection: \(error.message)")
                         return
                     }
@@ -109,9 +145,22 @@ public struct EventIntake: Sendable {
                         for result in results { await router.received(result) }
                     }
                     for reply in replies {
-                        // A STATUS_REQUEST is answered after the commit, with the counts that include this batch.
-                        let answer = reply.type == .statusRequest ? Frame.status(try await statusReport()) : reply
-                        try await outbound.write(ByteBuffer(bytes: try FrameEncoder.encode(answer)))
+                        // STATUS_REQUEST and OPEN_REQUEST are answered after the commit, so the answer includes every
+                        // event that came before the request on this connection.
+                        switch reply {
+                        case .statusRequest:
+                            try await send(.status(try await statusReport()), outbound)
+                        case .openRequest(let request):
+                            for chunk in try spool.open(group: request.group, window: openWindow(request.group))
+                                .chunked()
+                            {
+                                try await send(.open(chunk), outbound)
+                            }
+                        default:
+                            if peerVersion >= WireProtocol.resumeVersion || reply.type != .hello {
+                                try await send(reply, outbound)
+                            }
+                        }
                     }
                 }
             }
@@ -120,10 +169,12 @@ public struct EventIntake: Sendable {
         }
     }
 
+    private func send(_ frame: Frame, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        try await outbound.write(ByteBuffer(bytes: try FrameEncoder.encode(frame)))
+    }
+
     /// The spool commit comes first; the ACK only after it succeeded.
-    private func commit(
-        _ batch: [(event: CallEvent, json: String)], _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
-    ) async throws {
+    private func commit(_ batch: [Spool.Incoming], _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
         guard !batch.isEmpty else { return }
         _ = try spool.append(batch, receivedAt: .now())
         onCommit?()
@@ -138,6 +189,7 @@ public struct EventIntake: Sendable {
             "pending": .number(Double(counts[.pending] ?? 0)),
             "delivered": .number(Double(counts[.delivered] ?? 0)),
             "dead": .number(Double(counts[.dead] ?? 0)),
+            "afterFinalDropped": .number(Double(spool.afterFinalDropped)),
         ]
         if let oldest = try spool.oldestPending() {
             let age = max(0, EventTime.now().millisecondsSinceEpoch - oldest.millisecondsSinceEpoch) / 1000

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import ZTICore
 
 /// The durable spool: every call event the uploader acked, in SQLite (WAL), with its delivery state.
@@ -22,9 +23,26 @@ public final class Spool: Sendable {
         public let lastError: String?
     }
 
+    /// One event to commit: the event, its JSON as it will be stored and delivered, and the member's leg.
+    public struct Incoming: Sendable {
+        public let event: CallEvent
+        public let json: String
+        public let resumeKey: String?
+
+        public init(event: CallEvent, json: String? = nil, resumeKey: String? = nil) {
+            self.event = event
+            self.json = json ?? event.canonicalJSON()
+            self.resumeKey = resumeKey
+        }
+    }
+
     /// The path of the SQLite file.
     public let path: String
     private let pool: DatabasePool
+    private let droppedAfterFinal = Mutex(0)
+
+    /// Events dropped since the start because their lifecycle already had a final (one final per lifecycle).
+    public var afterFinalDropped: Int { droppedAfterFinal.withLock { $0 } }
 
     /// Opens (creating if needed) the spool at `path`, or opens it read-only for `ztisup calls`.
     ///
@@ -91,6 +109,9 @@ public final class Spool: Sendable {
             // the next deliverable rows are found by walking it, not by grouping the whole table.
             try db.execute(sql: "CREATE INDEX eventsPending ON events(sequence) WHERE state = 'pending'")
         }
+        migrator.registerMigration("v4") { db in
+            try migrateToLifecycles(db)
+        }
         return migrator
     }
 
@@ -127,37 +148,178 @@ public final class Spool: Sendable {
         }
     }
 
-    /// Commits `events` in one transaction and returns how many were new (the rest were already spooled).
+    /// Commits `events` in one transaction and returns how many were new (the rest were already spooled, or
+    /// came after their lifecycle's final).
     public func append(_ events: [CallEvent], receivedAt: EventTime) throws(ZTIUploaderError) -> Int {
-        try append(events.map { ($0, $0.canonicalJSON()) }, receivedAt: receivedAt)
+        try append(events.map { Incoming(event: $0) }, receivedAt: receivedAt)
     }
 
-    /// Commits events with their JSON as received (already validated), in one transaction.
-    public func append(_ events: [(event: CallEvent, json: String)], receivedAt: EventTime) throws(ZTIUploaderError)
-        -> Int
-    {
+    /// Commits events in one transaction; returns how many were new. An event whose lifecycle already has a final
+    /// (`ended`, `missed`, `failed`, `transferred`) is dropped and counted: one final per lifecycle, whatever a
+    /// restarted worker sends. The open-lifecycle table follows each commit.
+    public func append(_ events: [Incoming], receivedAt: EventTime) throws(ZTIUploaderError) -> Int {
         do {
-            return try pool.write { db in
+            let (inserted, dropped) = try pool.write { db -> (Int, Int) in
                 var inserted = 0
-                let statement = try db.cachedStatement(
+                var dropped = 0
+                let insert = try db.cachedStatement(
                     sql: """
                         INSERT OR IGNORE INTO events
-                            (id, groupKey, callKey, state, nextAttemptAt, receivedAt, eventAt, payload)
-                        VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)
+                            (id, groupKey, callKey, state, nextAttemptAt, receivedAt, eventAt, payload, lifecycleKey,
+                             resumeKey, final)
+                        VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
                         """)
-                for (event, json) in events {
-                    try statement.execute(arguments: [
+                let finalExists = try db.cachedStatement(
+                    sql: "SELECT 1 FROM events WHERE lifecycleKey = ? AND final = 1 AND id <> ? LIMIT 1")
+                let closeOpen = try db.cachedStatement(sql: "DELETE FROM openLifecycles WHERE lifecycleKey = ?")
+                let keepOpen = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO openLifecycles (lifecycleKey, groupKey, sequence, resumeKey, lastReceivedAt)
+                        VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT(lifecycleKey) DO UPDATE SET sequence = excluded.sequence,
+                            resumeKey = COALESCE(excluded.resumeKey, openLifecycles.resumeKey),
+                            lastReceivedAt = excluded.lastReceivedAt
+                        """)
+                for incoming in events {
+                    let event = incoming.event
+                    let lifecycle = Self.lifecycleKey(event)
+                    if try Bool.fetchOne(finalExists, arguments: [lifecycle, event.id]) == true {
+                        dropped += 1
+                        continue
+                    }
+                    try insert.execute(arguments: [
                         event.id, event.group, "\(event.group)/\(event.callId)",
                         receivedAt.millisecondsSinceEpoch, receivedAt.millisecondsSinceEpoch,
-                        event.at.millisecondsSinceEpoch, json,
+                        event.at.millisecondsSinceEpoch, incoming.json, lifecycle, incoming.resumeKey,
+                        event.state.isTerminal,
                     ])
-                    inserted += db.changesCount
+                    guard db.changesCount > 0 else { continue }
+                    inserted += 1
+                    if event.state.isTerminal {
+                        try closeOpen.execute(arguments: [lifecycle])
+                    } else {
+                        try keepOpen.execute(arguments: [
+                            lifecycle, event.group, db.lastInsertedRowID, incoming.resumeKey,
+                            receivedAt.millisecondsSinceEpoch,
+                        ])
+                    }
                 }
-                return inserted
+                return (inserted, dropped)
             }
+            if dropped > 0 { droppedAfterFinal.withLock { $0 += dropped } }
+            return inserted
         } catch {
             throw Self.failure(error, path: path, doing: "write to")
         }
+    }
+
+    /// `group/callId/extension/attempt`: the lifecycle an event belongs to.
+    static func lifecycleKey(_ event: CallEvent) -> String {
+        "\(event.group)/\(event.callId)/\(event.extension)/\(event.attempt)"
+    }
+
+    /// What `OPEN` tells a group's next worker: the last event and resume key of each open lifecycle, and for the
+    /// calls with an event received within `window`, the highest attempt per extension and whether it has a final.
+    public func open(group: String, window: Duration, now: EventTime = .now()) throws(ZTIUploaderError)
+        -> OpenLifecycles
+    {
+        do {
+            return try pool.read { db in
+                let lifecycles = try GRDB.Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT e.payload, o.resumeKey FROM openLifecycles o JOIN events e ON e.sequence = o.sequence
+                        WHERE o.groupKey = ? ORDER BY o.sequence
+                        """, arguments: [group]
+                ).compactMap { row -> OpenLifecycles.Lifecycle? in
+                    let payload: String = row["payload"]
+                    guard let event = try? CanonicalJSON.decode(CallEvent.self, from: Array(payload.utf8)) else {
+                        return nil
+                    }
+                    return OpenLifecycles.Lifecycle(event: event, resumeKey: row["resumeKey"])
+                }
+                let since = now.millisecondsSinceEpoch - window.wholeMilliseconds
+                var highest: [String: OpenLifecycles.Attempt] = [:]
+                for row in try GRDB.Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT lifecycleKey, MAX(final) AS final FROM events
+                        WHERE callKey IN (
+                            SELECT DISTINCT callKey FROM events INDEXED BY eventsByGroupReceived
+                            WHERE groupKey = ? AND receivedAt >= ?)
+                        GROUP BY lifecycleKey
+                        """, arguments: [group, since])
+                {
+                    let key: String = row["lifecycleKey"]
+                    let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+                    guard parts.count == 4, let attempt = Int(parts[3]) else { continue }
+                    let entry = OpenLifecycles.Attempt(
+                        callId: String(parts[1]), extension: String(parts[2]), attempt: attempt,
+                        final: (row["final"] as Int?) == 1)
+                    let slot = entry.callId + "/" + entry.extension
+                    if let known = highest[slot], known.attempt >= attempt { continue }
+                    highest[slot] = entry
+                }
+                let attempts = highest.values.sorted {
+                    ($0.callId, $0.extension, $0.attempt) < ($1.callId, $1.extension, $1.attempt)
+                }
+                return OpenLifecycles(group: group, lifecycles: lifecycles, attempts: attempts)
+            }
+        } catch {
+            throw Self.failure(error, path: path, doing: "read")
+        }
+    }
+
+    /// The groups with open lifecycles, and when each group's newest open lifecycle last heard of.
+    public func groupsWithOpenLifecycles() throws(ZTIUploaderError) -> [String: EventTime] {
+        do {
+            return try pool.read { db in
+                var result: [String: EventTime] = [:]
+                for row in try GRDB.Row.fetchAll(
+                    db, sql: "SELECT groupKey, MAX(lastReceivedAt) AS last FROM openLifecycles GROUP BY groupKey")
+                {
+                    result[row["groupKey"]] = EventTime(millisecondsSinceEpoch: row["last"])
+                }
+                return result
+            }
+        } catch {
+            throw Self.failure(error, path: path, doing: "read")
+        }
+    }
+
+    /// Migration v4: each row knows its lifecycle, whether it is a final, and the member's leg (resume key); the
+    /// open lifecycles get a table of their own, filled from the rows a previous release spooled.
+    static func migrateToLifecycles(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE events ADD COLUMN lifecycleKey TEXT;
+                ALTER TABLE events ADD COLUMN resumeKey TEXT;
+                ALTER TABLE events ADD COLUMN final INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE openLifecycles (
+                    lifecycleKey TEXT PRIMARY KEY,
+                    groupKey TEXT NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    resumeKey TEXT,
+                    lastReceivedAt INTEGER NOT NULL
+                );
+                CREATE INDEX openLifecyclesByGroup ON openLifecycles(groupKey);
+                """)
+        let update = try db.makeStatement(sql: "UPDATE events SET lifecycleKey = ?, final = ? WHERE sequence = ?")
+        for row in try GRDB.Row.fetchAll(db, sql: "SELECT sequence, id FROM events") {
+            let id: String = row["id"]
+            let parts = id.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 5, let state = CallState(rawValue: String(parts[3])) else { continue }
+            let key = [parts[0], parts[1], parts[2], parts[4]].joined(separator: "/")
+            try update.execute(arguments: [key, state.isTerminal, row["sequence"] as Int64])
+        }
+        try db.execute(
+            sql: """
+                CREATE INDEX eventsByLifecycle ON events(lifecycleKey, final);
+                CREATE INDEX eventsByGroupReceived ON events(groupKey, receivedAt);
+                INSERT INTO openLifecycles (lifecycleKey, groupKey, sequence, resumeKey, lastReceivedAt)
+                    SELECT lifecycleKey, groupKey, MAX(sequence), NULL, MAX(receivedAt) FROM events
+                    WHERE lifecycleKey IS NOT NULL GROUP BY lifecycleKey HAVING MAX(final) = 0;
+                """)
     }
 
     /// The rows of calls with an event at or after `since`, in spool order; only dead rows with `deadOnly`.

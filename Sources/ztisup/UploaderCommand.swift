@@ -84,6 +84,8 @@ struct UploaderCommand: AsyncParsableCommand {
             ? try await EventIntake.adopt(descriptor: ListenFDs.first, path: "fd 3", spool: spool, logger: logger)
             : try await EventIntake.bind(path: path, spool: spool, logger: logger)
         intake.peerPolicy = PeerPolicy.resolve(groupName: global.uploaderPeerGroup)
+        let windows = Dictionary(configuration.groups.map { ($0.key, $0.pbx.callMaxOpen) }) { first, _ in first }
+        intake.openWindow = { windows[$0] ?? .seconds(600) }
         logger.info("\(intake.peerPolicy.summary)")
         var engine: DeliveryEngine?
         let router = DialRouter(logger: logger)
@@ -154,7 +156,7 @@ struct UploaderCommand: AsyncParsableCommand {
             group.addTask {
                 // Delivered rows older than spool.retention go, once an hour.
                 while true {
-                    let cutoff = EventTime.now().millisecondsSinceEpoch - Self.milliseconds(global.spoolRetention)
+                    let cutoff = EventTime.now().millisecondsSinceEpoch - global.spoolRetention.wholeMilliseconds
                     if let pruned = try? spool.prune(deliveredBefore: EventTime(millisecondsSinceEpoch: cutoff)),
                         pruned > 0
                     {
@@ -214,7 +216,4 @@ struct UploaderCommand: AsyncParsableCommand {
         global.stateDir + "/spool/spool.sqlite"
     }
 
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-    }
 }

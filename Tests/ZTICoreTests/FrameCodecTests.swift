@@ -14,7 +14,7 @@ import ZTITestKit
     private static func workerStream() throws -> [UInt8] {
         let frames: [Frame] = [
             .hello(Hello(role: .worker, pid: 4312, group: "sales")),
-            .event(event),
+            .event(event, resumeKey: nil),
             .heartbeat(Heartbeat(link: "connected", family: "12", pbxVersion: "20.5.0", activeCalls: 2, eventsIn: 10)),
             .dialResult(DialResult(clickToDialId: "c2d-1", group: "sales", status: .accepted)),
         ]
@@ -36,7 +36,7 @@ import ZTITestKit
     private static func describe(_ frame: Frame) -> String {
         switch frame {
         case .hello(let hello): "HELLO " + CanonicalJSON.string(hello)
-        case .event(let event): "EVENT " + event.canonicalJSON()
+        case .event(let event, _): "EVENT " + event.canonicalJSON()
         case .heartbeat(let beat): "HEARTBEAT " + CanonicalJSON.string(beat)
         case .dialResult(let result): "DIAL_RESULT " + CanonicalJSON.string(result)
         default: "\(frame.type)"
@@ -74,6 +74,16 @@ import ZTITestKit
             (.ack(Ack(ids: [Self.event.id])), .worker, .supervisor),
             (.dial(request), .worker, .supervisor),
             (.shutdown(Shutdown(reason: "reload")), .worker, .supervisor),
+            (.event(Self.event, resumeKey: "1732526400.43"), .supervisor, .worker),
+            (.openRequest(OpenRequest(group: "sales")), .uploader, .supervisor),
+            (
+                .open(
+                    OpenLifecycles(
+                        group: "sales", lifecycles: [.init(event: Self.event, resumeKey: "1732526400.43")],
+                        attempts: [.init(callId: "1732526400.42", extension: "101", attempt: 1, final: false)])),
+                .worker, .supervisor
+            ),
+            (.hello(Hello(role: .uploader, pid: 2)), .supervisor, .uploader),
             (.hello(Hello(role: .supervisor, pid: 1, groups: ["sales", "support"])), .uploader, .supervisor),
             (
                 .status(.object(["groups": .array([.string("sales")]), "up": .bool(true), "n": .number(2)])), .cli,
@@ -110,10 +120,11 @@ import ZTITestKit
 
     @Test func theAllowTableMatchesTheArchitecture() {
         #expect(FrameAllowTable.accepted(by: .supervisor, from: .worker) == [.hello, .event, .heartbeat, .dialResult])
-        #expect(FrameAllowTable.accepted(by: .worker, from: .supervisor) == [.config, .ack, .dial, .shutdown])
+        #expect(FrameAllowTable.accepted(by: .worker, from: .supervisor) == [.config, .open, .ack, .dial, .shutdown])
         #expect(
-            FrameAllowTable.accepted(by: .uploader, from: .supervisor) == [.hello, .event, .dialResult, .statusRequest])
-        #expect(FrameAllowTable.accepted(by: .supervisor, from: .uploader) == [.ack, .dial, .status])
+            FrameAllowTable.accepted(by: .uploader, from: .supervisor)
+                == [.hello, .event, .dialResult, .statusRequest, .openRequest])
+        #expect(FrameAllowTable.accepted(by: .supervisor, from: .uploader) == [.hello, .ack, .dial, .status, .open])
         #expect(FrameAllowTable.accepted(by: .supervisor, from: .cli) == [.statusRequest, .dial])
         #expect(FrameAllowTable.accepted(by: .cli, from: .supervisor) == [.status, .dialResult])
         #expect(FrameAllowTable.accepted(by: .uploader, from: .worker).isEmpty)
@@ -244,5 +255,59 @@ import ZTITestKit
         decoder.feed(stream + stream[..<3])
         while try decoder.next() != nil {}
         #expect(decoder.bufferedByteCount == 3)
+    }
+
+    @Test func anEventCarriesItsResumeKeyBesideTheCanonicalEventAndABareEventStillDecodes() throws {
+        let withKey = try FrameEncoder.encode(.event(Self.event, resumeKey: "1732526400.43"))
+        let payload = String(decoding: withKey[5...], as: UTF8.self)
+        #expect(payload == #"{"event":"# + Self.event.canonicalJSON() + #","resumeKey":"1732526400.43"}"#)
+        // Protocol 1's EVENT is the bare canonical event: what a supervisor sends an uploader of that version.
+        let bare = try FrameEncoder.encode(.event(Self.event, resumeKey: nil))
+        #expect(Array(bare[5...]) == Array(Self.event.canonicalJSON().utf8))
+        for (bytes, key) in [(withKey, "1732526400.43" as String?), (bare, nil)] {
+            var decoder = FrameDecoder(receiver: .uploader, sender: .supervisor)
+            decoder.feed(bytes)
+            guard case .event(let event, let resumeKey)? = try decoder.next() else {
+                Issue.record("not an EVENT")
+                continue
+            }
+            #expect(event == Self.event)
+            #expect(resumeKey == key)
+        }
+    }
+
+    @Test func anEmptyResumeKeyIsRefused() throws {
+        var decoder = FrameDecoder(receiver: .uploader, sender: .supervisor)
+        let json = #"{"event":"# + Self.event.canonicalJSON() + #","resumeKey":""}"#
+        decoder.feed([0, 0, 0, UInt8(json.utf8.count + 1), 3] + Array(json.utf8))
+        #expect {
+            try decoder.next()
+        } throws: { error in
+            (error as? ZTICoreError)?.message.contains("resume key is empty") == true
+        }
+    }
+
+    @Test func openIsCutIntoChunksUnderTheLimitAndMergesBack() throws {
+        let lifecycles = (0..<40).map { index in
+            OpenLifecycles.Lifecycle(
+                event: CallEvent(
+                    group: "sales", pbx: .asterisk, callId: "1732526400.\(index)", direction: .inbound,
+                    state: .answered, extension: "101", attempt: 1, at: EventTime(millisecondsSinceEpoch: 0),
+                    from: String(repeating: "1", count: 200)),
+                resumeKey: "1732526400.\(index + 1000)")
+        }
+        let attempts = (0..<30).map {
+            OpenLifecycles.Attempt(callId: "1732526400.\($0)", extension: "101", attempt: 1, final: false)
+        }
+        let whole = OpenLifecycles(group: "sales", lifecycles: lifecycles, attempts: attempts)
+        let chunks = whole.chunked(limit: 4096)
+        #expect(chunks.count > 3)
+        #expect(chunks.dropLast().allSatisfy { !$0.last })
+        #expect(chunks.last?.last == true)
+        for chunk in chunks { #expect(CanonicalJSON.data(chunk).count <= 4096) }
+        var merged = chunks[0]
+        for chunk in chunks.dropFirst() { merged.merge(chunk) }
+        #expect(merged == whole)
+        #expect(OpenLifecycles(group: "empty").chunked().count == 1)
     }
 }

@@ -47,6 +47,8 @@ import ZTITestKit
     final class Supervisor {
         let fd: Int32
         var decoder = FrameDecoder(receiver: .supervisor, sender: .uploader)
+        /// The uploader's answer to this supervisor's HELLO, kept aside from the other frames.
+        var uploaderHello: Hello?
 
         init?(path: String) {
             guard let connected = TestUnixSocket.open(SOCK_STREAM, .connect, path: path) else { return nil }
@@ -66,7 +68,13 @@ import ZTITestKit
         func nextFrame() -> Frame? {
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while true {
-                if let frame = try? decoder.next() { return frame }
+                if let frame = try? decoder.next() {
+                    if case .hello(let hello) = frame {
+                        uploaderHello = hello
+                        continue
+                    }
+                    return frame
+                }
                 let received = recv(fd, &buffer, buffer.count, 0)
                 guard received > 0 else { return nil }
                 decoder.feed(buffer[..<received])
@@ -81,7 +89,13 @@ import ZTITestKit
                 let received = recv(fd, &buffer, buffer.count, 0)
                 guard received > 0 else { break }
                 decoder.feed(buffer[..<received])
-                while case .ack(let ack)? = try? decoder.next() { ids += ack.ids }
+                while let frame = try? decoder.next() {
+                    switch frame {
+                    case .ack(let ack): ids += ack.ids
+                    case .hello(let hello): uploaderHello = hello
+                    default: continue
+                    }
+                }
             }
             return ids
         }
@@ -105,9 +119,10 @@ import ZTITestKit
         let events = Self.events(0..<300)
         #expect(
             supervisor.send(
-                [.hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"]))] + events.map(Frame.event)))
+                [.hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"]))]
+                    + events.map { Frame.event($0, resumeKey: nil) }))
         #expect(Set(supervisor.acks(atLeast: 300)) == Set(events.map(\.id)))
-        #expect(supervisor.send(events[..<30].map(Frame.event)))
+        #expect(supervisor.send(events[..<30].map { Frame.event($0, resumeKey: nil) }))
         #expect(supervisor.acks(atLeast: 30).count == 30)
         let calls = try ZTISupProcess.run(["calls", "--conf", conf])
         #expect(calls.status == 0)
@@ -126,10 +141,75 @@ import ZTITestKit
         #expect(uploader.wait(for: "listening unix"))
         let supervisor = try #require(Supervisor(path: conf + "/run/events.sock"))
         let events = Self.events(0..<3)
-        #expect(supervisor.send(events.map(Frame.event) + [.shutdown(Shutdown(reason: "not allowed"))]))
+        #expect(
+            supervisor.send(
+                events.map { Frame.event($0, resumeKey: nil) } + [.shutdown(Shutdown(reason: "not allowed"))]))
         #expect(supervisor.acks(atLeast: 3).count == 3)
         #expect(uploader.wait(for: "closing a supervisor connection: the supervisor sent a SHUTDOWN frame"))
         #expect(Supervisor(path: conf + "/run/events.sock") != nil)
+    }
+
+    @Test func itAnswersHelloWithItsVersionAndOpenAfterCommittingWhatCameBefore() throws {
+        let conf = try Self.conf()
+        let uploader = try Uploader(conf: conf)
+        defer { uploader.kill() }
+        #expect(uploader.wait(for: "listening unix"))
+        let supervisor = try #require(Supervisor(path: conf + "/run/events.sock"))
+        let events = Self.events(0..<5)
+        // Sent in one write: the OPEN answer must include the events before the request.
+        #expect(
+            supervisor.send(
+                [.hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"]))]
+                    + events.map { Frame.event($0, resumeKey: "leg-\($0.callId)") }
+                    + [.openRequest(OpenRequest(group: "sales"))]))
+        guard case .ack(let ack)? = supervisor.nextFrame() else {
+            Issue.record("no ACK")
+            return
+        }
+        #expect(ack.ids.count == 5)
+        guard case .open(let open)? = supervisor.nextFrame() else {
+            Issue.record("no OPEN")
+            return
+        }
+        #expect(supervisor.uploaderHello?.role == .uploader)
+        #expect(supervisor.uploaderHello?.protocolVersion == WireProtocol.version)
+        // Events 3 and 4 are the second call's ringing and answered: its lifecycle is open, with its leg.
+        #expect(open.last)
+        #expect(open.lifecycles.map(\.event.id) == [events[4].id])
+        #expect(open.lifecycles.map(\.resumeKey) == ["leg-\(events[4].callId)"])
+        #expect(open.attempts.map(\.final) == [true, false])
+
+        // A supervisor of protocol 1 gets no HELLO, which it would not accept: its first answer is STATUS.
+        let old = try #require(Supervisor(path: conf + "/run/events.sock"))
+        #expect(
+            old.send([
+                .hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"], protocolVersion: 1)),
+                .statusRequest(StatusRequest()),
+            ]))
+        var raw = [UInt8](repeating: 0, count: 65_536)
+        let received = recv(old.fd, &raw, raw.count, 0)
+        #expect(received > 5 && raw[4] == FrameType.status.rawValue)
+        #expect(uploader.wait(for: "speaks protocol 1, this uploader \(WireProtocol.version)"))
+    }
+
+    @Test func anEventForAGroupItsHelloDidNotNameClosesTheConnection() throws {
+        let conf = try Self.conf()
+        let uploader = try Uploader(conf: conf)
+        defer { uploader.kill() }
+        #expect(uploader.wait(for: "listening unix"))
+        let supervisor = try #require(Supervisor(path: conf + "/run/events.sock"))
+        var stranger = Self.events(0..<1)[0]
+        stranger = CallEvent(
+            group: "support", pbx: .asterisk, callId: stranger.callId, direction: .inbound, state: .ringing,
+            extension: "201", attempt: 1, at: stranger.at)
+        #expect(
+            supervisor.send([
+                .hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"])),
+                .event(Self.events(0..<1)[0], resumeKey: nil), .event(stranger, resumeKey: nil),
+            ]))
+        #expect(supervisor.acks(atLeast: 1) == [Self.events(0..<1)[0].id])
+        #expect(uploader.wait(for: "is for group support, which the supervisor's HELLO did not name (sales)"))
+        #expect(supervisor.nextFrame() == nil)
     }
 
     @Test func killedRepeatedlyItLosesNothingItAcked() throws {
@@ -150,7 +230,7 @@ import ZTITestKit
             }
             let last = round == 12
             let batch = all.filter { !acked.contains($0.id) }.prefix(last ? all.count : 500)
-            _ = supervisor.send(batch.map(Frame.event))
+            _ = supervisor.send(batch.map { Frame.event($0, resumeKey: nil) })
             if !last { usleep(UInt32.random(in: 1000...25_000, using: &generator)) }
             if last {
                 acked.formUnion(supervisor.acks(atLeast: batch.count))
@@ -190,7 +270,7 @@ import ZTITestKit
         let uploader = try Uploader(conf: conf)
         #expect(uploader.wait(for: "listening unix"))
         let supervisor = try #require(Supervisor(path: conf + "/run/events.sock"))
-        #expect(supervisor.send(Self.events(0..<3).map(Frame.event)))
+        #expect(supervisor.send(Self.events(0..<3).map { Frame.event($0, resumeKey: nil) }))
         #expect(supervisor.acks(atLeast: 3).count == 3)
         uploader.kill()
         _ = uploader.wait(for: "never")

@@ -40,7 +40,7 @@ import ZTITestKit
         func read(until done: (Frame) -> Bool) -> (Bool, [CallEvent]) {
             var events: [CallEvent] = []
             while let frame = next() {
-                if case .event(let event) = frame { events.append(event) }
+                if case .event(let event, _) = frame { events.append(event) }
                 if done(frame) { return (true, events) }
             }
             return (false, events)
@@ -114,14 +114,14 @@ import ZTITestKit
             .split(separator: "\n").compactMap { try? CanonicalJSON.decode(CallEvent.self, from: Array($0.utf8)).id }
         var seen: [String] = []
         _ = link.read { frame in
-            if case .event(let event) = frame, !seen.contains(event.id) { seen.append(event.id) }
+            if case .event(let event, _) = frame, !seen.contains(event.id) { seen.append(event.id) }
             return seen.count >= golden.count
         }
         #expect(seen == golden)
         // Nothing was acked: after ack.timeout (500 ms) the same events come again.
         var again: Set<String> = []
         _ = link.read { frame in
-            if case .event(let event) = frame { again.insert(event.id) }
+            if case .event(let event, _) = frame { again.insert(event.id) }
             return again.count >= golden.count
         }
         #expect(again == Set(golden))
@@ -256,7 +256,7 @@ import ZTITestKit
                 .contains(#""ok":true"#))
         var states: [String] = []
         _ = link.read { frame in
-            if case .event(let event) = frame, !states.contains(event.id) { states.append(event.id) }
+            if case .event(let event, _) = frame, !states.contains(event.id) { states.append(event.id) }
             return states.count >= 5
         }
         #expect(
@@ -294,7 +294,7 @@ import ZTITestKit
         link.send(.config(Self.settings(group)))
         var ids: Set<String> = []
         _ = link.read { frame in
-            if case .event(let event) = frame { ids.insert(event.id) }
+            if case .event(let event, _) = frame { ids.insert(event.id) }
             return ids.count >= 30
         }
         // Ten calls of three events each, every call its own UCID.
