@@ -152,7 +152,7 @@ let package = Package(
             name: "ZTIUploaderTests",
             dependencies: [
                 "ZTIUploader", "ZTICore", .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -18,7 +18,7 @@ enum DeliveryBench {
         let spool = try Spool(path: directory + "/spool.sqlite")
         let sink = WebhookSink(url: "http://127.0.0.1:\(server.port)/events", key: "bench", client: HTTPClient.shared)
         let engine = DeliveryEngine(
-            spool: spool, sink: sink, concurrency: 8, retryMin: .milliseconds(50), retryMax: .seconds(1),
+            spool: spool, sink: sink, concurrency: 8, retryMin: .milliseconds(50), probeMax: .seconds(1),
             logger: Logger(label: "bench"))
         let engineTask = Task { await engine.run() }
         defer { engineTask.cancel() }

@@ -34,6 +34,11 @@ public struct AsteriskCallTracker: Sendable {
         core.resume(open)
     }
 
+    /// Closes the lifecycles quiet since before `cutoff`, while the PBX cannot be reached.
+    public mutating func closeQuiet(before cutoff: EventTime) -> [CallEvent] {
+        core.closeQuiet(before: cutoff)
+    }
+
     /// How the first re-sync after ``resume(_:)`` went, once it has ended.
     public mutating func takeResumeReport() -> (resumed: Int, closed: Int)? {
         core.takeResumeReport()

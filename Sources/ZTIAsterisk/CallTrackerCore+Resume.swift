@@ -105,3 +105,60 @@ extension CallTrackerCore {
         resumeReport = (resumeReport?.resumed ?? 0, (resumeReport?.closed ?? 0) + gone.count)
     }
 }
+
+extension CallTrackerCore {
+    /// While the PBX cannot be reached: every lifecycle quiet since before `cutoff` (its legs last seen then) is
+    /// closed as "Nothing left ringing" says, ending when it was last known present; so are stored lifecycles
+    /// still waiting for a first re-sync. Channels quiet as long are forgotten.
+    public mutating func closeQuiet(before cutoff: EventTime) -> [CallEvent] {
+        output.removeAll(keepingCapacity: true)
+        resumeKeys.removeAll(keepingCapacity: true)
+        for (key, stored) in resumable {
+            let quiet = stored.filter { $0.at < cutoff }
+            guard !quiet.isEmpty else { continue }
+            for event in quiet.sorted(by: { ($0.at, $0.id) < ($1.at, $1.id) }) {
+                output.append(
+                    event.closedAbsent(
+                        at: event.at, reason: "closed after call.max.open without the PBX: its end was not seen"))
+            }
+            let left = stored.filter { $0.at >= cutoff }
+            resumable[key] = left.isEmpty ? nil : left
+        }
+        for id in lifecycles.keys.sorted() {
+            guard let lifecycle = lifecycles[id] else { continue }
+            let seen =
+                lifecycle.legs.compactMap { channels[$0]?.lastSeen }.max() ?? lifecycle.legsEndedAt
+                ?? lifecycle.startedAt
+            guard seen < cutoff else { continue }
+            let elsewhere = lifecycle.phase != .answered && calls[lifecycle.call]?.answered == true
+            let state: CallState
+            if lifecycle.phase == .answered || elsewhere {
+                state = .ended
+            } else {
+                state = lifecycle.shape == .outbound ? .failed : .missed
+            }
+            if lifecycle.phase == .attempted {
+                discard(id)
+            } else {
+                close(
+                    id, state, at: max(seen, lifecycle.answeredAt ?? seen),
+                    cause: elsewhere ? .answeredElsewhere : .unknown,
+                    raw: "closed after call.max.open without the PBX: its end was not seen")
+            }
+        }
+        // Channels as quiet go too (a customer's trunk leg): the next re-sync adopts whatever is still up.
+        for (uniqueid, channel) in channels where channel.lastSeen < cutoff { forget(uniqueid) }
+        return output
+    }
+
+    /// Drops a channel without deciding anything for it.
+    mutating func forget(_ uniqueid: String) {
+        guard let channel = channels.removeValue(forKey: uniqueid) else { return }
+        for bridge in channel.bridges { bridges[bridge]?.remove(uniqueid) }
+        lifecyclesByLeg[uniqueid] = nil
+        calls[channel.call]?.channels.remove(uniqueid)
+        if calls[channel.call]?.channels.isEmpty == true, calls[channel.call]?.lifecycles.isEmpty == true {
+            removeCall(channel.call)
+        }
+    }
+}

@@ -36,10 +36,12 @@ public struct GlobalConfig: Sendable, Codable {
     public let internalCalls: InternalCallPolicy
     /// Calls delivered to the CRM at once (`crm.concurrency`, default 8).
     public let crmConcurrency: Int
-    /// The first and the largest delay before a failed delivery is tried again (`crm.retry.min`, 1s;
-    /// `crm.retry.max`, 5m); a CRM's `Retry-After` can only lengthen it.
+    /// The CRM failing is one condition: the first probe follows `crm.retry.min` (1s) after a failure, the next
+    /// ones double up to `crm.probe.max` (30s); a CRM's `Retry-After` can only lengthen the pause.
     public let crmRetryMin: Duration
-    public let crmRetryMax: Duration
+    public let crmProbeMax: Duration
+    /// `ztisup status` is degraded while the oldest pending event is older than this (`crm.degraded.after`, 60s).
+    public let crmDegradedAfter: Duration
     /// Files named by `secret.<name>.file`, absolute; the supervisor never opens them.
     public let secretFiles: [SecretName: String]
     /// Restarts that mark a group failed when exceeded within ``restartPeriod`` (`restart.intensity`, 5).
@@ -85,7 +87,7 @@ public struct GlobalConfig: Sendable, Codable {
         confDir: String, sink: CRMSink, runtimeDir: String, stateDir: String, clickToDialListen: HostPort,
         clickToDialPublicURL: String?, zohoClientId: String?, zohoAccountsURL: String, webhookURL: String?,
         zohoMissed: ZohoMissedPolicy, internalCalls: InternalCallPolicy, crmConcurrency: Int, crmRetryMin: Duration,
-        crmRetryMax: Duration,
+        crmProbeMax: Duration, crmDegradedAfter: Duration = .seconds(60),
         secretFiles: [SecretName: String], restartIntensity: Int, restartPeriod: Duration,
         restartBackoffFloor: Duration, restartBackoffCap: Duration, stopTimeout: Duration, startupTimeout: Duration,
         bufferMaxEvents: Int, workerUnackedMax: Int, ackTimeout: Duration, uploaderSpawn: Bool?,
@@ -116,7 +118,8 @@ public struct GlobalConfig: Sendable, Codable {
         self.internalCalls = internalCalls
         self.crmConcurrency = crmConcurrency
         self.crmRetryMin = crmRetryMin
-        self.crmRetryMax = crmRetryMax
+        self.crmProbeMax = crmProbeMax
+        self.crmDegradedAfter = crmDegradedAfter
         self.secretFiles = secretFiles
         self.restartIntensity = restartIntensity
         self.restartPeriod = restartPeriod

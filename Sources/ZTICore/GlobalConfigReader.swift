@@ -7,7 +7,7 @@ enum GlobalConfigReader {
             "crm.zoho.client.id", "crm.zoho.accounts.url", "crm.zoho.missed", "crm.zoho.unanswered",
             "crm.zoho.auth.scheme",
             "crm.zoho.refresh.limit", "crm.zoho.refresh.window", "crm.internal", "crm.concurrency",
-            "crm.retry.min", "crm.retry.max",
+            "crm.retry.min", "crm.retry.max", "crm.probe.max", "crm.degraded.after",
             "crm.webhook.url", "restart.intensity", "restart.period",
             "restart.backoff.floor", "restart.backoff.cap", "stop.timeout", "startup.timeout", "buffer.max.events",
             "worker.unacked.max", "ack.timeout", "open.timeout", "uploader.spawn", "uploader.socket",
@@ -71,7 +71,16 @@ enum GlobalConfigReader {
         let internalCalls: InternalCallPolicy = reader.choice("crm.internal", default: .skip) ?? .skip
         let concurrency = reader.integer("crm.concurrency", default: 8, range: 1...256)
         let retryMin = reader.duration("crm.retry.min", default: .seconds(1), minimum: .milliseconds(10))
-        let retryMax = reader.duration("crm.retry.max", default: .seconds(300), minimum: .milliseconds(10))
+        var probeMax = reader.duration("crm.probe.max", default: .seconds(30), minimum: .milliseconds(10))
+        if let old = reader.file["crm.retry.max"] {
+            // The previous release's per-event cap; the CRM is now probed as a whole.
+            let oldMax = reader.duration("crm.retry.max", default: .seconds(30), minimum: .milliseconds(10))
+            if reader.file["crm.probe.max"] == nil { probeMax = oldMax }
+            reader.warning(
+                old,
+                "crm.retry.max is replaced by crm.probe.max (the CRM is probed as a whole, not each event); rename it")
+        }
+        let degradedAfter = reader.duration("crm.degraded.after", default: .seconds(60), minimum: .seconds(1))
 
         var secretFiles: [SecretName: String] = [:]
         for name in SecretName.allCases {
@@ -112,7 +121,8 @@ enum GlobalConfigReader {
             confDir: confDir, sink: sink, runtimeDir: runtimeDir, stateDir: stateDir, clickToDialListen: listen,
             clickToDialPublicURL: publicURL, zohoClientId: zohoClientId, zohoAccountsURL: zohoAccounts,
             webhookURL: webhookURL, zohoMissed: zohoMissed, internalCalls: internalCalls,
-            crmConcurrency: concurrency, crmRetryMin: retryMin, crmRetryMax: max(retryMin, retryMax),
+            crmConcurrency: concurrency, crmRetryMin: retryMin, crmProbeMax: max(retryMin, probeMax),
+            crmDegradedAfter: degradedAfter,
             secretFiles: secretFiles, restartIntensity: intensity, restartPeriod: period,
             restartBackoffFloor: floor, restartBackoffCap: cap, stopTimeout: stopTimeout,
             startupTimeout: startupTimeout, bufferMaxEvents: bufferMax, workerUnackedMax: unackedMax,

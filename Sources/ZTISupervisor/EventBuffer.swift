@@ -17,7 +17,7 @@ public struct EventBuffer: Sendable {
     }
 
     public let capacity: Int
-    private var entries: [Entry] = []
+    public private(set) var entries: [Entry] = []
     /// Events dropped for room since the start.
     public private(set) var dropped = 0
 

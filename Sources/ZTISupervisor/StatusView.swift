@@ -31,10 +31,12 @@ public struct StatusView: Sendable {
         return []
     }
 
-    /// Every group connected and the uploader connected.
+    /// Every group connected, the uploader connected, of this release's protocol, and the CRM getting the calls.
     public var allUp: Bool {
         groups.allSatisfy { Self.text(Self.field($0, "state")) == "connected" }
             && Self.text(Self.field(report, "uploader", "state")) == "connected"
+            && Self.field(report, "uploader", "degraded") == nil
+            && Self.field(report, "uploader", "protocolMismatch") == nil
     }
 
     public var text: String {
@@ -90,13 +92,20 @@ public struct StatusView: Sendable {
             let delivered = Self.text(Self.field(uploader, "spool", "delivered")) ?? "0"
             let dead = Self.text(Self.field(uploader, "spool", "dead")) ?? "0"
             line += "  spool: \(pending) pending, \(delivered) delivered, \(dead) dead"
+            if let kept = Self.text(Self.field(uploader, "spool", "kept")), kept != "0" { line += ", \(kept) kept" }
             if let age = Self.text(Self.field(uploader, "spool", "oldestPendingAgeSeconds")) {
                 line += " (oldest pending \(age) s)"
             }
         }
+        if let since = Self.text(Self.field(uploader, "crm", "failingSince")) {
+            let every = Self.text(Self.field(uploader, "crm", "probeIntervalSeconds")) ?? "?"
+            line += "  CRM failing since \(since) (one try every \(every) s)"
+        }
         if let crm = Self.text(Self.field(uploader, "lastCRMError")) { line += "  last CRM error: \(crm)" }
         if let error = Self.text(Self.field(uploader, "lastError")) { line += "  last error: \(error)" }
         lines.append(line)
+        if let degraded = Self.text(Self.field(uploader, "degraded")) { lines.append("degraded: \(degraded)") }
+        if let mismatch = Self.text(Self.field(uploader, "protocolMismatch")) { lines.append("degraded: \(mismatch)") }
         let queued = Self.text(Self.field(report, "buffer", "queued")) ?? "0"
         let dropped = Self.text(Self.field(report, "buffer", "dropped")) ?? "0"
         lines.append("buffer    \(queued) queued, \(dropped) dropped")

@@ -52,6 +52,14 @@ extension Supervisor {
             uploaderEntry["lastExit"] = child.lastExit.map(JSONValue.string)
         }
         uploaderEntry["lastError"] = uploaderLastError.map(JSONValue.string)
+        if let version = uploaderProtocol {
+            uploaderEntry["protocolVersion"] = .number(Double(version))
+            if version != WireProtocol.version {
+                uploaderEntry["protocolMismatch"] = .string(
+                    "the uploader speaks protocol \(version), this supervisor \(WireProtocol.version): upgrade both to the same release"
+                )
+            }
+        }
         if case .object(let reported)? = uploaderReport {
             for (key, value) in reported where key != "role" { uploaderEntry[key] = value }
         }

@@ -440,6 +440,15 @@ public actor Supervisor {
         }
     }
 
+    /// The groups a HELLO names: those configured, and those whose events are still queued or unacked (a group
+    /// removed by a reload while the uploader was away).
+    func namedGroups() -> [String] {
+        var groups = Set(configuration.groups.map(\.key))
+        for entry in buffer.entries { groups.insert(entry.event.group) }
+        for entry in inFlight.values { groups.insert(entry.entry.event.group) }
+        return groups.sorted()
+    }
+
     // MARK: - Open lifecycles
 
     /// The uploader's `OPEN` for `group`: asked once the uploader is connected (and has received every queued
@@ -512,7 +521,7 @@ public actor Supervisor {
                 let link = try await FrameLink.connect(path: uploaderSocket)
                 try await link.channel.executeThenClose { inbound, outbound in
                     let writer = FrameWriter(writer: outbound)
-                    let groups = self.configuration.groups.map(\.key)
+                    let groups = self.namedGroups()
                     try await writer.send(.hello(Hello(role: .supervisor, pid: getpid(), groups: groups)))
                     // An uploader of protocol 2 or later answers HELLO first; one of protocol 1 answers the status
                     // request with STATUS: either way the first frame tells its version before any event goes.
@@ -723,8 +732,15 @@ public actor Supervisor {
         configuration = fresh
         for key in removed + changed { await retire(.worker(group: key)) }
         for key in removed {
+            // Every frame of a removed group's worker goes to the uploader before it hears the group is gone.
+            await linkTasks.removeValue(forKey: .worker(group: key))?.value
             children[.worker(group: key)] = nil
             if let fd = locks.removeValue(forKey: key) { close(fd) }
+        }
+        // The uploader hears the groups this supervisor runs now (click-to-dial routes, the backstop), before any
+        // event of an added group.
+        if let uploader {
+            try? await uploader.send(.hello(Hello(role: .supervisor, pid: getpid(), groups: namedGroups())))
         }
         for key in added + changed + held {
             let role = ChildSpec.Role.worker(group: key)

@@ -70,6 +70,16 @@ actor WorkerState: LinkedWorker {
 
     /// Sends again what is unacked for too long, reports, and settles click-to-dial requests without an outcome.
     func tick() async {
+        if link != "connected" {
+            // Nothing left ringing while the PBX cannot be reached: what is quiet for call.max.open is closed.
+            let closings = tracker.closeQuiet(before: EventTime.now().adding(.zero - settings.group.pbx.callMaxOpen))
+            if !closings.isEmpty {
+                logger.info(
+                    "PBX of group \(settings.group.key) unreachable: closing \(closings.count) lifecycles quiet for longer than call.max.open (\(settings.group.pbx.callMaxOpen))"
+                )
+                await outbox.emit(closings, resumeKeys: tracker.resumeKeys)
+            }
+        }
         let (overdue, heartbeatDue) = await outbox.tick()
         for id in overdue {
             if let result = outcomes.expire(id) { await outbox.dialFinished(result) }

@@ -3,37 +3,59 @@ import Synchronization
 import ZTICore
 
 /// Delivers spooled events to a sink: in order within a call (only a call's first pending row is ever in
-/// flight), concurrently across calls, retried with capped exponential backoff and jitter (never sooner than a
-/// `Retry-After`), dead-lettered when the CRM refuses them for good. A ringing already made obsolete by a later
-/// terminal state of the same lifecycle is skipped, and counted.
+/// flight), concurrently across calls, dead-lettered when the CRM refuses them for good. A ringing already made
+/// obsolete by a later terminal state of the same lifecycle is skipped, and counted.
+///
+/// The CRM failing is one condition, not one per call: the first retryable failure (408, 429, 5xx, a network
+/// error) stops full-speed delivery, and then a single probe request is in flight at a time, from `retryMin`
+/// apart doubling up to `probeMax` (never sooner than a `Retry-After`), rotating over calls so that one poison
+/// event cannot stall the rest. The first answer that is not a retryable failure resumes full-speed delivery at
+/// once: no event waits out a backoff of its own.
 public final class DeliveryEngine: Sendable {
+    /// Whether the CRM answers, as the engine last found it.
+    public struct Health: Sendable, Equatable {
+        /// Since when the CRM has been failing (nil: it answers).
+        public var failingSince: EventTime?
+        /// The pause before the next probe.
+        public var probeInterval: Duration
+        /// The CRM's last failure.
+        public var lastError: String?
+    }
+
     private let spool: Spool
     private let sink: any EventSink
     private let concurrency: Int
     private let retryMin: Duration
-    private let retryMax: Duration
+    private let probeMax: Duration
     private let logger: Logger
     private let wakeup = Wakeup()
     private let counters = Mutex<[String: Int]>([:])
     private let lastFailure = Mutex<String?>(nil)
+    private let state: Mutex<Health>
+    /// The call and event probed last, so that the next probe takes another.
+    private let lastProbe = Mutex<(call: String, id: String)?>(nil)
 
     /// An engine delivering `spool` to `sink`.
     public init(
-        spool: Spool, sink: any EventSink, concurrency: Int, retryMin: Duration, retryMax: Duration, logger: Logger
+        spool: Spool, sink: any EventSink, concurrency: Int, retryMin: Duration, probeMax: Duration, logger: Logger
     ) {
         self.spool = spool
         self.sink = sink
         self.concurrency = max(1, concurrency)
         self.retryMin = retryMin
-        self.retryMax = max(retryMin, retryMax)
+        self.probeMax = max(retryMin, probeMax)
         self.logger = logger
+        state = Mutex(Health(failingSince: nil, probeInterval: retryMin))
     }
 
-    /// Counts: delivered, retried, dead, skipped.
+    /// Counts: delivered, retried, dead, skipped, probes.
     public var counts: [String: Int] { counters.withLock { $0 } }
 
     /// The CRM's last refusal or error, for status (cleared by the next delivery).
     public var lastError: String? { lastFailure.withLock { $0 } }
+
+    /// Whether the CRM is failing, since when, and how often it is probed.
+    public var health: Health { state.withLock { $0 } }
 
     /// New events were committed: look at once.
     public func poke() {
@@ -43,6 +65,10 @@ public final class DeliveryEngine: Sendable {
     /// Delivers until cancelled.
     public func run() async {
         while !Task.isCancelled {
+            if health.failingSince != nil {
+                await probe()
+                continue
+            }
             let due: [Spool.Row]
             do {
                 due = try spool.nextDeliverable(now: .now(), limit: concurrency)
@@ -52,19 +78,89 @@ public final class DeliveryEngine: Sendable {
                 continue
             }
             if due.isEmpty {
-                // Idle: wait for new events, or look again in a moment for a retry that fell due.
                 await wakeup.wait(timeout: .milliseconds(200))
                 continue
             }
-            await withTaskGroup(of: Void.self) { group in
+            let failures = await withTaskGroup(of: (Duration?, String)?.self) { group in
                 for row in due {
-                    group.addTask { await self.deliver(row) }
+                    group.addTask {
+                        if case .retry(let after, let reason) = await self.deliver(row) { return (after, reason) }
+                        return nil
+                    }
                 }
+                var failures: [(Duration?, String)] = []
+                for await failure in group { if let failure { failures.append(failure) } }
+                return failures
+            }
+            if let first = failures.first {
+                let after = failures.compactMap(\.0).max()
+                startFailing(reason: first.1, retryAfter: after)
             }
         }
     }
 
-    private func deliver(_ row: Spool.Row) async {
+    /// The CRM failed: full-speed delivery stops, and probing begins.
+    private func startFailing(reason: String, retryAfter: Duration?) {
+        let interval = max(retryMin, retryAfter ?? .zero)
+        state.withLock { $0 = Health(failingSince: .now(), probeInterval: interval, lastError: reason) }
+        logger.warning(
+            "the CRM is failing (\(reason)); delivery pauses and one event is tried every \(interval), up to every \(probeMax) (crm.probe.max), until it answers"
+        )
+    }
+
+    /// One probe after the pause: a deliverable event of another call than the last probe's.
+    private func probe() async {
+        try? await Task.sleep(for: health.probeInterval)
+        if Task.isCancelled { return }
+        let candidates: [Spool.Row]
+        do {
+            candidates = try spool.nextDeliverable(now: .now(), limit: 64)
+        } catch {
+            logger.error("\(error.message)")
+            return
+        }
+        guard let row = Self.nextProbe(candidates, after: lastProbe.withLock { $0 }) else {
+            recovered(note: "nothing left to deliver")
+            return
+        }
+        lastProbe.withLock { $0 = ("\(row.event.group)/\(row.event.callId)", row.event.id) }
+        count("probes")
+        if case .retry(let after, let reason) = await deliver(row) {
+            let interval = state.withLock { health -> Duration in
+                health.probeInterval = max(min(health.probeInterval * 2, probeMax), after ?? .zero)
+                health.lastError = reason
+                return health.probeInterval
+            }
+            logger.info("the CRM still fails (\(reason)); next try in \(interval)")
+        } else {
+            recovered(note: "it answered")
+        }
+    }
+
+    private func recovered(note: String) {
+        let since = state.withLock { health -> EventTime? in
+            defer { health = Health(failingSince: nil, probeInterval: retryMin) }
+            return health.failingSince
+        }
+        if let since {
+            let seconds = since.wholeSeconds(until: .now())
+            logger.info("the CRM is back after \(seconds) s (\(note)): delivering the backlog at full speed")
+        }
+    }
+
+    /// The row to probe: the first of a call after `last`'s call in the candidates' order (wrapping around), and
+    /// never the event probed last when another is there.
+    static func nextProbe(_ candidates: [Spool.Row], after last: (call: String, id: String)?) -> Spool.Row? {
+        guard let last else { return candidates.first }
+        let calls = candidates.map { "\($0.event.group)/\($0.event.callId)" }
+        let start = calls.firstIndex(of: last.call).map { $0 + 1 } ?? 0
+        let rotated =
+            Array(candidates[min(start, candidates.count)...]) + Array(candidates[..<min(start, candidates.count)])
+        return rotated.first { $0.event.id != last.id } ?? rotated.first
+    }
+
+    @discardableResult
+    private func deliver(_ row: Spool.Row) async -> DeliveryOutcome {
         var outcome: DeliveryOutcome
         // A ringing that could not go out at its first try and whose lifecycle has ended meanwhile is obsolete.
         if row.event.state == .ringing, row.attempts > 0, let later = try? spool.laterPending(after: row),
@@ -105,33 +201,23 @@ public final class DeliveryEngine: Sendable {
                 count("dead")
                 lastFailure.withLock { $0 = reason }
                 logger.warning("event \(row.event.id) refused by the CRM, kept as a dead letter: \(reason)")
-            case .retry(let after, let reason):
-                let attempts = row.attempts + 1
-                var delay = backoff(attempts)
-                if let after, after > delay { delay = after }
-                let next = EventTime(millisecondsSinceEpoch: now.millisecondsSinceEpoch + delay.wholeMilliseconds)
+            case .retry(_, let reason):
+                // The row waits for the CRM as a whole, not on a backoff of its own.
                 try spool.record(
-                    row.sequence, state: .pending, attempts: attempts, nextAttemptAt: next, error: reason, at: now)
+                    row.sequence, state: .pending, attempts: row.attempts + 1, nextAttemptAt: nil, error: reason,
+                    at: now)
                 count("retried")
                 lastFailure.withLock { $0 = reason }
-                logger.info("event \(row.event.id) will be retried in \(delay): \(reason)")
             }
         } catch {
             logger.error("\(error.message)")
         }
-    }
-
-    /// `retryMin × 2^(attempts-1)`, capped at `retryMax`, then between half and all of it.
-    func backoff(_ attempts: Int) -> Duration {
-        var delay = retryMin
-        for _ in 1..<max(1, min(attempts, 40)) where delay < retryMax { delay = delay * 2 }
-        return min(delay, retryMax) * Double.random(in: 0.5...1)
+        return outcome
     }
 
     private func count(_ key: String) {
         counters.withLock { $0[key, default: 0] += 1 }
     }
-
 }
 
 /// Wakes the delivery loop when events are committed; a signal with nobody waiting is kept for the next wait.

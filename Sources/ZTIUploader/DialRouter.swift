@@ -41,6 +41,8 @@ public actor DialRouter {
 
     /// A supervisor said HELLO for `groups` on connection `id`.
     func register(groups: [String], id: UUID, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+        // A HELLO after a reload replaces the connection's groups: a removed group is no longer routed there.
+        links = links.filter { $0.value.id != id }
         for group in groups { links[group] = Link(id: id, writer: writer) }
     }
 

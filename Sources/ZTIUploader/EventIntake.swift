@@ -17,8 +17,8 @@ public struct EventIntake: Sendable {
     public var router: DialRouter?
     /// More of the uploader's state for STATUS (the sink, delivery counts, click-to-dial), never a secret.
     public var statusDetails: (@Sendable () async -> [String: JSONValue])?
-    /// Called with the groups of every supervisor HELLO (the backstop's record of which groups are run).
-    public var onHello: (@Sendable ([String]) -> Void)?
+    /// Which supervisors name which groups (for the uploader's backstop).
+    public var backstop: LifecycleBackstop?
     /// Called for every connection closed on a protocol error.
     public var protocolErrors: (@Sendable () -> Void)?
     /// The window of recent calls whose attempts `OPEN` reports, per group (its `call.max.open`).
@@ -80,6 +80,7 @@ public struct EventIntake: Sendable {
         let linkID = UUID()
         defer {
             if let router { Task { await router.unregister(id: linkID) } }
+            backstop?.closed(link: linkID)
         }
         // The groups the connection's latest HELLO named: an EVENT for another group is a protocol error.
         var named: Set<String>?
@@ -110,7 +111,7 @@ public struct EventIntake: Sendable {
                                 helloGroups = hello.groups ?? []
                                 named = Set(hello.groups ?? [])
                                 peerVersion = hello.protocolVersion
-                                onHello?(hello.groups ?? [])
+                                backstop?.named(hello.groups ?? [], link: linkID)
                                 logger.info(
                                     "supervisor pid \(hello.pid) (protocol \(hello.protocolVersion)) connected for groups \((hello.groups ?? []).joined(separator: ","))"
                                 )
@@ -189,6 +190,7 @@ public struct EventIntake: Sendable {
             "pending": .number(Double(counts[.pending] ?? 0)),
             "delivered": .number(Double(counts[.delivered] ?? 0)),
             "dead": .number(Double(counts[.dead] ?? 0)),
+            "kept": .number(Double(counts[.kept] ?? 0)),
             "afterFinalDropped": .number(Double(spool.afterFinalDropped)),
         ]
         if let oldest = try spool.oldestPending() {

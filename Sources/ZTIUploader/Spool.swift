@@ -11,7 +11,8 @@ import ZTICore
 public final class Spool: Sendable {
     /// A row's delivery state.
     public enum State: String, Sendable, Codable {
-        case pending, delivered, dead
+        /// `kept`: stored for `ztisup calls` only (`crm.sink = none`), never delivered.
+        case pending, delivered, dead, kept
     }
 
     /// One spooled event.
@@ -40,6 +41,8 @@ public final class Spool: Sendable {
     public let path: String
     private let pool: DatabasePool
     private let droppedAfterFinal = Mutex(0)
+    /// The state new rows take: `pending` when a sink delivers them, `kept` when there is none.
+    private let arrivalState: State
 
     /// Events dropped since the start because their lifecycle already had a final (one final per lifecycle).
     public var afterFinalDropped: Int { droppedAfterFinal.withLock { $0 } }
@@ -47,8 +50,9 @@ public final class Spool: Sendable {
     /// Opens (creating if needed) the spool at `path`, or opens it read-only for `ztisup calls`.
     ///
     /// - Throws: ``ZTIUploaderError`` naming the file and what is wrong with it.
-    public init(path: String, readOnly: Bool = false) throws(ZTIUploaderError) {
+    public init(path: String, readOnly: Bool = false, delivering: Bool = true) throws(ZTIUploaderError) {
         self.path = path
+        arrivalState = delivering ? .pending : .kept
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.busyMode = .timeout(5)
@@ -167,7 +171,7 @@ public final class Spool: Sendable {
                         INSERT OR IGNORE INTO events
                             (id, groupKey, callKey, state, nextAttemptAt, receivedAt, eventAt, payload, lifecycleKey,
                              resumeKey, final)
-                        VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
                 let finalExists = try db.cachedStatement(
                     sql: "SELECT 1 FROM events WHERE lifecycleKey = ? AND final = 1 AND id <> ? LIMIT 1")
@@ -188,7 +192,7 @@ public final class Spool: Sendable {
                         continue
                     }
                     try insert.execute(arguments: [
-                        event.id, event.group, "\(event.group)/\(event.callId)",
+                        event.id, event.group, "\(event.group)/\(event.callId)", arrivalState.rawValue,
                         receivedAt.millisecondsSinceEpoch, receivedAt.millisecondsSinceEpoch,
                         event.at.millisecondsSinceEpoch, incoming.json, lifecycle, incoming.resumeKey,
                         event.state.isTerminal,
@@ -319,6 +323,8 @@ public final class Spool: Sendable {
                 INSERT INTO openLifecycles (lifecycleKey, groupKey, sequence, resumeKey, lastReceivedAt)
                     SELECT lifecycleKey, groupKey, MAX(sequence), NULL, MAX(receivedAt) FROM events
                     WHERE lifecycleKey IS NOT NULL GROUP BY lifecycleKey HAVING MAX(final) = 0;
+                -- Pending rows no longer wait on a backoff of their own: the CRM is retried as a whole.
+                UPDATE events SET nextAttemptAt = 0 WHERE state = 'pending';
                 """)
     }
 

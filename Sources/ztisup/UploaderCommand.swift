@@ -71,7 +71,8 @@ struct UploaderCommand: AsyncParsableCommand {
         }
         let spool: Spool
         do {
-            spool = try Spool(path: Self.spoolPath(global))
+            // Without a CRM every call is kept for `ztisup calls`, not left pending for a delivery that never comes.
+            spool = try Spool(path: Self.spoolPath(global), delivering: global.sink != .none)
         } catch {
             logger.critical("\(error.message)")
             throw ExitCode(74)
@@ -86,6 +87,13 @@ struct UploaderCommand: AsyncParsableCommand {
         intake.peerPolicy = PeerPolicy.resolve(groupName: global.uploaderPeerGroup)
         let windows = Dictionary(configuration.groups.map { ($0.key, $0.pbx.callMaxOpen) }) { first, _ in first }
         intake.openWindow = { windows[$0] ?? .seconds(600) }
+        // A group no supervisor runs any more has its open lifecycles closed after call.max.open +
+        // pbx.resync.interval (the defaults, 15 minutes, for a group no longer configured).
+        let patience = Dictionary(
+            configuration.groups.map { ($0.key, $0.pbx.callMaxOpen + $0.pbx.resyncInterval) }
+        ) { first, _ in first }
+        let backstop = LifecycleBackstop { patience[$0] ?? .seconds(900) }
+        intake.backstop = backstop
         logger.info("\(intake.peerPolicy.summary)")
         var engine: DeliveryEngine?
         let router = DialRouter(logger: logger)
@@ -94,7 +102,7 @@ struct UploaderCommand: AsyncParsableCommand {
         if let sink {
             let delivery = DeliveryEngine(
                 spool: spool, sink: sink.sink, concurrency: global.crmConcurrency, retryMin: global.crmRetryMin,
-                retryMax: global.crmRetryMax, logger: logger)
+                probeMax: global.crmProbeMax, logger: logger)
             intake.onCommit = { delivery.poke() }
             engine = delivery
             if let report = sink.reportDialFailure { await router.setFinalHandler(report) }
@@ -110,6 +118,22 @@ struct UploaderCommand: AsyncParsableCommand {
             if let delivery {
                 details["delivery"] = .object(delivery.counts.mapValues { .number(Double($0)) })
                 if let error = delivery.lastError { details["lastCRMError"] = .string(error) }
+                let health = delivery.health
+                var crm: [String: JSONValue] = ["state": .string(health.failingSince == nil ? "answering" : "failing")]
+                if let since = health.failingSince {
+                    crm["failingSince"] = .string(since.description)
+                    crm["probeIntervalSeconds"] = .number(Double(health.probeInterval.wholeMilliseconds) / 1000)
+                }
+                details["crm"] = .object(crm)
+                // Degraded while the backlog is older than crm.degraded.after: the CRM is not getting the calls.
+                if let oldest = try? spool.oldestPending() {
+                    let age = EventTime.now().millisecondsSinceEpoch - oldest.millisecondsSinceEpoch
+                    if age > global.crmDegradedAfter.wholeMilliseconds {
+                        details["degraded"] = .string(
+                            "the oldest undelivered event waits for \(age / 1000) s (crm.degraded.after \(global.crmDegradedAfter))"
+                        )
+                    }
+                }
             }
             var clickToDialDetails: [String: JSONValue] = [
                 "routedGroups": .array(await router.routedGroups.map(JSONValue.string))
@@ -163,6 +187,16 @@ struct UploaderCommand: AsyncParsableCommand {
                         logger.info("pruned \(pruned) delivered events older than spool.retention")
                     }
                     try await Task.sleep(for: .seconds(3600))
+                }
+            }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: .seconds(2))
+                    do {
+                        if try backstop.sweep(spool, logger: logger) > 0 { delivery?.poke() }
+                    } catch {
+                        logger.error("\((error as? ZTIUploaderError)?.message ?? "\(error)")")
+                    }
                 }
             }
             group.addTask {

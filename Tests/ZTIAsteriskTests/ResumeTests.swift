@@ -168,4 +168,48 @@ import ZTICore
         #expect(Set(run.events.map(\.callId)) == ["7.1", "7.2"])
         #expect(run.tracker.activeCallCount == 2)
     }
+
+    @Test func withoutThePBXWhatIsQuietForCallMaxOpenIsClosedWhenItWasLastKnown() {
+        var run = Run(
+            open: OpenLifecycles(
+                group: "t",
+                lifecycles: [.init(event: Self.stored("103", .ringing, callId: "9.1", at: 1), resumeKey: "9.2")]))
+        // A ring group call: 101 and 102 ring, 102 answers at 4 s; then the PBX link is lost.
+        let call = "2.1"
+        run.feed(
+            ResyncTests.event(
+                "Newchannel", ResyncTests.channel("PJSIP/carrier-1", call, state: 4) + [("Exten", "0501")]), 0)
+        for (member, leg) in [("101", "2.2"), ("102", "2.3")] {
+            run.feed(
+                ResyncTests.event(
+                    "DialBegin",
+                    ResyncTests.channel("PJSIP/carrier-1", call, state: 4)
+                        + [
+                            ("DestChannel", "PJSIP/\(member)-\(leg)"), ("DestUniqueid", leg), ("DestLinkedid", call),
+                            ("DestChannelState", "5"), ("DialString", member),
+                        ]), 0)
+        }
+        for leg in ["2.1", "2.3"] {
+            run.feed(
+                ResyncTests.event(
+                    "BridgeEnter",
+                    ResyncTests.channel(leg == "2.1" ? "PJSIP/carrier-1" : "PJSIP/102-2.3", leg, state: 6)
+                        + [("Linkedid", call), ("BridgeUniqueid", "b1")]), 4)
+        }
+        #expect(run.events.map(\.state) == [.ringing, .ringing, .answered])
+        run.events = []
+        // Not yet quiet for long enough.
+        #expect(run.tracker.closeQuiet(before: Self.at(0)).isEmpty)
+        let closings = run.tracker.closeQuiet(before: Self.at(600))
+        let byMember = Dictionary(uniqueKeysWithValues: closings.map { ($0.extension, $0) })
+        #expect(byMember["102"]?.state == .ended)
+        #expect(byMember["102"]?.cause == .unknown)
+        #expect(byMember["102"]?.endedAt == Self.at(4))
+        #expect(byMember["101"]?.state == .ended)
+        #expect(byMember["101"]?.cause == .answeredElsewhere)
+        // The stored lifecycle the PBX never confirmed is closed too.
+        #expect(byMember["103"]?.state == .missed)
+        #expect(run.tracker.activeCallCount == 0)
+        #expect(run.tracker.closeQuiet(before: Self.at(900)).isEmpty)
+    }
 }

@@ -129,4 +129,39 @@ import ZTITestKit
         #expect((57...58).contains(c2[2].talkSeconds ?? 0), "talk \(c2[2].talkSeconds ?? -1) s")
         #expect(Set(c2.map(\.callId)).count == 1 && Set(c2.map(\.attempt)) == [1])
     }
+
+    @Test func aGroupRemovedByAReloadHasItsOpenLifecyclesClosedByTheUploaderAfterTheBackstopTime() throws {
+        let (simulator, port) = try SimulatorCommandTests.start([
+            "--family", "12", "--secret", "s3cret", "--speed", "4", "--scenario", try Self.scenario(Self.twoCalls),
+        ])
+        defer { simulator.kill() }
+        let conf = try SupervisorProcessTests.conf(port: port)
+        // Low timers: the uploader waits call.max.open + pbx.resync.interval (3 s) for a supervisor to name it.
+        let sales = try String(contentsOfFile: conf + "/groups/sales.properties", encoding: .utf8)
+        try (sales + "call.max.open = 2s\npbx.resync.interval = 1s\n").write(
+            toFile: conf + "/groups/sales.properties", atomically: true, encoding: .utf8)
+        // The same PBX and members; a CRM user has one default extension, which stays in sales.
+        try sales.replacingOccurrences(of: "user.alice.default = true\n", with: "")
+            .replacingOccurrences(of: "group.name = Sales", with: "group.name = Support").write(
+                toFile: conf + "/groups/support.properties", atomically: true, encoding: .utf8)
+        let run = try SupervisorProcessTests.Run(conf: conf)
+        defer { run.process.kill() }
+        let open = try Self.spooled(conf) { events in
+            events.contains { $0.group == "sales" && $0.extension == "102" && $0.state == .answered }
+        }
+        #expect(open.contains { $0.group == "sales" && $0.state == .answered })
+        try FileManager.default.removeItem(atPath: conf + "/groups/sales.properties")
+        run.process.signal(SIGHUP)
+        #expect(run.wait(for: "1 removed (sales)"))
+        let events = try Self.spooled(conf, seconds: 20) { events in
+            events.filter { $0.group == "sales" && $0.extension == "102" }.contains { $0.state.isTerminal }
+        }
+        let closing = events.first { $0.group == "sales" && $0.extension == "102" && $0.state.isTerminal }
+        #expect(closing?.state == .ended)
+        #expect(closing?.cause == .unknown)
+        #expect(closing?.rawCause?.contains("no supervisor has run group sales") == true)
+        #expect(run.wait(for: "closed by the uploader: no supervisor has run group sales"))
+        // The group that still runs is left alone: its call is still up.
+        #expect(!events.contains { $0.group == "support" && $0.extension == "102" && $0.state.isTerminal })
+    }
 }

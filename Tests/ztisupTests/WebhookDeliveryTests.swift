@@ -54,7 +54,7 @@ import ZTITestKit
         let crm = try CRM(key: key)
         let conf = try UploaderProcessTests.conf(
             "crm.webhook.url = http://127.0.0.1:\(crm.port)/events\nsecret.crm-webhook-secret.file = hook\n"
-                + "crm.retry.min = 20ms\ncrm.retry.max = 200ms\n")
+                + "crm.retry.min = 20ms\ncrm.probe.max = 200ms\n")
         try (key + "\n").write(toFile: conf + "/hook", atomically: true, encoding: .utf8)
         chmod(conf + "/hook", 0o600)
         try String(contentsOfFile: conf + "/zti.properties", encoding: .utf8)
@@ -192,5 +192,50 @@ import ZTITestKit
         print(
             "killed \(kills) times during 3,000 events: none lost, \(duplicates) delivered more than once "
                 + "(\(extra) extra deliveries, at most \(deliveries.values.max() ?? 0) of one event)")
+    }
+}
+
+/// A CRM outage under the supervisor: one condition, shown by `ztisup status`, healed by the first answer.
+@Suite(.serialized) struct CRMOutageTests {
+    @Test func statusIsDegradedWhileTheBacklogWaitsAndTheFirstAnswerDrainsIt() throws {
+        let crm = try WebhookDeliveryTests.CRM(key: "hook-key-0123")
+        crm.command(#"{"command":"outage","seconds":600}"#)
+        let (simulator, port) = try SupervisorProcessTests.ringGroupLoad()
+        defer { simulator.kill() }
+        let conf = try SupervisorProcessTests.conf(
+            port: port,
+            extra: "crm.webhook.url = http://127.0.0.1:\(crm.port)/events\nsecret.crm-webhook-secret.file = hook\n"
+                + "crm.retry.min = 50ms\ncrm.probe.max = 300ms\ncrm.degraded.after = 1s\n")
+        try "hook-key-0123\n".write(toFile: conf + "/hook", atomically: true, encoding: .utf8)
+        chmod(conf + "/hook", 0o600)
+        try String(contentsOfFile: conf + "/zti.properties", encoding: .utf8)
+            .replacingOccurrences(of: "crm.sink = none", with: "crm.sink = webhook")
+            .write(toFile: conf + "/zti.properties", atomically: true, encoding: .utf8)
+        let run = try SupervisorProcessTests.Run(conf: conf)
+        defer { run.process.kill() }
+        let degraded = try run.status { report in
+            let uploader = report["uploader"] as? [String: Any]
+            return uploader?["degraded"] != nil
+                && (uploader?["crm"] as? [String: Any])?["state"] as? String == "failing"
+        }
+        #expect((degraded["uploader"] as? [String: Any])?["degraded"] != nil)
+        let during = try ZTISupProcess.run(["status", "--conf", conf])
+        #expect(during.status == 1)
+        #expect(during.stdout.contains("CRM failing since"))
+        #expect(during.stdout.contains("degraded: the oldest undelivered event waits for"))
+        #expect(run.wait(for: "the CRM is failing"))
+
+        crm.command(#"{"command":"heal"}"#)
+        #expect(run.wait(for: "delivering the backlog at full speed"))
+        let healed = try run.status { report in
+            let uploader = report["uploader"] as? [String: Any]
+            let spool = uploader?["spool"] as? [String: Any]
+            return uploader?["degraded"] == nil && spool?["pending"] as? Int == 0
+                && SupervisorProcessTests.group(report)["state"] as? String == "connected"
+        }
+        let spool = (healed["uploader"] as? [String: Any])?["spool"] as? [String: Any]
+        #expect(spool?["pending"] as? Int == 0)
+        #expect((spool?["delivered"] as? Int ?? 0) > 0)
+        #expect(try ZTISupProcess.run(["status", "--conf", conf]).status == 0)
     }
 }

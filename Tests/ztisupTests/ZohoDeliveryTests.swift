@@ -30,7 +30,7 @@ import ZTITestKit
             secret.clicktodial-secret.file = c2d
             clicktodial.listen = 127.0.0.1:0
             crm.retry.min = 20ms
-            crm.retry.max = 200ms
+            crm.probe.max = 200ms
             log.level = debug
 
             """ + extra)
