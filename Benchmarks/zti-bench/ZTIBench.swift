@@ -20,6 +20,9 @@ enum ZTIBench {
             try DMCCBench.run(calls: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 50_000)
             return
         }
+        if CommandLine.arguments.dropFirst().first == "chaos" {
+            exit(try await ChaosRun.run(Array(CommandLine.arguments.dropFirst(2))))
+        }
         if CommandLine.arguments.dropFirst().first == "system" {
             try await SystemBench.run(Array(CommandLine.arguments.dropFirst(2)))
             return

@@ -33,6 +33,9 @@ import ZTITestKit
     static func setUp() throws -> Setup {
         let (crm, conf, uploader) = try ZohoDeliveryTests.setUp(group: group)
         #expect(uploader.wait(for: "listening http 127.0.0.1:"))
+        // Zoho answers clicktodialerror only once the integration is on: a failed call reported earlier would be
+        // refused (PBX_NOT_INTEGRATED), a race of the test's, not of the product.
+        #expect(uploader.wait(for: "Zoho PhoneBridge integration active"))
         let line = uploader.log.split(separator: "\n").first { $0.contains("listening http 127.0.0.1:") } ?? ""
         let port = Int(line.split(separator: ":").last ?? "") ?? 0
         return Setup(crm: crm, conf: conf, uploader: uploader, port: port)
