@@ -131,12 +131,16 @@ enum ChaosRun {
         let start = ContinuousClock.now
         let killWindow = Double(options.minutes * 60 - options.outage) * 0.9
         var recoveries: [Target: [Double]] = [:]
+        // While nobody listens, a hangup or an answer is seen by no one: those windows are reported apart.
+        var gaps: [ClosedRange<Date>] = []
         for index in 0..<options.kills {
             let at = start + .milliseconds(Int64(killWindow * 1000 * Double(index + 1) / Double(options.kills + 1)))
             try? await Task.sleep(until: at)
             let target = Target.pattern[index % Target.pattern.count]
+            let killedAt = Date()
             if let seconds = await system.kill(target, index: index) {
                 recoveries[target, default: []].append(seconds)
+                if target != .uploader { gaps.append(killedAt...Date()) }
             } else {
                 print("chaos: kill \(index + 1) (\(target.rawValue)): did not recover within 60 s")
             }
@@ -162,7 +166,7 @@ enum ChaosRun {
             try? CanonicalJSON.decode(CallEvent.self, from: Array(request.body.utf8))
         }
         let report = ChaosReport(
-            delivered: delivered, scenarios: scenarios, instances: started)
+            delivered: delivered, scenarios: scenarios, instances: started, gaps: gaps)
         print(report.text(kills: options.kills))
         for target in [Target.worker, .uploader, .supervisor] {
             guard let times = recoveries[target]?.sorted(), !times.isEmpty else { continue }
@@ -173,6 +177,20 @@ enum ChaosRun {
         }
         if let drain { print("  " + drain) }
         let passed = report.passes(kills: options.kills)
+        if !passed {
+            // The calls behind the problems, event by event, to see what happened.
+            let calls = Set(
+                (report.finalsLost + report.wrongTalkTimes + report.doubleFinals + report.suspectCalls).prefix(8).map {
+                    $0.split(separator: "/").prefix(2).joined(separator: "/")
+                })
+            for event in delivered where calls.contains("\(event.group)/\(event.callId)") {
+                FileHandle.standardError.write(
+                    Data(
+                        ("  \(event.id) at \(event.at) started \(event.startedAt?.description ?? "-") answered "
+                            + "\(event.answeredAt?.description ?? "-") \(event.cause?.rawValue ?? "") "
+                            + "\(event.rawCause ?? "")\n").utf8))
+            }
+        }
         print(passed ? "chaos: passed" : "chaos: FAILED")
         return passed ? 0 : 1
     }
@@ -309,13 +327,20 @@ struct ChaosReport {
     let expectedLifecycles: Int
     let finalsLost: [String]
     let wrongTalkTimes: [String]
+    /// Answered lifecycles whose end happened while no worker ran: closed `unknown` at the next first re-sync, so
+    /// their talk time is a lower bound (no PBX interface tells an end nobody was listening to).
+    let endsNotSeen: [String]
+    /// Answers that happened while no worker ran: dated at the re-sync that found them (a lower bound).
+    let answersNotSeen: [String]
     let doubleFinals: [String]
     let extraDeliveries: Int
+    /// Calls with a member's lifecycle twice (a second attempt no scenario scripts) or a member that never rang.
+    let suspectCalls: [String]
 
     var duplicateLifecycles: Int { max(0, lifecycles - expectedLifecycles) }
 
     /// `instances`: how many scenario plays each simulator started (taking the scenarios in turn).
-    init(delivered: [CallEvent], scenarios: [SimScenario], instances: [Int]) {
+    init(delivered: [CallEvent], scenarios: [SimScenario], instances: [Int], gaps: [ClosedRange<Date>]) {
         // What one play of each scenario scripts: its calls, its member lifecycles, and its talk times.
         var calls = 0
         var lifecycles = 0
@@ -355,6 +380,13 @@ struct ChaosReport {
         var lost: [String] = []
         var wrong: [String] = []
         var double: [String] = []
+        var endsNotSeen: [String] = []
+        var answersNotSeen: [String] = []
+        func inGap(_ time: EventTime?) -> Bool {
+            guard let time else { return false }
+            let date = Date(timeIntervalSince1970: Double(time.millisecondsSinceEpoch) / 1000)
+            return gaps.contains { $0.lowerBound <= date && date <= $0.upperBound.addingTimeInterval(1) }
+        }
         for (key, events) in byLifecycle.sorted(by: { $0.key < $1.key }) {
             let finals = Set(events.filter(\.state.isTerminal).map(\.id))
             if finals.isEmpty { lost.append(key) }
@@ -364,13 +396,28 @@ struct ChaosReport {
             else { continue }
             let talk = final.talkSeconds ?? -1
             let scripted = talkTimes.contains { abs($0 - talk) <= 1 }
-            if !scripted || final.startedAt != answer.startedAt || final.answeredAt != answer.answeredAt {
-                wrong.append("\(key) (talk \(talk) s, \(final.cause?.rawValue ?? "?"))")
+            let described = "\(key) (talk \(talk) s, \(final.cause?.rawValue ?? "?"))"
+            if final.startedAt != answer.startedAt || final.answeredAt != answer.answeredAt {
+                wrong.append(described)
+            } else if !scripted, final.cause == .unknown {
+                endsNotSeen.append(described)
+            } else if !scripted, inGap(answer.answeredAt) {
+                answersNotSeen.append(described)
+            } else if !scripted {
+                wrong.append(described)
             }
         }
         finalsLost = lost
         wrongTalkTimes = wrong
+        self.endsNotSeen = endsNotSeen
+        self.answersNotSeen = answersNotSeen
         doubleFinals = double
+        var byCall: [String: [String]] = [:]
+        for key in byLifecycle.keys {
+            let parts = key.split(separator: "/")
+            byCall[parts.prefix(2).joined(separator: "/"), default: []].append(String(parts[2]))
+        }
+        suspectCalls = byCall.filter { Set($0.value).count != $0.value.count || $0.value.contains("103") }.keys.sorted()
     }
 
     func passes(kills: Int) -> Bool {
@@ -384,11 +431,16 @@ struct ChaosReport {
             "  lifecycles: \(lifecycles) (the scenarios script \(expectedLifecycles))",
             "  finals lost: \(finalsLost.count)",
             "  wrong talk times: \(wrongTalkTimes.count)",
+            "  ends that happened while no worker ran (closed unknown, talk time a lower bound): \(endsNotSeen.count)",
+            "  answers that happened while no worker ran (dated at the re-sync that found them): \(answersNotSeen.count)",
             "  lifecycles with more than one final: \(doubleFinals.count)",
             "  duplicate lifecycles: \(duplicateLifecycles)",
             "  extra deliveries: \(extraDeliveries) (at most \(kills) allowed)",
         ]
-        for (name, keys) in [("final lost", finalsLost), ("wrong talk time", wrongTalkTimes), ("two finals", doubleFinals)]
+        for (name, keys) in [
+            ("final lost", finalsLost), ("wrong talk time", wrongTalkTimes), ("two finals", doubleFinals),
+            ("end not seen", endsNotSeen), ("answer not seen", answersNotSeen), ("duplicate suspects", suspectCalls),
+        ]
         where !keys.isEmpty {
             lines.append("    \(name): " + keys.prefix(10).joined(separator: ", ") + (keys.count > 10 ? ", …" : ""))
         }

@@ -15,6 +15,7 @@ extension CallTrackerCore {
         for entry in open.attempts {
             let key = "\(entry.callId)/\(entry.extension)"
             attempts[key] = max(attempts[key] ?? 0, entry.attempt)
+            if entry.final, let leg = entry.resumeKey { finishedLegs.insert(leg) }
         }
         awaitingFirstResync = true
         resumeReport = nil

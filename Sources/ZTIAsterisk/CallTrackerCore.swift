@@ -26,6 +26,8 @@ public struct CallTrackerCore: Sendable {
     /// The spool's open lifecycles not yet found at a re-sync, by resume key; closed at the first re-sync's end.
     var resumable: [String: [CallEvent]] = [:]
     var awaitingFirstResync = false
+    /// Legs whose lifecycle already ended (from `OPEN`): found up at a re-sync, they are not a new attempt.
+    var finishedLegs: Set<String> = []
     var resumeReport: (resumed: Int, closed: Int)?
     /// 1.4 reports no transfer: a member's answered leg that ends while its partner stays is held until the
     /// partner either dials a member (a blind transfer) or ends.
@@ -483,6 +485,8 @@ public struct CallTrackerCore: Sendable {
         if !isKnown, let member = directory.member(channel.name, context: channel.context) {
             if let stored = takeResumable(uniqueid) {
                 for event in stored { resumeLifecycle(leg: uniqueid, stored: event, isOriginator: isOriginator) }
+            } else if finishedLegs.remove(uniqueid) != nil {
+                // The tail of a lifecycle that already has its final: tracked, not adopted again.
             } else {
                 adopt(
                     leg: uniqueid, member: member, isOriginator: isOriginator, up: snapshot.state == 6,

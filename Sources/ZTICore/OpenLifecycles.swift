@@ -19,19 +19,24 @@ public struct OpenLifecycles: Sendable, Equatable, Codable {
         }
     }
 
-    /// The highest ring attempt of one extension in one call, and whether that attempt has its final.
+    /// The highest ring attempt of one extension in one call, whether that attempt has its final, and its leg:
+    /// a leg still up after its lifecycle ended (a member hearing the busy tone) is not a new attempt.
     public struct Attempt: Sendable, Equatable, Codable {
         public let callId: String
         public let `extension`: String
         public let attempt: Int
         public let final: Bool
+        public let resumeKey: String?
 
         /// Creates an entry.
-        public init(callId: String, extension extensionNumber: String, attempt: Int, final: Bool) {
+        public init(
+            callId: String, extension extensionNumber: String, attempt: Int, final: Bool, resumeKey: String? = nil
+        ) {
             self.callId = callId
             self.extension = extensionNumber
             self.attempt = attempt
             self.final = final
+            self.resumeKey = resumeKey
         }
     }
 

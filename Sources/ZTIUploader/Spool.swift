@@ -247,7 +247,7 @@ public final class Spool: Sendable {
                 for row in try GRDB.Row.fetchAll(
                     db,
                     sql: """
-                        SELECT lifecycleKey, MAX(final) AS final FROM events
+                        SELECT lifecycleKey, MAX(final) AS final, MAX(resumeKey) AS resumeKey FROM events
                         WHERE callKey IN (
                             SELECT DISTINCT callKey FROM events INDEXED BY eventsByGroupReceived
                             WHERE groupKey = ? AND receivedAt >= ?)
@@ -259,7 +259,7 @@ public final class Spool: Sendable {
                     guard parts.count == 4, let attempt = Int(parts[3]) else { continue }
                     let entry = OpenLifecycles.Attempt(
                         callId: String(parts[1]), extension: String(parts[2]), attempt: attempt,
-                        final: (row["final"] as Int?) == 1)
+                        final: (row["final"] as Int?) == 1, resumeKey: row["resumeKey"])
                     let slot = entry.callId + "/" + entry.extension
                     if let known = highest[slot], known.attempt >= attempt { continue }
                     highest[slot] = entry

@@ -212,4 +212,19 @@ import ZTICore
         #expect(run.tracker.activeCallCount == 0)
         #expect(run.tracker.closeQuiet(before: Self.at(900)).isEmpty)
     }
+
+    @Test func aLegStillUpAfterItsLifecycleEndedIsNotANewAttempt() {
+        // 101 dialled a busy number: its lifecycle failed, but its phone stays up until it hangs up.
+        var run = Run(
+            open: OpenLifecycles(
+                group: "t",
+                attempts: [.init(callId: "5.1", extension: "101", attempt: 1, final: true, resumeKey: "5.1")]))
+        run.feed(Self.listStart, 30)
+        run.feed(Self.listed("PJSIP/101-1", "5.1", linkedid: "5.1", state: 6), 30)
+        run.feed(Self.listEnd, 30)
+        run.feed(
+            ResyncTests.event("Hangup", ResyncTests.channel("PJSIP/101-1", "5.1", state: 6) + [("Cause", "16")]), 32)
+        #expect(run.events.isEmpty, "\(run.events.map(\.id))")
+        #expect(run.tracker.activeCallCount == 0)
+    }
 }

@@ -89,6 +89,8 @@ import ZTITestKit
         #expect(seen.payloads.count >= 3)
         // Only frame types protocol 1 has, and every EVENT the bare canonical event (no resume key).
         #expect(Set(seen.types).isSubset(of: [.hello, .event, .statusRequest, .dialResult]), "\(Set(seen.types))")
-        #expect(seen.payloads.allSatisfy { !$0.contains("resumeKey") && $0.hasPrefix("{\"") && !$0.hasPrefix("{\"event\"") })
+        #expect(
+            seen.payloads.allSatisfy { !$0.contains("resumeKey") && $0.hasPrefix("{\"") && !$0.hasPrefix("{\"event\"") }
+        )
     }
 }
