@@ -75,6 +75,8 @@ public actor Supervisor {
     private var openRequests: [String: Int] = [:]
     /// Each worker's link task, which ends once every frame the worker sent has been forwarded.
     private var linkTasks: [ChildSpec.Role: Task<Void, Never>] = [:]
+    /// Workers whose spawn waits for their group's `OPEN`.
+    private var spawning: Set<ChildSpec.Role> = []
     private var stopping = false
     private var lastSummary = ""
     private var locks: [String: Int32] = [:]
@@ -231,7 +233,10 @@ public actor Supervisor {
         do {
             switch role {
             case .worker(let group):
-                guard configuration.groups.contains(where: { $0.key == group }) else { return }
+                guard configuration.groups.contains(where: { $0.key == group }), spawning.insert(role).inserted
+                else { return }
+                // A reload or a restart meanwhile finds this spawn under way and leaves it to finish.
+                defer { spawning.remove(role) }
                 // Every frame of the previous worker is forwarded before the uploader is asked what is open.
                 await linkTasks[role]?.value
                 let open = await requestOpen(group)

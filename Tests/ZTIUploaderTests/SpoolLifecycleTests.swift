@@ -40,8 +40,8 @@ import ZTICore
         #expect(open.lifecycles.map(\.resumeKey) == ["u.102"])
         #expect(
             open.attempts == [
-                OpenLifecycles.Attempt(callId: "c1", extension: "101", attempt: 1, final: true),
-                OpenLifecycles.Attempt(callId: "c1", extension: "102", attempt: 1, final: false),
+                OpenLifecycles.Attempt(callId: "c1", extension: "101", attempt: 1, final: true, resumeKey: "u.101"),
+                OpenLifecycles.Attempt(callId: "c1", extension: "102", attempt: 1, final: false, resumeKey: "u.102"),
             ])
         // The final closes it; the other group's lifecycle is its own.
         _ = try spool.append(
