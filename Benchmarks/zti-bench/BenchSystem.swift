@@ -41,24 +41,9 @@ final class BenchSystem {
             .appendingPathComponent("zti-system-\(getpid())-\(groups)").path
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory + "/groups", withIntermediateDirectories: true)
-        var servers: [Task<Void, Error>] = []
-        let crm = FakeCRM(webhookKey: "bench-hook-key", recordPath: nil)
-        let crmServer = try await FakeCRMServer.bind(host: "127.0.0.1", port: 0, crm: crm)
-        servers.append(Task { try await crmServer.run() })
-        try """
-        crm.sink = webhook
-        crm.webhook.url = http://127.0.0.1:\(crmServer.port)/events
-        secret.crm-webhook-secret.file = hook
-        uploader.spawn = true
-        clicktodial.listen = 127.0.0.1:0
-        runtime.dir = run
-        state.dir = state
-        startup.timeout = 10s
-
-        """.write(toFile: directory + "/zti.properties", atomically: true, encoding: .utf8)
-        try "bench-hook-key\n".write(toFile: directory + "/hook", atomically: true, encoding: .utf8)
-        chmod(directory + "/hook", 0o600)
-
+        let fake = try await BenchCRM.start(directory: directory, key: "bench-hook-key")
+        let crm = fake.crm
+        var servers = [fake.server]
         var simulators: [AMISimulator] = []
         var aesSimulators: [AESSimulator] = []
         for group in 0..<groups {

@@ -68,25 +68,12 @@ enum ChaosRun {
         try FileManager.default.createDirectory(atPath: directory + "/groups", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
-        let crm = FakeCRM(webhookKey: "chaos-hook-key", recordPath: nil)
-        let crmServer = try await FakeCRMServer.bind(host: "127.0.0.1", port: 0, crm: crm)
-        var servers = [Task { try await crmServer.run() }]
+        let fake = try await BenchCRM.start(
+            directory: directory, key: "chaos-hook-key",
+            extra: "restart.backoff.floor = 200ms\nrestart.intensity = 1000\n")
+        let crm = fake.crm
+        var servers = [fake.server]
         defer { for server in servers { server.cancel() } }
-        try """
-        crm.sink = webhook
-        crm.webhook.url = http://127.0.0.1:\(crmServer.port)/events
-        secret.crm-webhook-secret.file = hook
-        uploader.spawn = true
-        clicktodial.listen = 127.0.0.1:0
-        runtime.dir = run
-        state.dir = state
-        startup.timeout = 10s
-        restart.backoff.floor = 200ms
-        restart.intensity = 1000
-
-        """.write(toFile: directory + "/zti.properties", atomically: true, encoding: .utf8)
-        try "chaos-hook-key\n".write(toFile: directory + "/hook", atomically: true, encoding: .utf8)
-        chmod(directory + "/hook", 0o600)
         var simulators: [AMISimulator] = []
         for (key, family) in families {
             let simulator = AMISimulator(
