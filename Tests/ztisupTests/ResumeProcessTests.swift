@@ -164,4 +164,43 @@ import ZTITestKit
         // The group that still runs is left alone: its call is still up.
         #expect(!events.contains { $0.group == "support" && $0.extension == "102" && $0.state.isTerminal })
     }
+
+    @Test func aFinalQueuedInTheSupervisorWhenItsWorkerDiesIsDeliveredOnceAndNotEmittedAgain() throws {
+        // The uploader runs as its own process (as under systemd), so the test can take it away.
+        let scenarios = URL(fileURLWithPath: WorkerProcessTests.transcripts).deletingLastPathComponent()
+            .appendingPathComponent("Scenarios").path
+        let (simulator, port) = try SimulatorCommandTests.start([
+            "--family", "12", "--secret", "s3cret", "--speed", "5", "--scenario", scenarios + "/ring-group.scn",
+        ])
+        defer { simulator.kill() }
+        let conf = try SupervisorProcessTests.conf(
+            port: port, extra: "uploader.spawn = false\nuploader.socket = run/events.sock\nopen.timeout = 500ms\n")
+        var uploader = try UploaderProcessTests.Uploader(conf: conf)
+        defer { uploader.kill() }
+        #expect(uploader.wait(for: "listening unix"))
+        let run = try SupervisorProcessTests.Run(conf: conf)
+        defer { run.process.kill() }
+        let answered = try Self.spooled(conf) { Self.has($0, "102", .answered) }
+        #expect(Self.has(answered, "102", .answered))
+        // The uploader goes away; the call ends (12.8 s in): its end waits in the supervisor's buffer.
+        uploader.kill()
+        let queued = try run.status { ($0["buffer"] as? [String: Any])?["queued"] as? Int ?? 0 >= 1 }
+        #expect((queued["buffer"] as? [String: Any])?["queued"] as? Int ?? 0 >= 1)
+        // Its worker dies too; the next one starts without the open list (the uploader is away) and finds no call.
+        let worker = SupervisorProcessTests.group(queued)["pid"] as? Int ?? 0
+        kill(pid_t(worker), SIGKILL)
+        _ = try run.status {
+            let pid = SupervisorProcessTests.group($0)["pid"] as? Int ?? 0
+            return pid != worker && pid != 0 && SupervisorProcessTests.group($0)["state"] as? String == "connected"
+        }
+        uploader = try UploaderProcessTests.Uploader(conf: conf)
+        let events = try Self.spooled(conf) { Self.has($0, "102", .ended) }
+        let mine = events.filter { $0.extension == "102" }
+        #expect(mine.map(\.state) == [.ringing, .answered, .ended], "\(mine.map(\.id))")
+        #expect(mine.last?.cause == .normal)
+        #expect((59...61).contains(mine.last?.talkSeconds ?? 0))
+        // Nothing more comes for the call: the queued final was the only one.
+        usleep(2_000_000)
+        #expect(try Self.spooled(conf).filter { $0.extension == "102" }.count == 3)
+    }
 }
