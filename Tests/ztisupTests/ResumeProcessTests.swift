@@ -203,4 +203,38 @@ import ZTITestKit
         usleep(2_000_000)
         #expect(try Self.spooled(conf).filter { $0.extension == "102" }.count == 3)
     }
+
+    @Test func anAnswerWhileNoWorkerRunsIsDatedAtTheReSyncThatFoundItAndTheEndKeepsThatDate() throws {
+        let scenario = try Self.scenario(
+            """
+            at 0     inbound c1 from 0312345678 to 0312340600
+            at 0.1   ring c1 101
+            at 6     answer c1 101
+            at 20    hangup c1
+
+            """)
+        let (simulator, port) = try SimulatorCommandTests.start([
+            "--family", "12", "--secret", "s3cret", "--scenario", scenario,
+        ])
+        defer { simulator.kill() }
+        // The worker is killed while 101 rings and comes back 8 s later: the answer at 6 s falls in the gap.
+        let conf = try SupervisorProcessTests.conf(port: port, extra: "restart.backoff.floor = 8s\n")
+        let run = try SupervisorProcessTests.Run(conf: conf)
+        defer { run.process.kill() }
+        let up = try run.status { SupervisorProcessTests.group($0)["state"] as? String == "connected" }
+        let ringing = try Self.spooled(conf) { Self.has($0, "101", .ringing) }
+        #expect(Self.has(ringing, "101", .ringing))
+        kill(pid_t(SupervisorProcessTests.group(up)["pid"] as? Int ?? 0), SIGKILL)
+        let events = try Self.spooled(conf, seconds: 40) { Self.has($0, "101", .ended) }
+        let mine = events.filter { $0.extension == "101" }
+        #expect(mine.map(\.state) == [.ringing, .answered, .ended], "\(mine.map(\.id))")
+        guard mine.count == 3, let started = mine[0].startedAt, let answeredAt = mine[1].answeredAt else { return }
+        // Dated at the re-sync after the 8 s gap, not at the answer 6 s in: a lower bound of the talk time.
+        #expect(answeredAt.millisecondsSinceEpoch - started.millisecondsSinceEpoch >= 7_000)
+        #expect(mine[1].startedAt == started)
+        #expect(mine[2].answeredAt == answeredAt)
+        #expect(mine[2].cause == .normal)
+        #expect(mine[2].talkSeconds == answeredAt.wholeSeconds(until: mine[2].endedAt ?? answeredAt))
+        #expect((mine[2].talkSeconds ?? 99) < 14)
+    }
 }
