@@ -89,7 +89,9 @@ public struct CallTrackerCore: Sendable {
             for uniqueid in channels.keys.sorted() where !seen.contains(uniqueid) {
                 // A channel first or last seen after the list began may simply be newer than the list.
                 if let started, let lastSeen = channels[uniqueid]?.lastSeen, lastSeen > started { continue }
-                hangup(uniqueid, cause: .vanished, at: time)
+                // Nothing left ringing: a vanished leg ends when it was last known present (its last event, or the
+                // last re-sync that listed it), not when this list noticed it gone.
+                hangup(uniqueid, cause: .vanished, at: channels[uniqueid]?.lastSeen ?? time)
             }
             if awaitingFirstResync { closeUnresumed() }
         case .clickToDialSent(let actionID, let clickToDialId, let prefix, let exten):
