@@ -18,6 +18,7 @@ public final class AMIClient: Sendable {
     private let dropped = Atomic<Int>(0)
     private let actionCounter = Atomic<Int>(0)
     private let sessionLoggedIn = Atomic<Bool>(false)
+    private let resyncRequested = Atomic<Bool>(false)
     /// The logged-in session's writer and reply router, for actions from outside the session (click-to-dial).
     private let current = Mutex<(NIOAsyncChannelOutboundWriter<ByteBuffer>, AMIReplyRouter)?>(nil)
     private let events = Mutex<AsyncStream<AMIClientEvent>.Continuation?>(nil)
@@ -32,6 +33,11 @@ public final class AMIClient: Sendable {
     /// and what does not fit is dropped and counted (and answered with a re-sync), so the reader never waits.
     public func makeEventStream() -> (AsyncStream<AMIClientEvent>, AsyncStream<AMIClientEvent>.Continuation) {
         AsyncStream<AMIClientEvent>.makeStream(bufferingPolicy: .bufferingOldest(settings.handoffCapacity))
+    }
+
+    /// Asks for a re-sync at once (the worker learnt the spool's open calls after it started).
+    public func requestResync() {
+        resyncRequested.store(true, ordering: .relaxed)
     }
 
     /// Messages the consumer's hand-off had no room for.
@@ -234,9 +240,14 @@ public final class AMIClient: Sendable {
         var lastResync = ContinuousClock.now
         var droppedAtResync = droppedCount
         while true {
-            try await Task.sleep(for: settings.keepalive)
-            // Nothing left ringing: re-sync periodically, and at once when the hand-off dropped events.
-            if ContinuousClock.now - lastResync >= settings.resyncInterval || droppedCount != droppedAtResync {
+            let wake = ContinuousClock.now + settings.keepalive
+            while ContinuousClock.now < wake, !resyncRequested.load(ordering: .relaxed) {
+                try await Task.sleep(for: min(.milliseconds(200), wake - ContinuousClock.now))
+            }
+            // Nothing left ringing: re-sync periodically, and at once when the hand-off dropped events (or the
+            // worker asked).
+            let asked = resyncRequested.exchange(false, ordering: .relaxed)
+            if asked || ContinuousClock.now - lastResync >= settings.resyncInterval || droppedCount != droppedAtResync {
                 droppedAtResync = droppedCount
                 try await resync(perform, family: family)
                 lastResync = ContinuousClock.now

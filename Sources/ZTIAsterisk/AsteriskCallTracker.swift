@@ -29,6 +29,16 @@ public struct AsteriskCallTracker: Sendable {
     /// The resume key (the member's device channel) of each event the last `handle` returned, by event id.
     public var resumeKeys: [String: String] { core.resumeKeys }
 
+    /// The spool's open lifecycles come later: calls adopted meanwhile emit nothing until ``takeOver(_:)``.
+    public mutating func awaitOpen() {
+        core.awaitingOpen = true
+    }
+
+    /// The spool's open lifecycles, after the worker started: see ``CallTrackerCore/takeOver(_:)``.
+    public mutating func takeOver(_ open: OpenLifecycles) {
+        core.takeOver(open)
+    }
+
     /// Takes a group over from a previous worker: see ``CallTrackerCore/resume(_:)``.
     public mutating func resume(_ open: OpenLifecycles) {
         core.resume(open)

@@ -267,6 +267,8 @@ extension CallTrackerCore {
         _ lifecycle: MemberLifecycle, _ state: CallState, at time: EventTime, cause: CallCause? = nil,
         raw: String? = nil, transferredTo: String? = nil
     ) {
+        // A call adopted before the spool said what it knows of it: nothing goes out until then.
+        guard !lifecycle.provisional else { return }
         var event = CallEvent(
             group: directory.group, pbx: directory.pbx, callId: lifecycle.callId, direction: lifecycle.direction,
             state: state, extension: lifecycle.extensionNumber, attempt: lifecycle.attempt, at: time,

@@ -21,6 +21,17 @@ extension CallTrackerCore {
         resumeReport = nil
     }
 
+    /// `OPEN` came after the worker started: the calls adopted meanwhile (which emitted nothing) are forgotten, so
+    /// that the next re-sync matches them with the stored lifecycles, whose callId, attempt and times win.
+    public mutating func takeOver(_ open: OpenLifecycles) {
+        awaitingOpen = false
+        for (id, lifecycle) in lifecycles where lifecycle.provisional {
+            discard(id)
+            for leg in lifecycle.legs { forget(leg) }
+        }
+        resume(open)
+    }
+
     /// How the first re-sync after ``resume(_:)`` went, once: lifecycles resumed and closed.
     public mutating func takeResumeReport() -> (resumed: Int, closed: Int)? {
         defer { resumeReport = nil }
@@ -72,9 +83,11 @@ extension CallTrackerCore {
             let answered = up && bridged
             guard
                 let id = startOutbound(
-                    leg: leg, destination: nil, dialString: nil, caller: leg, at: time, ring: !answered)
+                    leg: leg, destination: nil, dialString: nil, caller: leg, at: time,
+                    ring: !answered && !awaitingOpen)
             else { return }
             lifecycles[id]?.adopted = true
+            lifecycles[id]?.provisional = awaitingOpen
             if answered {
                 lifecycles[id]?.destinationAnswered = true
                 answer(id, at: time)
@@ -82,6 +95,7 @@ extension CallTrackerCore {
         } else {
             guard let id = startInbound(leg: leg, member: member, caller: nil, at: time) else { return }
             lifecycles[id]?.adopted = true
+            lifecycles[id]?.provisional = awaitingOpen
             if up {
                 answer(id, at: time)
                 if let call = lifecycles[id]?.call { markAnswered(call, at: time) }

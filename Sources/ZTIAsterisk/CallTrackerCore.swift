@@ -28,6 +28,9 @@ public struct CallTrackerCore: Sendable {
     var awaitingFirstResync = false
     /// Legs whose lifecycle already ended (from `OPEN`): found up at a re-sync, they are not a new attempt.
     var finishedLegs: Set<String> = []
+    /// The spool's open lifecycles are still to come (`OPEN` after the worker started): what re-syncs adopt
+    /// meanwhile is provisional.
+    public var awaitingOpen = false
     var resumeReport: (resumed: Int, closed: Int)?
     /// 1.4 reports no transfer: a member's answered leg that ends while its partner stays is held until the
     /// partner either dials a member (a blind transfer) or ends.

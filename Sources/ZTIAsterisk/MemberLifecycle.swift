@@ -29,6 +29,8 @@ struct MemberLifecycle: Sendable {
     var resumeLeg: String?
     /// Adopted at a re-sync: an answer found then is not preceded by an invented ringing.
     var adopted = false
+    /// Adopted while the spool's open lifecycles are not known yet: it emits nothing, and gives way to them.
+    var provisional = false
     /// The member's channels in this lifecycle, and those still up.
     var legs: Set<String>
     var liveLegs: Set<String>

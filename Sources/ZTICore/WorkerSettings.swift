@@ -11,13 +11,17 @@ public struct WorkerSettings: Sendable, Codable {
     /// `OPEN` frames follow this `CONFIG`: the spool's open lifecycles of the group, which the worker resumes
     /// (or closes) at its first re-sync. The worker waits for the last chunk before it connects to its PBX.
     public let openFollows: Bool
+    /// The uploader was away when the worker started: `OPEN` may come later (relayed by the supervisor). Until
+    /// then the calls the worker adopts emit nothing; then it re-syncs and the stored lifecycles win.
+    public let openLater: Bool
 
     /// Creates the settings.
     public init(
         group: GroupConfig, ackTimeout: Duration, unackedMax: Int, logLevel: LogLevelName,
-        openFollows: Bool = false
+        openFollows: Bool = false, openLater: Bool = false
     ) {
         self.openFollows = openFollows
+        self.openLater = openLater
         self.group = group
         self.ackTimeout = ackTimeout
         self.unackedMax = unackedMax

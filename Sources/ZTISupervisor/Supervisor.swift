@@ -77,6 +77,8 @@ public actor Supervisor {
     private var linkTasks: [ChildSpec.Role: Task<Void, Never>] = [:]
     /// Workers whose spawn waits for their group's `OPEN`.
     private var spawning: Set<ChildSpec.Role> = []
+    /// Groups whose worker started while the uploader was away: their `OPEN` is relayed once it is back.
+    private var openOwed: Set<String> = []
     private var stopping = false
     private var lastSummary = ""
     private var locks: [String: Int32] = [:]
@@ -263,9 +265,12 @@ public actor Supervisor {
                 child.pid = pid
                 roles[pid] = role
                 let link = try await FrameLink.adopt(parent)
+                // The uploader is away: it answers once it is back, and the worker holds back what it adopts meanwhile.
+                let owed = open == nil && uploader == nil
+                if owed { openOwed.insert(group) } else { openOwed.remove(group) }
                 let settings = WorkerSettings(
                     group: config, ackTimeout: global.ackTimeout, unackedMax: global.workerUnackedMax,
-                    logLevel: global.logLevel, openFollows: open != nil)
+                    logLevel: global.logLevel, openFollows: open != nil, openLater: owed)
                 let life = child.generation + 1
                 linkTasks[role] = Task {
                     await self.serveWorker(role, link: link, settings: settings, open: open, generation: life)
@@ -588,6 +593,19 @@ public actor Supervisor {
         }
         draining = false
         publishSummary()
+        for group in openOwed.sorted() { Task { await self.relayOwedOpen(group) } }
+    }
+
+    /// Sends a worker that started while the uploader was away its group's `OPEN`, now that the uploader is back;
+    /// an empty one when this uploader cannot say (protocol 1, or no answer), so the worker holds nothing back.
+    private func relayOwedOpen(_ group: String) async {
+        guard openOwed.contains(group) else { return }
+        let known = (uploaderVersion ?? 1) >= WireProtocol.resumeVersion ? await requestOpen(group) : nil
+        guard openOwed.remove(group) != nil, let writer = children[.worker(group: group)]?.writer else { return }
+        logger.info(
+            "group \(group): relaying \(known.map { "the uploader's \($0.lifecycles.count)" } ?? "no") open lifecycles to the worker that started without them",
+            metadata: ["group": .string(group)])
+        for chunk in (known ?? OpenLifecycles(group: group)).chunked() { try? await writer.send(.open(chunk)) }
     }
 
     private func uploaderReported(_ status: JSONValue) {

@@ -92,4 +92,10 @@ protocol LinkedWorker: Actor {
     func tick() async
     /// A last report on the way out.
     func flush() async
+    /// A chunk of `OPEN` that came after the worker started.
+    func openArrived(_ chunk: OpenLifecycles) async
+}
+
+extension LinkedWorker {
+    func openArrived(_ chunk: OpenLifecycles) async {}
 }

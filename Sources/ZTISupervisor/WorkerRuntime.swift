@@ -87,6 +87,7 @@ public enum WorkerRuntime {
                     "worker for group \(group.key) started: \(group.pbx.type.rawValue) \(group.pbx.host):\(group.pbx.port)"
                 )
                 let client = AMIClient(settings: clientSettings, logger: groupLogger)
+                await worker.onTakeOver { client.requestResync() }
                 return await serve(
                     frames: &frames, worker: worker, channel: channel.channel, group: group.key, logger: groupLogger,
                     stop: stop,
@@ -174,6 +175,7 @@ public enum WorkerRuntime {
                 while let frame = try await frames.next() {
                     switch frame {
                     case .ack(let ack): await worker.outbox.acknowledge(ack.ids)
+                    case .open(let chunk): await worker.openArrived(chunk)
                     case .dial(let request): tasks.addTask { await dial(request) }
                     case .shutdown(let shutdown):
                         logger.info("worker for group \(group) stopping: \(shutdown.reason)")

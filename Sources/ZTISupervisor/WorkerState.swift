@@ -27,6 +27,7 @@ actor WorkerState: LinkedWorker {
         tracker = AsteriskCallTracker(directory: MemberDirectory(group: settings.group))
         // The spool's open lifecycles go on, with their ids and times, when the first re-sync finds their legs.
         if let open { tracker.resume(open) }
+        if open == nil, settings.openLater { tracker.awaitOpen() }
         outcomes = ClickToDialOutcomes(group: settings.group.key)
     }
 
@@ -66,6 +67,28 @@ actor WorkerState: LinkedWorker {
                 if let result = outcomes.observe(callEvent) { await outbox.dialFinished(result) }
             }
         }
+    }
+
+    private var lateOpen: OpenLifecycles?
+    private var resync: (@Sendable () -> Void)?
+
+    /// What asks the PBX client for a re-sync once a late `OPEN` is complete.
+    func onTakeOver(_ resync: @escaping @Sendable () -> Void) {
+        self.resync = resync
+    }
+
+    /// `OPEN` after the start: once whole, the calls adopted meanwhile give way to the stored lifecycles at a
+    /// re-sync asked for now.
+    func openArrived(_ chunk: OpenLifecycles) async {
+        guard settings.openLater, chunk.group == settings.group.key else { return }
+        if lateOpen == nil { lateOpen = chunk } else { lateOpen?.merge(chunk) }
+        guard let open = lateOpen, open.last else { return }
+        lateOpen = nil
+        tracker.takeOver(open)
+        logger.info(
+            "group \(settings.group.key): the spool's \(open.lifecycles.count) open lifecycles arrived; re-syncing to resume them"
+        )
+        resync?()
     }
 
     /// Sends again what is unacked for too long, reports, and settles click-to-dial requests without an outcome.

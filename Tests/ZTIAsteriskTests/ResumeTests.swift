@@ -227,4 +227,27 @@ import ZTICore
         #expect(run.events.isEmpty, "\(run.events.map(\.id))")
         #expect(run.tracker.activeCallCount == 0)
     }
+
+    @Test func callsAdoptedBeforeALateOpenEmitNothingAndGiveWayToTheStoredLifecycles() {
+        var run = Run(open: OpenLifecycles(group: "t"))
+        run.tracker = AsteriskCallTracker(directory: MemberDirectory(replayGroup: "t"))
+        run.tracker.awaitOpen()
+        func list(_ seconds: Int64) {
+            run.feed(Self.listStart, seconds)
+            run.feed(Self.listed("PJSIP/carrier-1", "1.1", linkedid: "1.1", state: 6, bridge: "b1"), seconds)
+            run.feed(Self.listed("PJSIP/101-2", "1.2", linkedid: "1.1", state: 6, bridge: "b1"), seconds)
+            run.feed(Self.listEnd, seconds)
+        }
+        list(20)
+        #expect(run.events.isEmpty, "adopted before OPEN: \(run.events.map(\.id))")
+        run.tracker.takeOver(
+            OpenLifecycles(group: "t", lifecycles: [.init(event: Self.stored("101", .answered), resumeKey: "1.2")]))
+        list(25)
+        #expect(run.events.isEmpty, "resumed: \(run.events.map(\.id))")
+        run.feed(
+            ResyncTests.event("Hangup", ResyncTests.channel("PJSIP/101-2", "1.2", state: 6) + [("Cause", "16")]), 64)
+        #expect(run.events.map(\.id) == ["t/1.1/101/ended/1"])
+        #expect(run.events.first?.answeredAt == Self.at(4))
+        #expect(run.events.first?.talkSeconds == 60)
+    }
 }

@@ -237,4 +237,39 @@ import ZTITestKit
         #expect(mine[2].talkSeconds == answeredAt.wholeSeconds(until: mine[2].endedAt ?? answeredAt))
         #expect((mine[2].talkSeconds ?? 99) < 14)
     }
+
+    @Test func aWorkerStartedWhileTheUploaderIsAwayHoldsBackWhatItAdoptsUntilTheOpenListComes() throws {
+        let scenarios = URL(fileURLWithPath: WorkerProcessTests.transcripts).deletingLastPathComponent()
+            .appendingPathComponent("Scenarios").path
+        let (simulator, port) = try SimulatorCommandTests.start([
+            "--family", "12", "--secret", "s3cret", "--speed", "4", "--scenario", scenarios + "/ring-group.scn",
+        ])
+        defer { simulator.kill() }
+        let conf = try SupervisorProcessTests.conf(
+            port: port, extra: "uploader.spawn = false\nuploader.socket = run/events.sock\nopen.timeout = 300ms\n")
+        var uploader = try UploaderProcessTests.Uploader(conf: conf)
+        defer { uploader.kill() }
+        #expect(uploader.wait(for: "listening unix"))
+        let run = try SupervisorProcessTests.Run(conf: conf)
+        defer { run.process.kill() }
+        let up = try run.status { SupervisorProcessTests.group($0)["state"] as? String == "connected" }
+        let answered = try Self.spooled(conf) { Self.has($0, "102", .answered) }
+        #expect(Self.has(answered, "102", .answered))
+        // The uploader goes away, then the worker: the next one starts without the open list and adopts 102's call.
+        uploader.kill()
+        let first = SupervisorProcessTests.group(up)["pid"] as? Int ?? 0
+        kill(pid_t(first), SIGKILL)
+        _ = try run.status {
+            let pid = SupervisorProcessTests.group($0)["pid"] as? Int ?? 0
+            return pid != first && pid != 0 && SupervisorProcessTests.group($0)["state"] as? String == "connected"
+        }
+        uploader = try UploaderProcessTests.Uploader(conf: conf)
+        #expect(run.wait(for: "relaying the uploader's 1 open lifecycles"))
+        let events = try Self.spooled(conf) { Self.has($0, "102", .ended) }
+        let mine = events.filter { $0.extension == "102" }
+        #expect(mine.map(\.state) == [.ringing, .answered, .ended], "\(mine.map(\.id))")
+        guard mine.count == 3 else { return }
+        #expect(mine[2].answeredAt == mine[1].answeredAt)
+        #expect((59...61).contains(mine[2].talkSeconds ?? 0), "talk \(mine[2].talkSeconds ?? -1) s")
+    }
 }
