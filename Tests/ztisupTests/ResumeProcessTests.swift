@@ -39,17 +39,24 @@ import ZTITestKit
         return path
     }
 
+    /// The ring-group scenario: 101 and 102 ring, 102 answers at 4 s and talks for a minute.
+    static let ringGroup = URL(fileURLWithPath: WorkerProcessTests.transcripts).deletingLastPathComponent()
+        .appendingPathComponent("Scenarios/ring-group.scn").path
+
+    /// A family-12 simulator playing `scenario` once the first client logs in, `speed` times faster.
+    static func simulator(_ scenario: String, speed: Int) throws -> (ChildProcess, Int) {
+        try SimulatorCommandTests.start([
+            "--family", "12", "--secret", "s3cret", "--speed", String(speed), "--scenario", scenario,
+        ])
+    }
+
     static func has(_ events: [CallEvent], _ member: String, _ state: CallState) -> Bool {
         events.contains { $0.extension == member && $0.state == state }
     }
 
     @Test func aWorkerKilledWhileACallIsAnsweredGoesOnWithTheSameTimesAndTheWholeTalkTime() throws {
         // 102 answers at 4 s and talks for a minute, five times faster than real time.
-        let scenarios = URL(fileURLWithPath: WorkerProcessTests.transcripts).deletingLastPathComponent()
-            .appendingPathComponent("Scenarios").path
-        let (simulator, port) = try SimulatorCommandTests.start([
-            "--family", "12", "--secret", "s3cret", "--speed", "5", "--scenario", scenarios + "/ring-group.scn",
-        ])
+        let (simulator, port) = try Self.simulator(Self.ringGroup, speed: 5)
         defer { simulator.kill() }
         let conf = try SupervisorProcessTests.conf(port: port)
         let run = try SupervisorProcessTests.Run(conf: conf)
@@ -57,12 +64,7 @@ import ZTITestKit
         let up = try run.status { SupervisorProcessTests.group($0)["state"] as? String == "connected" }
         let answered = try Self.spooled(conf) { Self.has($0, "102", .answered) }
         #expect(Self.has(answered, "102", .answered))
-        let first = SupervisorProcessTests.group(up)["pid"] as? Int ?? 0
-        kill(pid_t(first), SIGKILL)
-        let back = try run.status {
-            let pid = SupervisorProcessTests.group($0)["pid"] as? Int ?? 0
-            return pid != first && pid != 0 && SupervisorProcessTests.group($0)["state"] as? String == "connected"
-        }
+        let back = try run.killWorker(in: up)
         #expect(SupervisorProcessTests.group(back)["restarts"] as? Int == 1)
         let events = try Self.spooled(conf) { Self.has($0, "102", .ended) }
         let mine = events.filter { $0.extension == "102" }
@@ -95,9 +97,7 @@ import ZTITestKit
     @Test(arguments: [SIGKILL, SIGTERM])
     func aSupervisorStoppedMidCallAndStartedAgainClosesWhatEndedAndResumesWhatIsUp(signal: Int32) throws {
         // Four times faster: answers at 0.5 s, c1 ends at 7.5 s and c2 at 15 s.
-        let (simulator, port) = try SimulatorCommandTests.start([
-            "--family", "12", "--secret", "s3cret", "--speed", "4", "--scenario", try Self.scenario(Self.twoCalls),
-        ])
+        let (simulator, port) = try Self.simulator(try Self.scenario(Self.twoCalls), speed: 4)
         defer { simulator.kill() }
         let conf = try SupervisorProcessTests.conf(port: port)
         let first = try SupervisorProcessTests.Run(conf: conf)
@@ -131,9 +131,7 @@ import ZTITestKit
     }
 
     @Test func aGroupRemovedByAReloadHasItsOpenLifecyclesClosedByTheUploaderAfterTheBackstopTime() throws {
-        let (simulator, port) = try SimulatorCommandTests.start([
-            "--family", "12", "--secret", "s3cret", "--speed", "4", "--scenario", try Self.scenario(Self.twoCalls),
-        ])
+        let (simulator, port) = try Self.simulator(try Self.scenario(Self.twoCalls), speed: 4)
         defer { simulator.kill() }
         let conf = try SupervisorProcessTests.conf(port: port)
         // Low timers: the uploader waits call.max.open + pbx.resync.interval (3 s) for a supervisor to name it.
@@ -167,11 +165,7 @@ import ZTITestKit
 
     @Test func aFinalQueuedInTheSupervisorWhenItsWorkerDiesIsDeliveredOnceAndNotEmittedAgain() throws {
         // The uploader runs as its own process (as under systemd), so the test can take it away.
-        let scenarios = URL(fileURLWithPath: WorkerProcessTests.transcripts).deletingLastPathComponent()
-            .appendingPathComponent("Scenarios").path
-        let (simulator, port) = try SimulatorCommandTests.start([
-            "--family", "12", "--secret", "s3cret", "--speed", "5", "--scenario", scenarios + "/ring-group.scn",
-        ])
+        let (simulator, port) = try Self.simulator(Self.ringGroup, speed: 5)
         defer { simulator.kill() }
         let conf = try SupervisorProcessTests.conf(
             port: port, extra: "uploader.spawn = false\nuploader.socket = run/events.sock\nopen.timeout = 500ms\n")
@@ -187,12 +181,7 @@ import ZTITestKit
         let queued = try run.status { ($0["buffer"] as? [String: Any])?["queued"] as? Int ?? 0 >= 1 }
         #expect((queued["buffer"] as? [String: Any])?["queued"] as? Int ?? 0 >= 1)
         // Its worker dies too; the next one starts without the open list (the uploader is away) and finds no call.
-        let worker = SupervisorProcessTests.group(queued)["pid"] as? Int ?? 0
-        kill(pid_t(worker), SIGKILL)
-        _ = try run.status {
-            let pid = SupervisorProcessTests.group($0)["pid"] as? Int ?? 0
-            return pid != worker && pid != 0 && SupervisorProcessTests.group($0)["state"] as? String == "connected"
-        }
+        _ = try run.killWorker(in: queued)
         uploader = try UploaderProcessTests.Uploader(conf: conf)
         let events = try Self.spooled(conf) { Self.has($0, "102", .ended) }
         let mine = events.filter { $0.extension == "102" }
@@ -213,9 +202,7 @@ import ZTITestKit
             at 20    hangup c1
 
             """)
-        let (simulator, port) = try SimulatorCommandTests.start([
-            "--family", "12", "--secret", "s3cret", "--scenario", scenario,
-        ])
+        let (simulator, port) = try Self.simulator(scenario, speed: 1)
         defer { simulator.kill() }
         // The worker is killed while 101 rings and comes back 8 s later: the answer at 6 s falls in the gap.
         let conf = try SupervisorProcessTests.conf(port: port, extra: "restart.backoff.floor = 8s\n")
@@ -239,11 +226,7 @@ import ZTITestKit
     }
 
     @Test func aWorkerStartedWhileTheUploaderIsAwayHoldsBackWhatItAdoptsUntilTheOpenListComes() throws {
-        let scenarios = URL(fileURLWithPath: WorkerProcessTests.transcripts).deletingLastPathComponent()
-            .appendingPathComponent("Scenarios").path
-        let (simulator, port) = try SimulatorCommandTests.start([
-            "--family", "12", "--secret", "s3cret", "--speed", "4", "--scenario", scenarios + "/ring-group.scn",
-        ])
+        let (simulator, port) = try Self.simulator(Self.ringGroup, speed: 4)
         defer { simulator.kill() }
         let conf = try SupervisorProcessTests.conf(
             port: port, extra: "uploader.spawn = false\nuploader.socket = run/events.sock\nopen.timeout = 300ms\n")
@@ -257,12 +240,7 @@ import ZTITestKit
         #expect(Self.has(answered, "102", .answered))
         // The uploader goes away, then the worker: the next one starts without the open list and adopts 102's call.
         uploader.kill()
-        let first = SupervisorProcessTests.group(up)["pid"] as? Int ?? 0
-        kill(pid_t(first), SIGKILL)
-        _ = try run.status {
-            let pid = SupervisorProcessTests.group($0)["pid"] as? Int ?? 0
-            return pid != first && pid != 0 && SupervisorProcessTests.group($0)["state"] as? String == "connected"
-        }
+        _ = try run.killWorker(in: up)
         uploader = try UploaderProcessTests.Uploader(conf: conf)
         #expect(run.wait(for: "relaying the uploader's 1 open lifecycles"))
         let events = try Self.spooled(conf) { Self.has($0, "102", .ended) }

@@ -52,6 +52,18 @@ import ZTITestKit
             process.signal(SIGTERM)
             return process.wait(seconds: 20)
         }
+
+        /// SIGKILLs the worker of `group` whose pid `report` names, and returns the status once another worker
+        /// runs the group and is connected (or 15 s pass).
+        func killWorker(in report: [String: Any], group key: String = "sales") throws -> [String: Any] {
+            let first = SupervisorProcessTests.group(report, key)["pid"] as? Int ?? 0
+            kill(pid_t(first), SIGKILL)
+            return try status {
+                let pid = SupervisorProcessTests.group($0, key)["pid"] as? Int ?? 0
+                return pid != first && pid != 0
+                    && SupervisorProcessTests.group($0, key)["state"] as? String == "connected"
+            }
+        }
     }
 
     static func group(_ report: [String: Any], _ key: String = "sales") -> [String: Any] {
@@ -368,11 +380,7 @@ import ZTITestKit
         let conf = try UploaderProcessTests.conf(
             "crm.webhook.url = http://127.0.0.1:\(crm.port)/events\nsecret.crm-webhook-secret.file = hook\n"
                 + "crm.retry.min = 20ms\nstartup.timeout = 5s\n")
-        try "hook-key-0123\n".write(toFile: conf + "/hook", atomically: true, encoding: .utf8)
-        chmod(conf + "/hook", 0o600)
-        try String(contentsOfFile: conf + "/zti.properties", encoding: .utf8)
-            .replacingOccurrences(of: "crm.sink = none", with: "crm.sink = webhook")
-            .write(toFile: conf + "/zti.properties", atomically: true, encoding: .utf8)
+        try WebhookDeliveryTests.useWebhook(conf: conf, key: "hook-key-0123")
         try FileManager.default.removeItem(atPath: conf + "/groups/sales.properties")
         let sales = try String(contentsOfFile: WorkerProcessTests.transcripts + "/sales.properties", encoding: .utf8)
         let keys = ["1.4": "east", "11": "west", "12": "north"]
@@ -432,11 +440,7 @@ import ZTITestKit
         let conf = try UploaderProcessTests.conf(
             "crm.webhook.url = http://127.0.0.1:\(crm.port)/events\nsecret.crm-webhook-secret.file = hook\n"
                 + "crm.retry.min = 20ms\nstartup.timeout = 5s\n")
-        try "hook-key-0123\n".write(toFile: conf + "/hook", atomically: true, encoding: .utf8)
-        chmod(conf + "/hook", 0o600)
-        try String(contentsOfFile: conf + "/zti.properties", encoding: .utf8)
-            .replacingOccurrences(of: "crm.sink = none", with: "crm.sink = webhook")
-            .write(toFile: conf + "/zti.properties", atomically: true, encoding: .utf8)
+        try WebhookDeliveryTests.useWebhook(conf: conf, key: "hook-key-0123")
         try String(contentsOfFile: WorkerProcessTests.transcripts + "/sales.properties", encoding: .utf8)
             .replacingOccurrences(of: "pbx.host = 192.0.2.10", with: "pbx.host = 127.0.0.1")
             .appending("pbx.port = \(sales.pbx.port)\npbx.username = zti\npbx.password = s3cret\n")
@@ -499,12 +503,7 @@ import ZTITestKit
         defer { run.process.kill() }
         let up = try run.status { Self.group($0)["state"] as? String == "connected" }
         usleep(2_000_000)
-        let first = Self.group(up)["pid"] as? Int ?? 0
-        kill(pid_t(first), SIGKILL)
-        let back = try run.status {
-            let pid = Self.group($0)["pid"] as? Int ?? 0
-            return pid != first && pid != 0 && Self.group($0)["state"] as? String == "connected"
-        }
+        let back = try run.killWorker(in: up)
         #expect(Self.group(back)["restarts"] as? Int == 1)
         // Every call has ended by 5 s + 6.4 s; then each member's lifecycle must have its end.
         let deadline = Deadline(seconds: 25)

@@ -55,14 +55,19 @@ import ZTITestKit
         let conf = try UploaderProcessTests.conf(
             "crm.webhook.url = http://127.0.0.1:\(crm.port)/events\nsecret.crm-webhook-secret.file = hook\n"
                 + "crm.retry.min = 20ms\ncrm.probe.max = 200ms\n")
+        try useWebhook(conf: conf, key: key)
+        let uploader = try UploaderProcessTests.Uploader(conf: conf)
+        #expect(uploader.wait(for: "listening unix"))
+        return (crm, conf, uploader)
+    }
+
+    /// Switches a test configuration from `crm.sink = none` to the webhook, with `key` in its 0600 secret file.
+    static func useWebhook(conf: String, key: String) throws {
         try (key + "\n").write(toFile: conf + "/hook", atomically: true, encoding: .utf8)
         chmod(conf + "/hook", 0o600)
         try String(contentsOfFile: conf + "/zti.properties", encoding: .utf8)
             .replacingOccurrences(of: "crm.sink = none", with: "crm.sink = webhook")
             .write(toFile: conf + "/zti.properties", atomically: true, encoding: .utf8)
-        let uploader = try UploaderProcessTests.Uploader(conf: conf)
-        #expect(uploader.wait(for: "listening unix"))
-        return (crm, conf, uploader)
     }
 
     static func delivered(_ requests: [[String: Any]]) -> [String] {
@@ -206,11 +211,7 @@ import ZTITestKit
             port: port,
             extra: "crm.webhook.url = http://127.0.0.1:\(crm.port)/events\nsecret.crm-webhook-secret.file = hook\n"
                 + "crm.retry.min = 50ms\ncrm.probe.max = 300ms\ncrm.degraded.after = 1s\n")
-        try "hook-key-0123\n".write(toFile: conf + "/hook", atomically: true, encoding: .utf8)
-        chmod(conf + "/hook", 0o600)
-        try String(contentsOfFile: conf + "/zti.properties", encoding: .utf8)
-            .replacingOccurrences(of: "crm.sink = none", with: "crm.sink = webhook")
-            .write(toFile: conf + "/zti.properties", atomically: true, encoding: .utf8)
+        try WebhookDeliveryTests.useWebhook(conf: conf, key: "hook-key-0123")
         let run = try SupervisorProcessTests.Run(conf: conf)
         defer { run.process.kill() }
         let degraded = try run.status { report in
