@@ -11,9 +11,12 @@ import ZTICore
 /// list), keeps the session alive with `ResetApplicationSessionTimer` at a third of the granted duration, and
 /// reconnects with capped, jittered backoff until its task is cancelled.
 ///
-/// After a TCP loss within the cleanup delay the old session is recovered with its ID and its monitors survive
-/// (then `SnapshotDevice` tells which calls are still there); otherwise a new session starts and every extension is
-/// monitored again. Two unanswered keep-alives, or AES terminating the session, mean the session is lost.
+/// After a TCP loss within the cleanup delay the old session is recovered with its ID and its monitors survive;
+/// otherwise a new session starts and every extension is monitored again. With a ``AESSessionStore`` the session
+/// also survives the worker process: the next worker recovers it from the file. After every session start, and
+/// every `resyncInterval`, `SnapshotDevice` on each monitored extension tells which calls are there
+/// (``AESClientEvent/resynced(snapshots:)``). Two unanswered keep-alives, or AES terminating the session, mean the
+/// session is lost.
 public final class AESClient: Sendable {
     public let settings: AESClientSettings
     private let logger: Logger
@@ -36,10 +39,42 @@ public final class AESClient: Sendable {
     private let current = Mutex<Link?>(nil)
     /// Set when a session started on the current connection (the reconnect backoff starts over).
     private let sessionUp = Atomic<Bool>(false)
+    /// Set by ``requestResync()``; the keep-alive loop snapshots every extension at its next step.
+    private let resyncRequested = Atomic<Bool>(false)
+    private let store: AESSessionStore?
 
-    public init(settings: AESClientSettings, logger: Logger) {
+    /// A client; with `store`, the session a previous worker left is recovered, and this one is kept for the next.
+    public init(settings: AESClientSettings, logger: Logger, store: AESSessionStore? = nil) {
         self.settings = settings
         self.logger = logger
+        self.store = store
+        guard let store else { return }
+        switch store.load() {
+        case .success(let record?):
+            guard record.host == settings.host, record.port == settings.port, record.username == settings.username
+            else {
+                logger.info("the stored AES session belongs to another AES or CTI user; a new session is started")
+                store.remove()
+                return
+            }
+            // Offered for recovery at the first connection: AES answers whether it still holds it.
+            memory.withLock { memory in
+                memory.sessionID = record.sessionID
+                memory.lostAt = .now
+                memory.crossRefs = record.crossRefs
+                memory.devices = record.devices
+            }
+        case .success(nil):
+            break
+        case .failure(let error):
+            logger.warning("\(error.message)")
+            store.remove()
+        }
+    }
+
+    /// Asks for a snapshot of every monitored extension as soon as the session allows.
+    public func requestResync() {
+        resyncRequested.store(true, ordering: .relaxed)
     }
 
     /// The protocol version AES picked for the current session.
@@ -99,7 +134,31 @@ public final class AESClient: Sendable {
         if let sessionID {
             _ = try? await perform(link, .stopApplicationSession(sessionID: sessionID), timeout: remaining())
         }
+        forget()
+    }
+
+    /// The session is over: nothing is left to recover, here or in the next worker.
+    private func forget() {
         memory.withLock { $0 = Memory() }
+        store?.remove()
+    }
+
+    /// Keeps the session and its monitors for the next worker.
+    private func keep() {
+        guard let store else { return }
+        let record = memory.withLock { memory in
+            memory.sessionID.map {
+                AESSessionStore.Record(
+                    host: settings.host, port: settings.port, username: settings.username, sessionID: $0,
+                    crossRefs: memory.crossRefs, devices: memory.devices)
+            }
+        }
+        guard let record else { return }
+        do {
+            try store.save(record)
+        } catch {
+            logger.warning("\(error.message)")
+        }
     }
 
     /// Third-party `MakeCall` from the request's extension to its number, dialled exactly as received: the new
@@ -189,7 +248,7 @@ public final class AESClient: Sendable {
                 case .event(let event):
                     continuation.yield(.event(event, receivedAt: .now()))
                 case .sessionTerminated(let reason):
-                    memory.withLock { $0 = Memory() }
+                    forget()
                     throw ZTIAvayaError(.sessionLost, "AES ended the application session (\(reason))")
                 case .monitorEnded(let crossRef):
                     // The switch stopped a monitor: acknowledge it, and say which extension is no longer watched.
@@ -203,6 +262,7 @@ public final class AESClient: Sendable {
                         return member
                     }
                     if let member {
+                        keep()
                         continuation.yield(.monitorFailed(extension: member, reason: "AES stopped its monitor"))
                     }
                 default:
@@ -222,7 +282,8 @@ public final class AESClient: Sendable {
         }
         var (sessionID, version, duration) = try await startSession(link, recover: recoverable)
         if recoverable != nil, sessionID != recoverable {
-            logger.info("AES session \(recoverable ?? "") could not be recovered; a new one was started")
+            logger.info(
+                "the previous AES session could not be recovered (AES no longer holds it); a new one was started")
         }
         let recovered = recoverable != nil && sessionID == recoverable
         memory.withLock { memory in
@@ -240,22 +301,31 @@ public final class AESClient: Sendable {
             "AES session \(recovered ? "recovered" : "started") (protocol \(version), \(duration) s)",
             metadata: ["pbx": "\(settings.host)"])
         continuation.yield(.sessionStarted(sessionID: sessionID, protocolVersion: version, recovered: recovered))
+        keep()
         if recovered {
-            let kept = memory.withLock { $0.crossRefs }
-            for (member, crossRef) in kept.sorted(by: { $0.key < $1.key }) {
-                continuation.yield(.monitored(extension: member, crossRefID: crossRef))
-                let device = memory.withLock { $0.devices[member] } ?? "\(member):\(settings.switchName)::0"
-                if case .snapshot(let calls) = try await perform(link, .snapshotDevice(device: device)) {
-                    continuation.yield(.snapshot(extension: member, calls: calls))
-                }
-            }
+            try await adoptMonitors(link, continuation: continuation)
         } else {
-            try await monitorAll(link, continuation: continuation)
+            try await monitorAll(settings.extensions, link, continuation: continuation)
         }
+        keep()
+        // What the calls are now: the tracker confirms, closes and adopts from it.
+        let askedAt = EventTime.now()
+        continuation.yield(.resynced(snapshots: try await snapshotAll(link), askedAt: askedAt))
+        resyncRequested.store(false, ordering: .relaxed)
+        var nextResync = settings.resyncInterval.map { ContinuousClock.now + $0 }
 
         var misses = 0
+        var nextKeepAlive = ContinuousClock.now + .seconds(max(1, duration)) / 3
         while true {
-            try await Task.sleep(for: .seconds(max(1, duration)) / 3)
+            try await Task.sleep(for: .milliseconds(250))
+            let now = ContinuousClock.now
+            if resyncRequested.exchange(false, ordering: .relaxed) || nextResync.map({ now >= $0 }) == true {
+                let askedAt = EventTime.now()
+                continuation.yield(.resynced(snapshots: try await snapshotAll(link), askedAt: askedAt))
+                nextResync = settings.resyncInterval.map { ContinuousClock.now + $0 }
+            }
+            guard now >= nextKeepAlive else { continue }
+            nextKeepAlive = now + .seconds(max(1, duration)) / 3
             do {
                 let reply = try await perform(
                     link, .resetApplicationSessionTimer(sessionID: sessionID, duration: settings.sessionDuration))
@@ -264,7 +334,7 @@ public final class AESClient: Sendable {
                     duration = granted
                     misses = 0
                 case .sessionTimerRefused(let reason):
-                    memory.withLock { $0 = Memory() }
+                    forget()
                     throw ZTIAvayaError(.sessionLost, "AES refused to keep the session (\(reason))")
                 default:
                     misses += 1
@@ -272,8 +342,9 @@ public final class AESClient: Sendable {
             } catch let error as ZTIAvayaError where error.code == .timedOut {
                 misses += 1
             }
+            nextKeepAlive = ContinuousClock.now + .seconds(max(1, duration)) / 3
             if misses >= 2 {
-                memory.withLock { $0 = Memory() }
+                forget()
                 throw ZTIAvayaError(.sessionLost, "two keep-alives went unanswered; the session is taken as lost")
             }
         }
@@ -317,9 +388,51 @@ public final class AESClient: Sendable {
         }
     }
 
+    /// After a recovery: the session's monitors that are still configured are reported, those of extensions no
+    /// longer configured are stopped, and extensions configured since are monitored.
+    private func adoptMonitors(_ link: Link, continuation: AsyncStream<AESClientEvent>.Continuation) async throws {
+        let kept = memory.withLock { $0.crossRefs }
+        let configured = Set(settings.extensions)
+        for (member, crossRef) in kept.sorted(by: { $0.key < $1.key }) {
+            if configured.contains(member) {
+                continuation.yield(.monitored(extension: member, crossRefID: crossRef))
+                continue
+            }
+            _ = try? await perform(link, .monitorStop(crossRefID: crossRef))
+            let device = memory.withLock { memory in
+                memory.crossRefs[member] = nil
+                return memory.devices.removeValue(forKey: member)
+            }
+            if let device { _ = try? await perform(link, .releaseDeviceID(device: device)) }
+        }
+        try await monitorAll(settings.extensions.filter { kept[$0] == nil }, link, continuation: continuation)
+    }
+
+    /// The calls at every monitored extension; an extension whose snapshot fails is left out (its calls are
+    /// neither confirmed nor closed this time).
+    private func snapshotAll(_ link: Link) async throws -> [String: [DMCCMessage.SnapshotCall]] {
+        let monitored = memory.withLock { memory in
+            memory.crossRefs.keys.sorted().map { ($0, memory.devices[$0] ?? "\($0):\(settings.switchName)::0") }
+        }
+        var snapshots: [String: [DMCCMessage.SnapshotCall]] = [:]
+        for (member, device) in monitored {
+            do {
+                switch try await perform(link, .snapshotDevice(device: device)) {
+                case .snapshot(let calls): snapshots[member] = calls
+                case let other: logger.warning("AES answered SnapshotDevice for \(member) with \(other)")
+                }
+            } catch let error as ZTIAvayaError where error.code == .timedOut || error.code == .requestRefused {
+                logger.warning("no snapshot of extension \(member): \(error.message)")
+            }
+        }
+        return snapshots
+    }
+
     /// Device ID and monitor per extension; one that AES refuses is reported, and the others go on.
-    private func monitorAll(_ link: Link, continuation: AsyncStream<AESClientEvent>.Continuation) async throws {
-        for member in settings.extensions {
+    private func monitorAll(
+        _ members: [String], _ link: Link, continuation: AsyncStream<AESClientEvent>.Continuation
+    ) async throws {
+        for member in members {
             var device = "\(member):\(settings.switchName)::0"
             do {
                 switch try await perform(

@@ -10,9 +10,11 @@ public enum AESClientEvent: Sendable {
     case monitorFailed(extension: String, reason: String)
     /// A call-control event with its receive time.
     case event(CSTAEvent, receivedAt: EventTime)
-    /// After a recovery: the calls AES has at an extension, with the extension's state in each (to close those
-    /// that ended in the gap, and to pick up those that began alerting in it).
-    case snapshot(extension: String, calls: [DMCCMessage.SnapshotCall])
+    /// After every session start (new or recovered) and every re-sync interval: the calls AES has at each monitored
+    /// extension, with the extension's state in each, for the tracker to confirm, close and adopt. An extension
+    /// whose snapshot failed is missing. `askedAt` is when the first snapshot was asked for: events received since
+    /// are newer than the snapshots.
+    case resynced(snapshots: [String: [DMCCMessage.SnapshotCall]], askedAt: EventTime)
     /// The link or the session is down; the client reconnects by itself.
     case disconnected(reason: String)
 }

@@ -40,11 +40,15 @@ public struct AESClientSettings: Sendable {
     public var cleanupDelay: Int
     public var replyTimeout: Duration
     public var backoff: ReconnectBackoff
+    /// Every monitored extension is snapshotted this often (`pbx.resync.interval`), besides at each session start;
+    /// nil: at session starts only.
+    public var resyncInterval: Duration?
 
     public init(
         host: String, port: Int, tls: TLS?, username: String, password: String, switchName: String,
         applicationID: String = "ztisup", extensions: [String], sessionDuration: Int = 180, cleanupDelay: Int = 60,
-        replyTimeout: Duration = .seconds(10), backoff: ReconnectBackoff = ReconnectBackoff()
+        replyTimeout: Duration = .seconds(10), backoff: ReconnectBackoff = ReconnectBackoff(),
+        resyncInterval: Duration? = nil
     ) {
         self.host = host
         self.port = port
@@ -58,6 +62,7 @@ public struct AESClientSettings: Sendable {
         self.cleanupDelay = cleanupDelay
         self.replyTimeout = replyTimeout
         self.backoff = backoff
+        self.resyncInterval = resyncInterval
     }
 
     /// The settings of an Avaya group; the password comes from `pbx.password.file` when it is set (trailing line
@@ -84,6 +89,6 @@ public struct AESClientSettings: Sendable {
             username: group.pbx.username, password: password, switchName: avaya.switchName,
             applicationID: "ztisup-\(group.key)", extensions: group.users.map(\.extensionNumber),
             sessionDuration: Int(avaya.sessionDuration.components.seconds),
-            cleanupDelay: Int(avaya.sessionCleanupDelay.components.seconds))
+            cleanupDelay: Int(avaya.sessionCleanupDelay.components.seconds), resyncInterval: group.pbx.resyncInterval)
     }
 }

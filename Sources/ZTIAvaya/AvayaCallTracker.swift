@@ -9,22 +9,36 @@ import ZTICore
 public struct AvayaCallTracker: Sendable {
     /// The group key events carry.
     public let group: String
-    private let numbers: NumberPlan
+    let numbers: NumberPlan
     private let dialCodes: [String]
-    private let users: [String: String?]
+    let users: [String: String?]
     /// Replay without a group file: every monitored number is a member.
     private let everyMonitorIsMember: Bool
-    private var monitors: [String: String] = [:]
-    private var calls: [String: AvayaCall] = [:]
-    private var clickToDial: [String: (id: String, member: String)] = [:]
+    var monitors: [String: String] = [:]
+    var calls: [String: AvayaCall] = [:]
+    var clickToDial: [String: (id: String, member: String)] = [:]
     private var handledTransfers: [String: EventTime] = [:]
     /// Calls whose lifecycles all closed, kept for a while: a member who picks up a call another member's
     /// pickup closed, or joins it late, gets the same callId.
-    private var ended: [String: AvayaCall] = [:]
+    var ended: [String: AvayaCall] = [:]
     private var endedPrunedAt: Int64 = 0
     /// How long an ended call's identity is kept (CM reuses call IDs, but not within minutes).
     static let endedCallMemory: Int64 = 120_000
-    private var output: [CallEvent] = []
+    var output: [CallEvent] = []
+    /// The member leg of each event the last call emitted, by event id (`EVENT`'s `resumeKey`).
+    public internal(set) var resumeKeys: [String: String] = [:]
+    /// Stored lifecycles that cannot be resumed (no leg, or a `cm-` call too old to trust): closed at the next
+    /// re-sync at their last spooled time.
+    var unresumable: [CallEvent] = []
+    /// Attempts the spool knows per CM call ID (from `OPEN`), for adopted legs.
+    var priorAttempts: [String: [OpenLifecycles.Attempt]] = [:]
+    /// Waiting for a late `OPEN`: events about calls already up at connection are held back.
+    var awaitingOpen = false
+    /// While waiting for `OPEN`: the CM calls the first re-sync found; nil before it.
+    var heldBack: Set<String>?
+    /// Counts for the first re-sync after a resume, and what it did, until the worker logs it.
+    var pendingResumeReport: ResumeReport?
+    var finishedResumeReport: ResumeReport?
 
     /// A tracker for a configured group.
     public init(group: GroupConfig) {
@@ -76,7 +90,12 @@ public struct AvayaCallTracker: Sendable {
     /// The call events `event` causes.
     public mutating func handle(_ event: CSTAEvent, at time: EventTime) -> [CallEvent] {
         output = []
+        resumeKeys = [:]
         guard let me = monitors[event.monitorCrossRefID], isMember(me) else { return [] }
+        if awaitingOpen {
+            // Calls already up belong to the spool's lifecycles, which are not known yet.
+            guard let heldBack, let callID = event.callID, !heldBack.contains(callID) else { return [] }
+        }
         switch event.kind {
         case .originated:
             if event.parties["callingDevice"]?.isNumber(me) ?? true { startOutbound(event, me, at: time) }
@@ -108,53 +127,22 @@ public struct AvayaCallTracker: Sendable {
         case .serviceInitiated, .held, .retrieved, .queued:
             break
         }
-        if let callID = event.callID { settle(callID, at: time) }
-        return output
-    }
-
-    /// After a recovery: `member`'s lifecycles in calls the PBX no longer has (its `SnapshotDevice` lists
-    /// `present`) are closed with cause `unknown`: ended if answered, missed if inbound, failed if outbound.
-    public mutating func reconcile(member: String, present: Set<String>, at time: EventTime) -> [CallEvent] {
-        output = []
-        for callID in calls.keys.sorted() where !present.contains(callID) {
-            for index in calls[callID]?.indices(of: member).reversed() ?? [] {
-                closeUnknown(callID, index, at: time)
-            }
+        if let callID = event.callID {
+            update(callID, me) { $0.lastSeenAt = time }
+            if let last = calls[callID]?.lastEventAt, last < time { calls[callID]?.lastEventAt = time }
             settle(callID, at: time)
-        }
-        return output
-    }
-
-    /// After a recovery: calls that began alerting at `member` while the link was down (its `SnapshotDevice`
-    /// lists them as alerting) and that the tracker does not know get their ringing now, with what is known
-    /// (no caller number: the events that told it were lost). Calls the member is talking in are left alone:
-    /// their direction cannot be told.
-    public mutating func adoptAlerting(member: String, callIDs: [String], at time: EventTime) -> [CallEvent] {
-        output = []
-        guard isMember(member) else { return [] }
-        for callID in callIDs where calls[callID]?.indices(of: member).isEmpty ?? true {
-            var current = call(callID, ucid: nil, at: time)
-            let attempt = current.attempts[member, default: 0] + 1
-            current.attempts[member] = attempt
-            let lifecycle = AvayaLifecycle(
-                extensionNumber: member, user: users[member] ?? nil, callId: current.callId, attempt: attempt,
-                shape: .inbound, direction: .inbound, phase: .ringing, rang: true, startedAt: time, lastEventAt: time,
-                from: current.from, to: current.to ?? member)
-            current.lifecycles.append(lifecycle)
-            calls[callID] = current
-            emit(lifecycle, .ringing, at: time)
         }
         return output
     }
 
     // MARK: - Transitions
 
-    private func isMember(_ number: String) -> Bool {
+    func isMember(_ number: String) -> Bool {
         everyMonitorIsMember || users[number] != nil
     }
 
     /// Internal: a member, or a number matching the group's internal pattern.
-    private func isInternal(_ number: String?) -> Bool {
+    func isInternal(_ number: String?) -> Bool {
         guard let number else { return false }
         return isMember(number) || numbers.isInternal(number)
     }
@@ -167,7 +155,7 @@ public struct AvayaCallTracker: Sendable {
     }
 
     /// The call with CM ID `callID`; a new one when none is known or when the UCID shows CM reused the ID.
-    private mutating func call(_ callID: String, ucid: String?, at time: EventTime) -> AvayaCall {
+    mutating func call(_ callID: String, ucid: String?, at time: EventTime) -> AvayaCall {
         if var known = calls[callID] {
             guard let ucid, let old = known.ucid, old != ucid else {
                 if known.ucid == nil, let ucid {
@@ -221,7 +209,7 @@ public struct AvayaCallTracker: Sendable {
         current.lifecycles.append(lifecycle)
         current.lastEventAt = time
         calls[callID] = current
-        emit(lifecycle, .ringing, at: time)
+        emit(lifecycle, .ringing, in: callID, at: time)
     }
 
     private mutating func startOutbound(_ event: CSTAEvent, _ me: String, at time: EventTime) {
@@ -248,7 +236,7 @@ public struct AvayaCallTracker: Sendable {
         current.lifecycles.append(lifecycle)
         current.lastEventAt = time
         calls[callID] = current
-        emit(lifecycle, .ringing, at: time)
+        emit(lifecycle, .ringing, in: callID, at: time)
     }
 
     private mutating func established(_ event: CSTAEvent, _ me: String, at time: EventTime) {
@@ -420,8 +408,8 @@ public struct AvayaCallTracker: Sendable {
                 rang: true, startedAt: time, answeredAt: time, lastEventAt: time, from: customer.from,
                 to: customer.to, transferredCallId: customer.callId)
             customer.lifecycles.append(lifecycle)
-            emit(lifecycle, .ringing, at: time)
-            emit(lifecycle, .answered, at: time)
+            emit(lifecycle, .ringing, in: resulting, at: time)
+            emit(lifecycle, .answered, in: resulting, at: time)
         }
         calls[resulting] = customer
     }
@@ -443,25 +431,25 @@ public struct AvayaCallTracker: Sendable {
 
     // MARK: - Emission
 
-    private mutating func update(_ callID: String?, _ me: String, _ change: (inout AvayaLifecycle) -> Void) {
+    mutating func update(_ callID: String?, _ me: String, _ change: (inout AvayaLifecycle) -> Void) {
         guard let callID, var current = calls[callID] else { return }
         for index in current.indices(of: me) { change(&current.lifecycles[index]) }
         calls[callID] = current
     }
 
-    private mutating func answer(_ callID: String, _ index: Int, at time: EventTime) {
+    mutating func answer(_ callID: String, _ index: Int, at time: EventTime) {
         guard var current = calls[callID], current.lifecycles[index].phase == .ringing else { return }
         current.lifecycles[index].phase = .answered
         current.lifecycles[index].answeredAt = time
         current.lifecycles[index].lastEventAt = time
         current.answered = true
         calls[callID] = current
-        emit(current.lifecycles[index], .answered, at: time)
+        emit(current.lifecycles[index], .answered, in: callID, at: time)
     }
 
     /// Decides the pending lifecycles of a call: answered elsewhere when someone answered, missed once nobody in
     /// it is ringing or talking any more; forgets the call when nothing is left of it.
-    private mutating func settle(_ callID: String, at time: EventTime) {
+    mutating func settle(_ callID: String, at time: EventTime) {
         guard let current = calls[callID] else { return }
         let active = current.lifecycles.contains(where: \.isActive) || !current.expecting.isEmpty
         for index in current.lifecycles.indices.reversed() where current.lifecycles[index].phase == .pending {
@@ -494,7 +482,7 @@ public struct AvayaCallTracker: Sendable {
     }
 
     /// Closes a lifecycle whose end was never seen: ended if answered, missed if inbound, failed if outbound.
-    private mutating func closeUnknown(_ callID: String, _ index: Int, at time: EventTime) {
+    mutating func closeUnknown(_ callID: String, _ index: Int, at time: EventTime) {
         guard let lifecycle = calls[callID]?.lifecycles[index] else { return }
         if lifecycle.phase == .answered {
             close(callID, index, .ended, at: time, cause: .unknown)
@@ -505,18 +493,19 @@ public struct AvayaCallTracker: Sendable {
         }
     }
 
-    private mutating func close(
+    mutating func close(
         _ callID: String, _ index: Int, _ state: CallState, at time: EventTime, cause: CallCause? = nil,
         raw: String? = nil, transferredTo: String? = nil
     ) {
         guard let lifecycle = calls[callID]?.lifecycles[index] else { return }
-        emit(lifecycle, state, at: time, cause: cause, raw: raw, transferredTo: transferredTo)
+        emit(lifecycle, state, in: callID, at: time, cause: cause, raw: raw, transferredTo: transferredTo)
         calls[callID]?.lifecycles.remove(at: index)
     }
 
-    private mutating func emit(
-        _ lifecycle: AvayaLifecycle, _ state: CallState, at time: EventTime, cause: CallCause? = nil,
-        raw: String? = nil, transferredTo: String? = nil
+    /// Emits one event of `lifecycle`, a leg of CM call `callID`, with its resume key.
+    mutating func emit(
+        _ lifecycle: AvayaLifecycle, _ state: CallState, in callID: String, at time: EventTime,
+        cause: CallCause? = nil, raw: String? = nil, transferredTo: String? = nil
     ) {
         var event = CallEvent(
             group: group, pbx: .avaya, callId: lifecycle.callId, direction: lifecycle.direction, state: state,
@@ -537,5 +526,10 @@ public struct AvayaCallTracker: Sendable {
         event.transferredCallId = lifecycle.transferredCallId
         event.clickToDialId = lifecycle.clickToDialId
         output.append(event)
+        resumeKeys[event.id] =
+            AvayaLeg(
+                callID: callID, extension: lifecycle.extensionNumber, ucid: calls[callID]?.ucid ?? ended[callID]?.ucid
+            )
+            .resumeKey
     }
 }

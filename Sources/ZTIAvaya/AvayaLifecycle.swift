@@ -44,6 +44,13 @@ struct AvayaLifecycle: Sendable {
     var trunk = false
     var clickToDialId: String?
     var transferredCallId: String?
+    /// False for a lifecycle taken over from the spool until a re-sync finds its leg (or closes it).
+    var confirmed = true
+    /// The last re-sync that found its leg.
+    var lastSeenAt: EventTime?
+
+    /// The last time its leg was known present: its last event, or the last re-sync that found it.
+    var lastKnownAt: EventTime { max(lastEventAt, lastSeenAt ?? lastEventAt) }
 
     /// Still ringing or talking (not waiting for the call to decide its end).
     var isActive: Bool { phase != .pending }

@@ -16,6 +16,7 @@ public struct ZTIAvayaError: Error, Sendable, Equatable, CustomStringConvertible
             case linkClosed
             case credentialsUnreadable
             case tlsFailed
+            case sessionStoreFailed
         }
 
         private let backing: Backing
@@ -50,6 +51,8 @@ public struct ZTIAvayaError: Error, Sendable, Equatable, CustomStringConvertible
         public static let credentialsUnreadable = Code(.credentialsUnreadable)
         /// The TLS settings cannot be used (a CA or client certificate file that does not load).
         public static let tlsFailed = Code(.tlsFailed)
+        /// The AES session cannot be kept in, or read back from, `<runtime.dir>/<group>/aes-session`.
+        public static let sessionStoreFailed = Code(.sessionStoreFailed)
     }
 
     /// The kind of failure.

@@ -14,12 +14,15 @@ public struct WorkerSettings: Sendable, Codable {
     /// The uploader was away when the worker started: `OPEN` may come later (relayed by the supervisor). Until
     /// then the calls the worker adopts emit nothing; then it re-syncs and the stored lifecycles win.
     public let openLater: Bool
+    /// `runtime.dir`: where an Avaya worker keeps its AES session for the next worker (nil: not kept).
+    public let runtimeDir: String?
 
     /// Creates the settings.
     public init(
         group: GroupConfig, ackTimeout: Duration, unackedMax: Int, logLevel: LogLevelName,
-        openFollows: Bool = false, openLater: Bool = false
+        openFollows: Bool = false, openLater: Bool = false, runtimeDir: String? = nil
     ) {
+        self.runtimeDir = runtimeDir
         self.openFollows = openFollows
         self.openLater = openLater
         self.group = group

@@ -18,7 +18,8 @@ actor AvayaWorkerState: LinkedWorker {
     private var failedExtensions: [String: String] = [:]
     private var lastError: String?
     private var eventsIn = 0
-    private var inherited: [CallEvent]
+    private var lateOpen: OpenLifecycles?
+    private var resync: (@Sendable () -> Void)?
 
     init(
         settings: WorkerSettings, open: OpenLifecycles?, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>,
@@ -29,7 +30,28 @@ actor AvayaWorkerState: LinkedWorker {
         outbox = WorkerOutbox(settings: settings, writer: writer, logger: logger)
         tracker = AvayaCallTracker(group: settings.group)
         outcomes = AvayaDialOutcomes(group: settings.group.key)
-        inherited = open?.lifecycles.map(\.event) ?? []
+        // The spool's open lifecycles go on at once; the first re-sync keeps those whose legs are there.
+        if let open { tracker.resume(open, window: settings.group.pbx.callMaxOpen, now: .now()) }
+        if open == nil, settings.openLater { tracker.awaitOpen() }
+    }
+
+    /// What asks the AES client for a re-sync once a late `OPEN` is complete.
+    func onTakeOver(_ resync: @escaping @Sendable () -> Void) {
+        self.resync = resync
+    }
+
+    /// `OPEN` after the start: once whole, the held-back calls give way to the stored lifecycles at a re-sync
+    /// asked for now.
+    func openArrived(_ chunk: OpenLifecycles) async {
+        guard settings.openLater, chunk.group == settings.group.key else { return }
+        if lateOpen == nil { lateOpen = chunk } else { lateOpen?.merge(chunk) }
+        guard let open = lateOpen, open.last else { return }
+        lateOpen = nil
+        tracker.takeOver(open, window: settings.group.pbx.callMaxOpen, now: .now())
+        logger.info(
+            "group \(settings.group.key): the spool's \(open.lifecycles.count) open lifecycles arrived; re-syncing to resume them"
+        )
+        resync?()
     }
 
     func handle(_ report: AESClientEvent) async {
@@ -46,8 +68,6 @@ actor AvayaWorkerState: LinkedWorker {
                 monitored = [:]
                 failedExtensions = [:]
             }
-            // A new session knows nothing of the calls a previous worker followed: their ends are unknown.
-            await closeInherited()
             await heartbeat()
         case .monitored(let member, let crossRef):
             tracker.monitored(crossRefID: crossRef, extension: member)
@@ -65,11 +85,16 @@ actor AvayaWorkerState: LinkedWorker {
             {
                 await outbox.dialFinished(result)
             }
-            await outbox.emit(tracker.handle(event, at: time))
-        case .snapshot(let member, let calls):
-            await outbox.emit(tracker.reconcile(member: member, present: Set(calls.map(\.callID)), at: .now()))
-            let alerting = calls.filter { $0.localCallState == "alerting" }.map(\.callID)
-            await outbox.emit(tracker.adoptAlerting(member: member, callIDs: alerting, at: .now()))
+            let callEvents = tracker.handle(event, at: time)
+            await outbox.emit(callEvents, resumeKeys: tracker.resumeKeys)
+        case .resynced(let snapshots, let askedAt):
+            let callEvents = tracker.resync(snapshots: snapshots, at: .now(), askedAt: askedAt)
+            await outbox.emit(callEvents, resumeKeys: tracker.resumeKeys)
+            if let report = tracker.takeResumeReport() {
+                logger.info(
+                    "first re-sync of group \(settings.group.key): \(report.resumed) open lifecycles resumed, \(report.closed) closed (their legs are gone)"
+                )
+            }
         case .disconnected(let reason):
             let wasUp = link == "connected"
             link = "connecting"
@@ -79,18 +104,17 @@ actor AvayaWorkerState: LinkedWorker {
         }
     }
 
-    private func closeInherited() async {
-        guard !inherited.isEmpty else { return }
-        let gone = inherited
-        inherited = []
-        logger.info("closing \(gone.count) lifecycles the previous worker left open; their ends were not seen")
-        await outbox.emit(
-            gone.sorted(by: { $0.at < $1.at }).map {
-                $0.closedAbsent(at: $0.at, reason: "closed after a worker restart: its end was not seen")
-            })
-    }
-
     func tick() async {
+        if link != "connected" {
+            // Nothing left ringing while AES cannot be reached: what is quiet for call.max.open is closed.
+            let closings = tracker.closeQuiet(before: EventTime.now().adding(.zero - settings.group.pbx.callMaxOpen))
+            if !closings.isEmpty {
+                logger.info(
+                    "AES of group \(settings.group.key) unreachable: closing \(closings.count) lifecycles quiet for longer than call.max.open (\(settings.group.pbx.callMaxOpen))"
+                )
+                await outbox.emit(closings, resumeKeys: tracker.resumeKeys)
+            }
+        }
         let (overdue, heartbeatDue) = await outbox.tick()
         for id in overdue {
             if let result = outcomes.expire(id) { await outbox.dialFinished(result) }

@@ -270,7 +270,7 @@ public actor Supervisor {
                 if owed { openOwed.insert(group) } else { openOwed.remove(group) }
                 let settings = WorkerSettings(
                     group: config, ackTimeout: global.ackTimeout, unackedMax: global.workerUnackedMax,
-                    logLevel: global.logLevel, openFollows: open != nil, openLater: owed)
+                    logLevel: global.logLevel, openFollows: open != nil, openLater: owed, runtimeDir: global.runtimeDir)
                 let life = child.generation + 1
                 linkTasks[role] = Task {
                     await self.serveWorker(role, link: link, settings: settings, open: open, generation: life)

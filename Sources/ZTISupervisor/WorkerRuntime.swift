@@ -131,7 +131,10 @@ public enum WorkerRuntime {
             return .linkFailed
         }
         logger.info("worker for group \(group.key) started: avaya \(group.pbx.host):\(group.pbx.port)")
-        let client = AESClient(settings: clientSettings, logger: logger)
+        // The session outlives this process: the next worker recovers it instead of holding monitors twice.
+        let store = settings.runtimeDir.map { AESSessionStore(runtimeDir: $0, group: group.key) }
+        let client = AESClient(settings: clientSettings, logger: logger, store: store)
+        await worker.onTakeOver { client.requestResync() }
         return await serve(
             frames: &frames, worker: worker, channel: channel, group: group.key, logger: logger, stop: stop,
             runPBX: {

@@ -34,14 +34,15 @@ import ZTITestKit
         init(
             port: Int, password: String = "secret", extensions: [String] = ["3201", "3202"],
             tls: AESClientSettings.TLS? = AESClientTests.tls,
-            duration: Int = 180, cleanup: Int = 60
+            duration: Int = 180, cleanup: Int = 60, store: AESSessionStore? = nil, resyncInterval: Duration? = nil
         ) {
             var settings = AESClientSettings(
                 host: "127.0.0.1", port: port, tls: tls, username: "ctiuser", password: password, switchName: "CM1",
                 extensions: extensions, sessionDuration: duration, cleanupDelay: cleanup,
-                replyTimeout: .seconds(2), backoff: ReconnectBackoff(floor: .milliseconds(50), cap: .milliseconds(200)))
+                replyTimeout: .seconds(2), backoff: ReconnectBackoff(floor: .milliseconds(50), cap: .milliseconds(200)),
+                resyncInterval: resyncInterval)
             settings.applicationID = "ztisup-test"
-            let client = AESClient(settings: settings, logger: Logger(label: "test"))
+            let client = AESClient(settings: settings, logger: Logger(label: "test"), store: store)
             self.client = client
             let (stream, continuation) = AsyncStream<AESClientEvent>.makeStream()
             let reported = self.reported
@@ -84,6 +85,10 @@ import ZTITestKit
         return result
     }
 
+    static func resyncs(_ events: [AESClientEvent]) -> [[String: [DMCCMessage.SnapshotCall]]] {
+        events.compactMap { if case .resynced(let snapshots, _) = $0 { snapshots } else { nil } }
+    }
+
     static func disconnects(_ events: [AESClientEvent]) -> [String] {
         events.compactMap { if case .disconnected(let reason) = $0 { reason } else { nil } }
     }
@@ -118,24 +123,18 @@ import ZTITestKit
         let call = await simulator.inbound(from: "0312345678", to: "0312340600")
         await simulator.ring(call, "3201")
         await simulator.drop()
-        // The recovered session, then a snapshot per monitored extension.
-        let events = await run.wait { events in
-            Self.sessions(events).count == 2
-                && events.filter { if case .snapshot = $0 { true } else { false } }.count == 2
-        }
+        // The recovered session, then a snapshot of every monitored extension (as after the first start).
+        let events = await run.wait { Self.sessions($0).count == 2 && Self.resyncs($0).count == 2 }
         let sessions = Self.sessions(events)
         #expect(sessions.count == 2)
         #expect(sessions.last?.0 == sessions.first?.0)
         #expect(sessions.last?.1 == true)
         #expect(await simulator.requests.filter { $0 == "MonitorStart" }.count == monitorStarts)
         #expect(await simulator.requests.contains("SnapshotDevice"))
-        // The snapshot names the call still ringing at 3201, for the tracker to keep.
-        let snapshots = events.compactMap { event -> (String, [DMCCMessage.SnapshotCall])? in
-            if case .snapshot(let member, let calls) = event { (member, calls) } else { nil }
-        }
-        #expect(
-            snapshots.first { $0.0 == "3201" }?.1
-                == [.init(callID: String(call), device: "3201:CM1::0", localCallState: "alerting")])
+        // The snapshot names the call still ringing at 3201, for the tracker to keep, and none at 3202.
+        let snapshots = Self.resyncs(events).last ?? [:]
+        #expect(snapshots["3201"] == [.init(callID: String(call), device: "3201:CM1::0", localCallState: "alerting")])
+        #expect(snapshots["3202"] == [])
         // Events reach the recovered session.
         await simulator.answer(call, "3201")
         let after = await run.wait { events in
@@ -182,6 +181,96 @@ import ZTITestKit
         let started = ContinuousClock.now
         await second.client.stop(budget: .seconds(1))
         #expect(ContinuousClock.now - started < .seconds(3))
+    }
+
+    /// A session store in a fresh directory.
+    static func store() throws -> AESSessionStore {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zti-aes-\(UUID().uuidString)")
+        return AESSessionStore(runtimeDir: directory.path, group: "east")
+    }
+
+    @Test func theNextClientRecoversTheSessionItsPredecessorKeptInTheFile() async throws {
+        let server = try await Self.server()
+        let simulator = server.simulator
+        let store = try Self.store()
+        let first = Run(port: server.port, store: store)
+        _ = await first.wait { Self.monitored($0).count == 2 && !Self.resyncs($0).isEmpty }
+        guard case .success(let record?) = store.load() else {
+            Issue.record("no session kept in \(store.path)")
+            return
+        }
+        #expect(record.sessionID == Self.sessions(first.events).first?.0)
+        #expect(Set(record.crossRefs.keys) == ["3201", "3202"])
+        let mode = (try FileManager.default.attributesOfItem(atPath: store.path)[.posixPermissions] as? Int) ?? 0
+        #expect(mode == 0o600)
+        // The process dies: its connection drops without a polite end, and AES keeps the session.
+        first.task.cancel()
+        for _ in 0..<100 where await simulator.orphanedSessionIDs.isEmpty {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(await simulator.orphanedSessionIDs == [record.sessionID])
+        let monitorStarts = await simulator.requests.filter { $0 == "MonitorStart" }.count
+
+        let second = Run(port: server.port, store: store)
+        let events = await second.wait { Self.monitored($0).count == 2 && !Self.resyncs($0).isEmpty }
+        #expect(Self.sessions(events).map(\.0) == [record.sessionID])
+        #expect(Self.sessions(events).map(\.1) == [true])
+        #expect(Set(Self.monitored(events)) == ["3201", "3202"])
+        // The monitors are the session's: none started twice, one session in AES.
+        #expect(await simulator.requests.filter { $0 == "MonitorStart" }.count == monitorStarts)
+        #expect(await simulator.sessionIDs == [record.sessionID])
+        #expect(await simulator.monitorCount == 2)
+    }
+
+    @Test func aKeptSessionPastItsCleanupDelayGivesWayToANewSession() async throws {
+        var options = AESSimulatorOptions()
+        // As many licences as stations: a session AES still held would leave no licence for the new monitors.
+        options.licences = 2
+        let server = try await Self.server(options)
+        let simulator = server.simulator
+        let store = try Self.store()
+        let first = Run(port: server.port, cleanup: 1, store: store)
+        _ = await first.wait { Self.monitored($0).count == 2 }
+        let old = Self.sessions(first.events).first?.0
+        first.task.cancel()
+        // AES drops the orphaned session after its cleanup delay.
+        for _ in 0..<200 where await !simulator.sessionIDs.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(await simulator.sessionIDs.isEmpty)
+
+        let second = Run(port: server.port, cleanup: 1, store: store)
+        let events = await second.wait { Self.monitored($0).count + Self.failures($0).count == 2 }
+        #expect(Self.sessions(events).map(\.1) == [false])
+        #expect(Self.sessions(events).first?.0 != old)
+        #expect(Set(Self.monitored(events)) == ["3201", "3202"])
+        #expect(Self.failures(events).isEmpty)
+        guard case .success(let record?) = store.load() else {
+            Issue.record("the new session was not kept")
+            return
+        }
+        #expect(record.sessionID == Self.sessions(events).first?.0)
+    }
+
+    @Test func aPoliteStopForgetsTheKeptSessionAndAnotherAESsSessionIsNeverOffered() async throws {
+        let server = try await Self.server()
+        let store = try Self.store()
+        try store.save(.init(host: "192.0.2.99", port: 4722, username: "ctiuser", sessionID: "ABC-0"))
+        let run = Run(port: server.port, store: store)
+        let events = await run.wait { Self.monitored($0).count == 2 }
+        // Not offered for recovery: a new session, and no recovery attempt refused on the way.
+        #expect(Self.sessions(events).map(\.1) == [false])
+        #expect(await server.simulator.requests.filter { $0 == "StartApplicationSession" }.count == 1)
+        #expect(FileManager.default.fileExists(atPath: store.path))
+        await run.client.stop()
+        #expect(!FileManager.default.fileExists(atPath: store.path))
+    }
+
+    @Test func everyMonitoredExtensionIsSnapshottedAtEachResyncInterval() async throws {
+        let server = try await Self.server()
+        let run = Run(port: server.port, resyncInterval: .milliseconds(300))
+        let events = await run.wait { Self.resyncs($0).count >= 4 }
+        #expect(Self.resyncs(events).count >= 4)
+        #expect(Self.resyncs(events).allSatisfy { Set($0.keys) == ["3201", "3202"] })
+        #expect(Self.sessions(events).count == 1)
     }
 
     @Test func keepAlivesHoldAShortSession() async throws {

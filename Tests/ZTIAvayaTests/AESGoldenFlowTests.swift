@@ -37,7 +37,8 @@ import ZTIPBXSim
         defer { try? FileManager.default.removeItem(atPath: capture) }
         try await simulator.capture(to: capture)
         let run = AESClientTests.Run(port: server.port, extensions: ["3201", "3202", "3203"], tls: nil)
-        _ = await run.wait { AESClientTests.monitored($0).count == 3 }
+        // The calls start once the session's first snapshots are in, so the capture is the same every run.
+        _ = await run.wait { AESClientTests.monitored($0).count == 3 && !AESClientTests.resyncs($0).isEmpty }
         let made = await run.client.makeCall(
             DialRequest(clickToDialId: "c2d-1", group: "sales", extension: "3201", user: "u", number: "90312345678"))
         guard case .success(let call) = made, let id = Int(call.callID) else {
@@ -77,7 +78,8 @@ import ZTIPBXSim
         try await simulator.capture(to: capture)
 
         let run = AESClientTests.Run(port: server.port, extensions: ["3201", "3202", "3203"], tls: nil)
-        _ = await run.wait { AESClientTests.monitored($0).count == 3 }
+        // The calls start once the session's first snapshots are in, so the capture is the same every run.
+        _ = await run.wait { AESClientTests.monitored($0).count == 3 && !AESClientTests.resyncs($0).isEmpty }
         await simulator.play(scenario, speed: 200)
         // Until the calls are gone and nothing more arrives for a moment.
         var seen = -1

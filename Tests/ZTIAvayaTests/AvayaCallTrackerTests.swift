@@ -317,28 +317,57 @@ struct AvayaCallTrackerTests {
         #expect(run.tracker.activeCalls == 0)
     }
 
-    @Test func reconcilingAfterARecoveryClosesCallsThePBXNoLongerHas() {
-        var run = Run()
-        run.feed(Self.delivered("1", call: "21", alerting: "3201"))
-        run.feed(Self.delivered("1", call: "23", alerting: "3201", ucid: "00001000231732526400"), after: 0)
-        run.feed(Self.established("1", call: "23", answering: "3201"), after: 1)
-        run.events += run.tracker.reconcile(
-            member: "3201", present: ["23"], at: EventTime(millisecondsSinceEpoch: run.clock + 5000))
-        #expect(run.lines == ["3201 ringing", "3201 ringing", "3201 answered", "3201 missed unknown"])
-        #expect(run.tracker.activeCalls == 1)
+    /// A snapshot of every member: `legs` maps each to its calls and states; members left out have none.
+    static func snapshots(_ legs: [String: [String: String]]) -> [String: [DMCCMessage.SnapshotCall]] {
+        var result: [String: [DMCCMessage.SnapshotCall]] = [:]
+        for member in ["3201", "3202", "3203"] {
+            result[member] = (legs[member] ?? [:]).sorted { $0.key < $1.key }.map {
+                .init(callID: $0.key, device: "\(member):CM1::0", localCallState: $0.value)
+            }
+        }
+        return result
     }
 
-    @Test func aCallThatBeganAlertingDuringAnOutageGetsItsRingingAfterTheRecovery() {
+    @Test func aResyncClosesWhatThePBXNoLongerHasAtTheLastTimeItWasKnown() {
+        var run = Run()
+        run.feed(Self.delivered("1", call: "21", alerting: "3201"))
+        let lastEvent = run.clock
+        run.feed(Self.delivered("1", call: "23", alerting: "3201", ucid: "00001000231732526400"), after: 0)
+        run.feed(Self.established("1", call: "23", answering: "3201"), after: 1)
+        run.events += run.tracker.resync(
+            snapshots: Self.snapshots(["3201": ["23": "connected"]]),
+            at: EventTime(millisecondsSinceEpoch: run.clock + 5000))
+        #expect(run.lines == ["3201 ringing", "3201 ringing", "3201 answered", "3201 missed unknown"])
+        #expect(run.events.last?.endedAt == EventTime(millisecondsSinceEpoch: lastEvent))
+        #expect(run.tracker.activeCalls == 1)
+        // 23 was found at that re-sync: gone at the next, it ends then, with the talk time up to it.
+        run.events += run.tracker.resync(
+            snapshots: Self.snapshots([:]), at: EventTime(millisecondsSinceEpoch: run.clock + 9000))
+        #expect(run.lines.last == "3201 ended unknown")
+        #expect(run.events.last?.talkSeconds == 5)
+        #expect(run.tracker.activeCalls == 0)
+    }
+
+    @Test func aResyncAdoptsALegThatRingsAtRingingAndOneThatIsUpAtAnsweredWithoutARinging() {
         var run = Run()
         run.feed(Self.delivered("1", call: "21", alerting: "3201"))
         let time = EventTime(millisecondsSinceEpoch: run.clock + 1000)
-        // 21 is known already; 24 began while the link was down.
-        run.events += run.tracker.adoptAlerting(member: "3201", callIDs: ["21", "24"], at: time)
-        #expect(run.lines == ["3201 ringing", "3201 ringing"])
-        #expect(run.events.last?.callId.hasPrefix("cm-24-") == true)
+        // 21 is known already; 24 began while the link was down, and 3202 is talking in 25.
+        run.events += run.tracker.resync(
+            snapshots: Self.snapshots(["3201": ["21": "alerting", "24": "alerting"], "3202": ["25": "connected"]]),
+            at: time)
+        #expect(run.lines == ["3201 ringing", "3201 ringing", "3202 answered"])
+        #expect(run.events[1].callId.hasPrefix("cm-24-"))
+        #expect(run.events[2].answeredAt == time && run.events[2].startedAt == time)
         run.feed(Self.established("1", call: "24", answering: "3201"), after: 2)
         run.feed(Self.cleared("1", call: "24", dropped: "3201:CM1::0"), after: 10)
         #expect(run.lines.suffix(2) == ["3201 answered", "3201 ended normal"])
+        // A leg still up after its member's lifecycle ended is not adopted again.
+        run.feed(Self.cleared("2", call: "25", dropped: "3202:CM1::0"), after: 1)
+        run.events += run.tracker.resync(
+            snapshots: Self.snapshots(["3201": ["21": "alerting"], "3202": ["25": "connected"]]),
+            at: EventTime(millisecondsSinceEpoch: run.clock + 1000))
+        #expect(run.lines.filter { $0.hasPrefix("3202") } == ["3202 answered", "3202 ended normal"])
     }
 
     @Test func eventsFromAnUnknownMonitorOrAboutNonMembersEmitNothing() {

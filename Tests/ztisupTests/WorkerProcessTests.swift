@@ -193,12 +193,14 @@ import ZTITestKit
 
     /// `zti-pbxsim aes` on a free port with a control socket, and an Avaya group of 3201, 3202 and 4999 (unknown to
     /// CM) on it.
-    static func aesSimulator(_ arguments: [String] = []) throws -> (ChildProcess, String, GroupConfig) {
+    static func aesSimulator(_ arguments: [String] = [], speed: Int = 50) throws -> (ChildProcess, String, GroupConfig)
+    {
         let directory = try UploaderProcessTests.conf()
         let control = directory + "/aes.sock"
         let process = try ChildProcess(
             SimulatorCommandTests.simulator,
-            ["aes", "--listen", "127.0.0.1:0", "--control", control, "--speed", "50"] + arguments, stdout: .pipe)
+            ["aes", "--listen", "127.0.0.1:0", "--control", control, "--speed", String(speed)] + arguments,
+            stdout: .pipe)
         let text = process.readLine() ?? ""
         guard text.hasPrefix("listening aes 127.0.0.1:"), let port = Int(text.split(separator: ":").last ?? "") else {
             process.kill()
