@@ -18,8 +18,6 @@ actor AvayaWorkerState: LinkedWorker {
     private var failedExtensions: [String: String] = [:]
     private var lastError: String?
     private var eventsIn = 0
-    private var lateOpen: OpenLifecycles?
-    private var resync: (@Sendable () -> Void)?
 
     init(
         settings: WorkerSettings, open: OpenLifecycles?, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>,
@@ -35,23 +33,12 @@ actor AvayaWorkerState: LinkedWorker {
         if open == nil, settings.openLater { tracker.awaitOpen() }
     }
 
-    /// What asks the AES client for a re-sync once a late `OPEN` is complete.
-    func onTakeOver(_ resync: @escaping @Sendable () -> Void) {
-        self.resync = resync
-    }
-
     /// `OPEN` after the start: once whole, the held-back calls give way to the stored lifecycles at a re-sync
     /// asked for now.
     func openArrived(_ chunk: OpenLifecycles) async {
-        guard settings.openLater, chunk.group == settings.group.key else { return }
-        if lateOpen == nil { lateOpen = chunk } else { lateOpen?.merge(chunk) }
-        guard let open = lateOpen, open.last else { return }
-        lateOpen = nil
+        guard let open = await outbox.assembleLateOpen(chunk) else { return }
         tracker.takeOver(open, window: settings.group.pbx.callMaxOpen, now: .now())
-        logger.info(
-            "group \(settings.group.key): the spool's \(open.lifecycles.count) open lifecycles arrived; re-syncing to resume them"
-        )
-        resync?()
+        await outbox.resyncAfterTakeOver(open)
     }
 
     func handle(_ report: AESClientEvent) async {
@@ -106,14 +93,9 @@ actor AvayaWorkerState: LinkedWorker {
 
     func tick() async {
         if link != "connected" {
-            // Nothing left ringing while AES cannot be reached: what is quiet for call.max.open is closed.
-            let closings = tracker.closeQuiet(before: EventTime.now().adding(.zero - settings.group.pbx.callMaxOpen))
-            if !closings.isEmpty {
-                logger.info(
-                    "AES of group \(settings.group.key) unreachable: closing \(closings.count) lifecycles quiet for longer than call.max.open (\(settings.group.pbx.callMaxOpen))"
-                )
-                await outbox.emit(closings, resumeKeys: tracker.resumeKeys)
-            }
+            // Nothing left ringing while the PBX cannot be reached: what is quiet for call.max.open is closed.
+            let closings = tracker.closeQuiet(before: await outbox.quietCutoff)
+            await outbox.emitQuietClosings(closings, resumeKeys: tracker.resumeKeys)
         }
         let (overdue, heartbeatDue) = await outbox.tick()
         for id in overdue {

@@ -78,6 +78,44 @@ actor WorkerOutbox {
         await sendQuietly(.dialResult(result))
     }
 
+    private var lateOpen: OpenLifecycles?
+    private var resync: (@Sendable () -> Void)?
+
+    /// What asks the PBX client for a re-sync once a late `OPEN` is complete.
+    func onTakeOver(_ resync: @escaping @Sendable () -> Void) {
+        self.resync = resync
+    }
+
+    /// A chunk of `OPEN` after the start (when the worker was told it may come): the whole answer once its last
+    /// chunk is in, else nil.
+    func assembleLateOpen(_ chunk: OpenLifecycles) -> OpenLifecycles? {
+        guard settings.openLater, chunk.group == settings.group.key else { return nil }
+        if lateOpen == nil { lateOpen = chunk } else { lateOpen?.merge(chunk) }
+        guard let open = lateOpen, open.last else { return nil }
+        lateOpen = nil
+        return open
+    }
+
+    /// After the tracker took a late `OPEN` over: a re-sync now, so the stored lifecycles win.
+    func resyncAfterTakeOver(_ open: OpenLifecycles) {
+        logger.info(
+            "group \(settings.group.key): the spool's \(open.lifecycles.count) open lifecycles arrived; re-syncing to resume them"
+        )
+        resync?()
+    }
+
+    /// When lifecycles quiet since before it are closed while the PBX cannot be reached (`call.max.open` ago).
+    var quietCutoff: EventTime { EventTime.now().adding(.zero - settings.group.pbx.callMaxOpen) }
+
+    /// Sends the closings of lifecycles quiet for longer than `call.max.open` while the PBX cannot be reached.
+    func emitQuietClosings(_ closings: [CallEvent], resumeKeys: [String: String]) async {
+        guard !closings.isEmpty else { return }
+        logger.info(
+            "PBX of group \(settings.group.key) unreachable: closing \(closings.count) lifecycles quiet for longer than call.max.open (\(settings.group.pbx.callMaxOpen))"
+        )
+        await emit(closings, resumeKeys: resumeKeys)
+    }
+
     /// Sends the heartbeat `report` makes from the outbox's counters (events out, unacked, dropped).
     func heartbeat(_ report: @Sendable (_ eventsOut: Int, _ unacked: Int, _ dropped: Int) -> Heartbeat) async {
         lastHeartbeat = .now

@@ -87,7 +87,7 @@ public enum WorkerRuntime {
                     "worker for group \(group.key) started: \(group.pbx.type.rawValue) \(group.pbx.host):\(group.pbx.port)"
                 )
                 let client = AMIClient(settings: clientSettings, logger: groupLogger)
-                await worker.onTakeOver { client.requestResync() }
+                await worker.outbox.onTakeOver { client.requestResync() }
                 return await serve(
                     frames: &frames, worker: worker, channel: channel.channel, group: group.key, logger: groupLogger,
                     stop: stop,
@@ -134,7 +134,7 @@ public enum WorkerRuntime {
         // The session outlives this process: the next worker recovers it instead of holding monitors twice.
         let store = settings.runtimeDir.map { AESSessionStore(runtimeDir: $0, group: group.key) }
         let client = AESClient(settings: clientSettings, logger: logger, store: store)
-        await worker.onTakeOver { client.requestResync() }
+        await worker.outbox.onTakeOver { client.requestResync() }
         return await serve(
             frames: &frames, worker: worker, channel: channel, group: group.key, logger: logger, stop: stop,
             runPBX: {
