@@ -173,7 +173,9 @@ public final class AMIClient: Sendable {
                 if first {
                     first = false
                     router.deliverFirst(Self.bannerKey, message)
-                    if message.kind == .banner, message.bannerVersion.flatMap(AMIFamily.init(amiVersion:)) == .v14 {
+                    // 1.4 needs Newexten; so does a stream whose family is not known yet (the tracker ignores it
+                    // for the other families).
+                    if AMIFamilyInference.family(of: message).map({ $0 == .v14 }) ?? true {
                         decoder.stopDropping("Newexten")
                     }
                 }
@@ -197,8 +199,12 @@ public final class AMIClient: Sendable {
         _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, router: AMIReplyRouter,
         continuation: AsyncStream<AMIClientEvent>.Continuation
     ) async throws {
-        let first = try await router.reply(Self.bannerKey, timeout: settings.replyTimeout, action: "the banner")
-        var family = first.response.bannerVersion.flatMap(AMIFamily.init(amiVersion:)) ?? .v12
+        // A proxy may send no banner, or one without a known version: the family is then asked (CoreSettings),
+        // read from the re-sync reply's shape, or inferred by the tracker from the first call events.
+        let banner = try? await router.reply(
+            Self.bannerKey, timeout: min(settings.replyTimeout, .seconds(3)), action: "the banner")
+        var family = banner.flatMap { AMIFamilyInference.family(of: $0.response) }
+        var source: AMIFamilyInference.Source? = family == nil ? nil : .banner
 
         func perform(_ name: String, _ headers: [AMIHeader] = [], list: Bool = false) async throws -> AMIReply {
             let actionID = nextActionID()
@@ -214,14 +220,17 @@ public final class AMIClient: Sendable {
             let reply = try await perform("CoreSettings")
             if reply.isSuccess {
                 version = reply.response["AsteriskVersion"]
+                if family == nil, let told = AMIFamilyInference.family(coreSettings: reply.response) {
+                    (family, source) = (told, .coreSettings)
+                }
             } else if reply.message.lowercased().contains("invalid/unknown command") {
-                family = .v14
+                (family, source) = (.v14, .coreSettings)
             } else if reply.message.lowercased().contains("permission denied") {
                 continuation.yield(
                     .warning("CoreSettings refused: the AMI user lacks the 'system' or 'reporting' write class"))
             }
         }
-        if settings.installFilters, family != .v14, Self.major(version) ?? 10 >= 10 {
+        if settings.installFilters, family == .v11 || family == .v12, Self.major(version) ?? 10 >= 10 {
             for filter in ["!Event: Newexten", "!Event: VarSet", "!Event: RTCP*"] {
                 let reply = try await perform("Filter", [AMIHeader("Operation", "Add"), AMIHeader("Filter", filter)])
                 if !reply.isSuccess {
@@ -233,9 +242,16 @@ public final class AMIClient: Sendable {
         }
         sessionLoggedIn.store(true, ordering: .relaxed)
         current.withLock { $0 = (outbound, router) }
-        continuation.yield(.connected(family: family, version: version))
-        logger.info("AMI logged in to \(settings.host):\(settings.port), family \(family.rawValue)")
-        try await resync(perform, family: family)
+        func resync() async throws {
+            let before = family
+            family = try await self.resync(perform, family: family)
+            if before == nil, let family { continuation.yield(.familyDecided(family, source: .coreSettings)) }
+        }
+        continuation.yield(.connected(family: family, version: version, source: source))
+        logger.info(
+            "AMI logged in to \(settings.host):\(settings.port), family \(family.map { "\($0.rawValue) (\(source?.rawValue ?? ""))" } ?? "not known yet (no banner; inferred from the first events)")"
+        )
+        try await resync()
         continuation.yield(.resynced)
         var lastResync = ContinuousClock.now
         var droppedAtResync = droppedCount
@@ -249,7 +265,7 @@ public final class AMIClient: Sendable {
             let asked = resyncRequested.exchange(false, ordering: .relaxed)
             if asked || ContinuousClock.now - lastResync >= settings.resyncInterval || droppedCount != droppedAtResync {
                 droppedAtResync = droppedCount
-                try await resync(perform, family: family)
+                try await resync()
                 lastResync = ContinuousClock.now
                 continuation.yield(.resynced)
             }
@@ -296,22 +312,28 @@ public final class AMIClient: Sendable {
         }
     }
 
-    /// Lists the channels alive now; the list items reach the tracker as messages, which adopts and sweeps.
-    private func resync(_ perform: (String, [AMIHeader], Bool) async throws -> AMIReply, family: AMIFamily) async throws
-    {
+    /// Lists the channels alive now; the list items reach the tracker as messages, which adopts and sweeps. A
+    /// family not known yet is 1.4 when `CoreShowChannels` is an unknown command (the items' shape tells the
+    /// tracker the others); returns the family as known after it.
+    private func resync(
+        _ perform: (String, [AMIHeader], Bool) async throws -> AMIReply, family: AMIFamily?
+    ) async throws -> AMIFamily? {
+        var family = family
         if family != .v14 {
             let reply = try await perform("CoreShowChannels", [], true)
-            if reply.isSuccess { return }
+            if reply.isSuccess { return family }
             if reply.message.lowercased().contains("permission denied") {
                 throw ZTIAsteriskError(
                     .permissionDenied, "CoreShowChannels refused: the AMI user lacks the 'reporting' write class")
             }
+            if family == nil, reply.message.lowercased().contains("invalid/unknown command") { family = .v14 }
         }
         let reply = try await perform("Status", [], true)
         if !reply.isSuccess {
             throw ZTIAsteriskError(
                 .permissionDenied, "Status refused (\(reply.message)): the AMI user lacks 'call' or 'reporting' write")
         }
+        return family
     }
 
     static func major(_ version: String?) -> Int? {

@@ -3,21 +3,66 @@ import ZTICore
 /// The call tracker of an Asterisk or Elastix group: AMI messages in, normalized ``CallEvent``s out.
 ///
 /// A pure state machine (a value; `handle` is `(state, message) → (state, [CallEvent])`). The family comes from
-/// the banner (or is given); each family's adapter turns its dialect into ``TrackerInput``s for the shared
+/// the banner, or is given, or (``detecting(directory:)``) is inferred from the first messages that show it, which
+/// are held until then; each family's adapter turns its dialect into ``TrackerInput``s for the shared
 /// ``CallTrackerCore``. Event times are the message's `Timestamp:` when the PBX sends one, else `receivedAt`.
 public struct AsteriskCallTracker: Sendable {
     /// The event family in use; set by a banner.
     public private(set) var family: AMIFamily
+    /// How the family was decided.
+    public private(set) var familySource: AMIFamilyInference.Source
     private var core: CallTrackerCore
     private var legacy: LegacyFamilyAdapter
     private var lastTime = EventTime(millisecondsSinceEpoch: .min)
+    /// Messages held while the family is undecided (nil once decided).
+    private var undecided: [(message: AMIMessage, receivedAt: EventTime)]?
+    /// A family given with ``fix(_:)``: banners no longer change it.
+    private var fixed = false
+
+    /// How many messages are held, at most, while the family is undecided; then 12+ is taken.
+    public static let undecidedLimit = 2_000
 
     /// A tracker for the members of `directory`, starting with `family` until a banner says otherwise.
     public init(directory: MemberDirectory, family: AMIFamily = .v12) {
         self.family = family
+        self.familySource = .given
         self.core = CallTrackerCore(directory: directory)
         self.core.infersTransfers = family == .v14
         self.legacy = LegacyFamilyAdapter(family: family)
+    }
+
+    /// A tracker whose family a banner decides or, without one, the first messages that show it (see
+    /// ``AMIFamilyInference``): until then messages are held (at most ``undecidedLimit``) and emit nothing.
+    public static func detecting(directory: MemberDirectory) -> AsteriskCallTracker {
+        var tracker = AsteriskCallTracker(directory: directory)
+        tracker.undecided = []
+        tracker.familySource = .assumed
+        return tracker
+    }
+
+    /// True while no banner or message has told the family.
+    public var isUndecided: Bool { undecided != nil }
+
+    /// Uses `family` whatever banners say (`ztisup replay --family`).
+    public mutating func fix(_ family: AMIFamily) -> [CallEvent] {
+        let events = decide(family, source: .given)
+        fixed = true
+        return events
+    }
+
+    /// Decides the family (a banner, `CoreSettings`, the first telling event, or nothing before the buffer filled)
+    /// and applies the messages held meanwhile, in order.
+    public mutating func decide(_ family: AMIFamily, source: AMIFamilyInference.Source) -> [CallEvent] {
+        if fixed { return [] }
+        if family != self.family { legacy = LegacyFamilyAdapter(family: family) }
+        self.family = family
+        familySource = source
+        core.infersTransfers = family == .v14
+        guard let held = undecided else { return [] }
+        undecided = nil
+        var events: [CallEvent] = []
+        for (message, receivedAt) in held { events += apply(message, receivedAt: receivedAt) }
+        return events
     }
 
     /// Calls in progress.
@@ -56,12 +101,21 @@ public struct AsteriskCallTracker: Sendable {
 
     /// Applies one message.
     public mutating func handle(_ message: AMIMessage, receivedAt: EventTime) -> [CallEvent] {
-        if message.kind == .banner, let version = message.bannerVersion, let detected = AMIFamily(amiVersion: version) {
-            if detected != family { legacy = LegacyFamilyAdapter(family: detected) }
-            family = detected
-            core.infersTransfers = detected == .v14
-            return []
+        if message.kind == .banner {
+            guard let detected = AMIFamilyInference.family(of: message) else { return [] }
+            return decide(detected, source: .banner)
         }
+        guard undecided != nil else { return apply(message, receivedAt: receivedAt) }
+        undecided?.append((message, receivedAt))
+        if let inferred = AMIFamilyInference.family(of: message) { return decide(inferred, source: .events) }
+        if undecided?.count ?? 0 >= Self.undecidedLimit { return decide(.v12, source: .assumed) }
+        return []
+    }
+
+    private mutating func apply(_ message: AMIMessage, receivedAt: EventTime) -> [CallEvent] {
+        // Newexten matters to 1.4 only (its dialled numbers); the other families never see it, whether or not
+        // the decoder let it through.
+        if family != .v14, message.kind == .event, message.eventName == "Newexten" { return [] }
         // Replies and list items carry no Timestamp even with timestampevents=yes: they take the later of the
         // receive time and the last event time, so times never go backwards.
         let time = Self.timestamp(message) ?? max(receivedAt, lastTime)

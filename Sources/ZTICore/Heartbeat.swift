@@ -18,6 +18,8 @@ public struct Heartbeat: Sendable, Equatable, Codable {
     public let dropped: Int
     /// The last problem with the PBX link, for status.
     public let lastError: String?
+    /// Asterisk: how the family was told (`banner`, `CoreSettings`, `events`, `assumed`), once known.
+    public var familySource: String?
     /// Avaya: the AES application session.
     public var session: String?
     /// Avaya: the extensions monitored, and those AES refused with why.

@@ -72,7 +72,7 @@ public actor AMISimulator {
         connectionCount += 1
         let (stream, continuation) = AsyncStream<Output>.makeStream()
         sessions[nextSession] = Session(output: continuation)
-        continuation.yield(.bytes(Array("Asterisk Call Manager/\(options.amiVersion)\r\n".utf8)))
+        if let banner = options.banner { continuation.yield(.bytes(Array("\(banner)\r\n".utf8))) }
         return (nextSession, stream)
     }
 

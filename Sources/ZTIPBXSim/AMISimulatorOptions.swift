@@ -11,6 +11,9 @@ public struct AMISimulatorOptions: Sendable {
     public var writeClasses: Set<String>
     /// Scenario time runs this many times faster than real time.
     public var speed: Double
+    /// The first line sent on connect: nil for none (as behind some proxies); by default
+    /// `Asterisk Call Manager/<amiVersion>`.
+    public var banner: String?
 
     /// Options with the family's defaults: write `call` on 1.4, `originate,reporting` later.
     public init(
@@ -23,6 +26,7 @@ public struct AMISimulatorOptions: Sendable {
         self.writeClasses = writeClasses ?? (family == .v14 ? ["call"] : ["originate", "reporting"])
         self.amiVersion = amiVersion ?? Self.defaultVersion(family)
         self.speed = speed
+        self.banner = "Asterisk Call Manager/" + self.amiVersion
     }
 
     static func defaultVersion(_ family: AMIFamily) -> String {

@@ -70,6 +70,11 @@ public struct StatusView: Sendable {
             if let up = value("uptimeSeconds") { line += "  up \(up) s" }
             if let family = value("family") {
                 line += "  family \(family)" + (value("version").map { " (\($0))" } ?? "")
+                switch value("familySource") {
+                case "events": line += " (inferred from events)"
+                case "assumed": line += " (assumed: nothing told it)"
+                default: break
+                }
             }
             if case .array(let monitored)? = Self.field(group, "monitored") { line += "  monitored \(monitored.count)" }
             if case .object(let failed)? = Self.field(group, "failedExtensions"), !failed.isEmpty {

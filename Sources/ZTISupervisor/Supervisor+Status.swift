@@ -29,6 +29,7 @@ extension Supervisor {
             if let heartbeat = child?.heartbeat, child?.pid != nil {
                 entry["link"] = .string(heartbeat.link)
                 entry["family"] = heartbeat.family.map(JSONValue.string)
+                entry["familySource"] = heartbeat.familySource.map(JSONValue.string)
                 entry["version"] = heartbeat.pbxVersion.map(JSONValue.string)
                 entry["activeCalls"] = .number(Double(heartbeat.activeCalls))
                 entry["eventsIn"] = .number(Double(heartbeat.eventsIn))

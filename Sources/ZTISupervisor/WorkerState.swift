@@ -12,7 +12,6 @@ actor WorkerState: LinkedWorker {
     private var tracker: AsteriskCallTracker
     private var outcomes: ClickToDialOutcomes
     private var link = "connecting"
-    private var family: String?
     private var pbxVersion: String?
     private var lastError: String?
     private var eventsIn = 0
@@ -24,7 +23,8 @@ actor WorkerState: LinkedWorker {
         self.settings = settings
         self.logger = logger
         outbox = WorkerOutbox(settings: settings, writer: writer, logger: logger)
-        tracker = AsteriskCallTracker(directory: MemberDirectory(group: settings.group))
+        // The banner tells the family; without one (a proxy), CoreSettings or the first call events do.
+        tracker = AsteriskCallTracker.detecting(directory: MemberDirectory(group: settings.group))
         // The spool's open lifecycles go on, with their ids and times, when the first re-sync finds their legs.
         if let open { tracker.resume(open) }
         if open == nil, settings.openLater { tracker.awaitOpen() }
@@ -34,15 +34,21 @@ actor WorkerState: LinkedWorker {
     func handle(_ event: AMIClientEvent, droppedByClient: Int) async {
         clientDropped = droppedByClient
         switch event {
-        case .connected(let detected, let version):
+        case .connected(let detected, let version, let source):
             link = "connected"
-            family = detected.rawValue
             pbxVersion = version
             lastError = nil
+            if let detected { await emitTracked(tracker.decide(detected, source: source ?? .banner)) }
             logger.info(
-                "PBX link of group \(settings.group.key) up: Asterisk family \(detected.rawValue)\(version.map { ", version \($0)" } ?? "")"
+                "PBX link of group \(settings.group.key) up: Asterisk \(familyText)\(version.map { ", version \($0)" } ?? "")"
             )
             await heartbeat()
+        case .familyDecided(let detected, let source):
+            if tracker.isUndecided {
+                await emitTracked(tracker.decide(detected, source: source))
+                logger.info("group \(settings.group.key): Asterisk \(familyText)")
+                await heartbeat()
+            }
         case .disconnected(let reason):
             let wasUp = link == "connected"
             link = "connecting"
@@ -60,11 +66,11 @@ actor WorkerState: LinkedWorker {
         case .message(let message, let time):
             eventsIn += 1
             if let result = outcomes.observe(message) { await outbox.dialFinished(result) }
-            let callEvents = tracker.handle(message, receivedAt: time)
-            let resumeKeys = tracker.resumeKeys
-            for callEvent in callEvents {
-                await outbox.emit([callEvent], resumeKeys: resumeKeys)
-                if let result = outcomes.observe(callEvent) { await outbox.dialFinished(result) }
+            let undecided = tracker.isUndecided
+            await emitTracked(tracker.handle(message, receivedAt: time))
+            if undecided, !tracker.isUndecided {
+                logger.info("group \(settings.group.key): Asterisk \(familyText)")
+                await heartbeat()
             }
         }
     }
@@ -111,14 +117,45 @@ actor WorkerState: LinkedWorker {
         await outbox.dialAnswered(request, result)
     }
 
+    /// Sends what the tracker made (with its resume keys), and settles click-to-dial requests by it.
+    private func emitTracked(_ callEvents: [CallEvent]) async {
+        let resumeKeys = tracker.resumeKeys
+        for callEvent in callEvents {
+            await outbox.emit([callEvent], resumeKeys: resumeKeys)
+            if let result = outcomes.observe(callEvent) { await outbox.dialFinished(result) }
+        }
+    }
+
+    /// "family 1.4 (inferred from events)", for the log.
+    private var familyText: String {
+        guard !tracker.isUndecided else {
+            return "family not known yet (no banner): inferred from the first call events"
+        }
+        let how: String
+        switch tracker.familySource {
+        case .banner: how = ""
+        case .coreSettings: how = " (from CoreSettings)"
+        case .events: how = " (inferred from events)"
+        case .given: how = " (given)"
+        case .assumed: how = " (assumed: nothing told it)"
+        }
+        return "family \(tracker.family.rawValue)\(how)"
+    }
+
     private func heartbeat() async {
-        let (link, family, pbxVersion, calls, eventsIn, dropped, lastError) = (
-            link, family, pbxVersion, tracker.activeCallCount, eventsIn, clientDropped, lastError
+        let decided = !tracker.isUndecided
+        let (link, family, source) = (
+            link, decided ? tracker.family.rawValue : nil, decided ? tracker.familySource.rawValue : nil
+        )
+        let (pbxVersion, calls, eventsIn, dropped, lastError) = (
+            pbxVersion, tracker.activeCallCount, eventsIn, clientDropped, lastError
         )
         await outbox.heartbeat { eventsOut, unacked, unackedDropped in
-            Heartbeat(
+            var report = Heartbeat(
                 link: link, family: family, pbxVersion: pbxVersion, activeCalls: calls, eventsIn: eventsIn,
                 eventsOut: eventsOut, unacked: unacked, dropped: unackedDropped + dropped, lastError: lastError)
+            report.familySource = source
+            return report
         }
     }
 

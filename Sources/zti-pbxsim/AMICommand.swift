@@ -55,7 +55,17 @@ struct AMICommand: AsyncParsableCommand {
     @Option(help: "A Unix socket path for JSON-line fault and playback commands.")
     var control: String?
 
+    @Option(
+        help: """
+            The first line sent on connect: none (as behind some AMI proxies), or a text such as \
+            "Asterisk Call Manager/9.9" or "AMI proxy"; default: the family's "Asterisk Call Manager/<version>".
+            """)
+    var banner: String?
+
     func validate() throws {
+        if let banner, banner.isEmpty || banner.contains(where: { $0 == "\r" || $0 == "\n" }) {
+            throw ValidationError("--banner: expected none or one line of text")
+        }
         guard AMIFamily(rawValue: family) != nil else {
             throw ValidationError("--family \(family): expected 1.4, 11 or 12")
         }
@@ -96,10 +106,11 @@ struct AMICommand: AsyncParsableCommand {
             secretValue = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
         }
         let address = ConfigValueParser.hostPort(listen)!
-        let options = AMISimulatorOptions(
+        var options = AMISimulatorOptions(
             family: AMIFamily(rawValue: family)!, username: username, secret: secretValue,
             writeClasses: write.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) },
             speed: speed)
+        if let banner { options.banner = banner == "none" ? nil : banner }
         let simulator = AMISimulator(options: options)
         let server = try await AMISimulatorServer.bind(host: address.host, port: address.port, simulator: simulator)
         // Written unbuffered: whoever started the simulator waits for this line.

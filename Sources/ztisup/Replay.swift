@@ -26,6 +26,13 @@ struct Replay: ParsableCommand {
     @Option(help: "A group file for membership and numbers; the group key is its base name.")
     var groupFile: String?
 
+    @Option(
+        help: """
+            The AMI family: auto (the banner, else the first events that show it), 1.4, 11 (1.6 to 11) or 12 (12 \
+            and later).
+            """)
+    var family: String = "auto"
+
     @Argument(help: "The captured stream.")
     var file: String
 
@@ -33,6 +40,10 @@ struct Replay: ParsableCommand {
         guard ["asterisk", "elastix", "avaya"].contains(pbx) else {
             throw ValidationError("--pbx \(pbx): expected asterisk or elastix (AMI captures), or avaya (DMCC)")
         }
+        guard family == "auto" || AMIFamily(rawValue: family) != nil else {
+            throw ValidationError("--family \(family): expected auto, 1.4, 11 or 12")
+        }
+        if family != "auto", pbx == "avaya" { throw ValidationError("--family applies to AMI captures only") }
     }
 
     func run() throws {
@@ -58,10 +69,31 @@ struct Replay: ParsableCommand {
             printError("warning: no --group-file: every endpoint of 2 to 8 of 0-9*# is a member; group key \"replay\"")
             directory = MemberDirectory(replayGroup: "replay", pbx: pbx == "elastix" ? .elastix : .asterisk)
         }
-        let result = AMIReplay.run([Array(data)[...]], directory: directory)
+        let result = AMIReplay.run([Array(data)[...]], directory: directory, family: AMIFamily(rawValue: family))
         let output = result.events.map { $0.canonicalJSON() + "\n" }.joined()
         FileHandle.standardOutput.write(Data(output.utf8))
         for open in result.openLifecycles { printError("open at end of input: \(open)") }
+        for line in Self.familyNotes(result) { printError(line) }
+    }
+
+    /// What stderr says about the family, and about a replay that read channel events but emitted nothing.
+    static func familyNotes(_ result: AMIReplay.Result) -> [String] {
+        let name = result.family == .v11 ? "1.6–11" : result.family == .v12 ? "12+" : "1.4"
+        var notes: [String] = []
+        switch result.familySource {
+        case .events: notes.append("family \(name) (inferred from events: the capture has no banner)")
+        case .assumed where result.callEventsRead > 0:
+            notes.append("warning: no banner and no event told the AMI family; read as 12+ (give --family)")
+        default: break
+        }
+        if result.events.isEmpty, result.callEventsRead > 0 {
+            notes.append(
+                "warning: \(result.callEventsRead) channel events read as family \(name) "
+                    + "(\(result.familySource.rawValue)) gave no call event: no member took part in a way the call "
+                    + "semantics report (an IVR only, an unanswered click-to-dial), or the members or the family are "
+                    + "wrong (--group-file, --family)")
+        }
+        return notes
     }
 
     private func replayAvaya(_ bytes: [UInt8]) throws {

@@ -90,12 +90,13 @@ final class TrackerBox {
         let version = ["1.4": nil, "11": "11.25.3", "12": "18.20.0"][familyName]!
         let harness = try await Harness(family: family)
         let event = await harness.next(until: Self.connected)
-        guard case .connected(let detected, let reported) = event else {
+        guard case .connected(let detected, let reported, let source) = event else {
             Issue.record("no connection: \(String(describing: event))")
             return
         }
         #expect(detected == family)
         #expect(reported == version)
+        #expect(source == .banner)
     }
 
     @Test func plainLogin() async throws {

@@ -55,4 +55,22 @@ struct StatusMergeTests {
         #expect(StatusView(merged).text.contains("billing  not-running"))
         #expect(StatusView(merged).text.contains("no supervisor runs this group"))
     }
+
+    @Test func statusSaysHowTheFamilyWasTold() {
+        func text(_ source: String) -> String {
+            StatusView(
+                .object([
+                    "groups": .array([
+                        .object([
+                            "group": .string("sales"), "state": .string("connected"), "family": .string("11"),
+                            "familySource": .string(source),
+                        ])
+                    ])
+                ])
+            ).text
+        }
+        #expect(text("events").contains("family 11 (inferred from events)"))
+        #expect(text("assumed").contains("family 11 (assumed: nothing told it)"))
+        #expect(text("banner").contains("family 11") && !text("banner").contains("family 11 ("))
+    }
 }

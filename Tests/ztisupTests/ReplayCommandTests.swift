@@ -25,7 +25,12 @@ import Testing
         let golden = try String(
             contentsOf: Self.transcripts.appendingPathComponent(String(file.dropLast(4)) + ".jsonl"), encoding: .utf8)
         #expect(outcome.stdout == golden)
-        #expect(outcome.stderr == "")
+        // A capture that gives nothing (an IVR only, an unanswered click-to-dial) says so; the others say nothing.
+        if golden.isEmpty {
+            #expect(outcome.stderr.hasPrefix("warning: ") && outcome.stderr.contains("gave no call event"))
+        } else {
+            #expect(outcome.stderr == "")
+        }
     }
 
     @Test func withoutAGroupFileItWarnsOnStderr() throws {
@@ -47,6 +52,49 @@ import Testing
         let outcome = try ZTISupProcess.run(["replay", path])
         #expect(outcome.status == 0)
         #expect(outcome.stderr.contains("open at end of input: 1732526400.1/101/1"))
+    }
+
+    /// A copy of `file` without its banner line, in a fresh file.
+    static func withoutBanner(_ file: String) throws -> String {
+        let text = try String(contentsOf: transcripts.appendingPathComponent(file), encoding: .utf8)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("zti-bare-\(UUID().uuidString).ami")
+            .path
+        try String(text[text.range(of: "\n")!.upperBound...]).write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test(arguments: [("1.4/busy.ami", "1.4"), ("11/busy.ami", "1.6–11"), ("12/busy.ami", "12+")])
+    func aCaptureWithoutItsBannerIsReadInTheFamilyItsEventsShowAndSaysSo(file: String, family: String) throws {
+        let path = try Self.withoutBanner(file)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let sales = Self.transcripts.appendingPathComponent("sales.properties").path
+        let outcome = try ZTISupProcess.run(["replay", "--group-file", sales, path])
+        #expect(outcome.status == 0)
+        let golden = try String(
+            contentsOf: Self.transcripts.appendingPathComponent(String(file.dropLast(4)) + ".jsonl"), encoding: .utf8)
+        #expect(outcome.stdout == golden)
+        #expect(outcome.stderr == "family \(family) (inferred from events: the capture has no banner)\n")
+        // Given, the family is used as it is: the same events, nothing said.
+        let given = try ZTISupProcess.run([
+            "replay", "--group-file", sales, "--family", String(file.prefix { $0 != "/" }), path,
+        ])
+        #expect(given.stdout == golden && given.stderr == "")
+    }
+
+    @Test func aReplayThatReadChannelEventsButEmittedNothingSaysSo() throws {
+        let sales = Self.transcripts.appendingPathComponent("sales.properties").path
+        let outcome = try ZTISupProcess.run([
+            "replay", "--group-file", sales, "--family", "12",
+            Self.transcripts.appendingPathComponent("1.4/inbound-answered.ami").path,
+        ])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout == "")
+        #expect(
+            outcome.stderr.contains("channel events read as family 12+ (given) gave no call event"), "\(outcome.stderr)"
+        )
+        let bad = try ZTISupProcess.run(["replay", "--family", "13", "x"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--family 13: expected auto, 1.4, 11 or 12"))
     }
 
     @Test func anUnreadableFileIsAnError() throws {

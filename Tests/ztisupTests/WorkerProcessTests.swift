@@ -57,12 +57,11 @@ import ZTITestKit
         .appendingPathComponent("ZTIAsteriskTests/Transcripts").path
 
     /// A running simulator, its control socket, and a group file pointing at it.
-    static func simulator(family: String = "12") throws -> (ChildProcess, String, GroupConfig) {
+    static func simulator(family: String = "12", _ extra: [String] = []) throws -> (ChildProcess, String, GroupConfig) {
         let directory = try UploaderProcessTests.conf()
         let control = directory + "/ami.sock"
-        let (process, port) = try SimulatorCommandTests.start([
-            "--family", family, "--secret", "s3cret", "--control", control, "--speed", "100",
-        ])
+        let (process, port) = try SimulatorCommandTests.start(
+            ["--family", family, "--secret", "s3cret", "--control", control, "--speed", "100"] + extra)
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: control) { usleep(20_000) }
         let properties =
             try String(contentsOfFile: transcripts + "/sales.properties", encoding: .utf8)
