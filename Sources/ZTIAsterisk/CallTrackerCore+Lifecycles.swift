@@ -43,7 +43,8 @@ extension CallTrackerCore {
     /// unless `ring` is false (a call adopted already answered).
     @discardableResult
     mutating func startOutbound(
-        leg: String, destination: String?, dialString: String?, caller: String, at time: EventTime, ring: Bool = true
+        leg: String, destination: String?, dialString: String?, caller: String, at time: EventTime, ring: Bool = true,
+        dialled given: String? = nil
     ) -> Int? {
         guard let channel = channels[leg], let call = calls[channel.call],
             let member = directory.member(channel.name, context: channel.context)
@@ -57,7 +58,7 @@ extension CallTrackerCore {
         }
         let callerChannel = channels[caller]
         let dialled =
-            callerChannel?.exten ?? channel.exten ?? dialString.flatMap(Self.numberInDialString)
+            given ?? callerChannel?.exten ?? channel.exten ?? dialString.flatMap(Self.numberInDialString)
         var direction = CallDirection.outbound
         if let destination, let target = channels[destination], target.isEndpoint {
             if directory.isInternal(target.name, context: target.context) { direction = .internal }

@@ -82,6 +82,8 @@ public struct CallTrackerCore: Sendable {
             transfer(away: transferer.uniqueid, to: target, at: time)
         case .attendedTransfer(let original, let second, let target):
             attendedTransfer(original: original, second: second, target: target, at: time)
+        case .pickup(let picker, let target):
+            pickup(picker: picker, target: target, at: time)
         case .resyncChannel(let key, let snapshot, let bridge, let isCaller):
             resyncChannel(key: key, snapshot, bridge: bridge, isCaller: isCaller, at: time)
         case .resyncBegin(let key):
@@ -227,9 +229,13 @@ public struct CallTrackerCore: Sendable {
             resolveDeferredEnds(partner: callerId, transferredTo: member.extensionNumber)
         }
         if let member = destinationMember {
-            if let c2dExtension = calls[call]?.clickToDialExtension, c2dExtension == member.extensionNumber,
-                calls[call]?.originateLeg == nil, !hasOutboundLifecycle(call: call)
-            {
+            let ownClickToDial = calls[call]?.clickToDialExtension.map { $0 == member.extensionNumber }
+            // Another AMI client's click-to-dial (an Originate to a Local channel): the first member phone that
+            // the originated Local pair dials is the caller's own phone.
+            let originatedLocal =
+                calls[call]?.clickToDialExtension == nil
+                && callerId.flatMap { localPartner(of: $0) }.map { channels[$0]?.isOriginateLeg == true } == true
+            if ownClickToDial ?? originatedLocal, calls[call]?.originateLeg == nil, !hasOutboundLifecycle(call: call) {
                 // A click-to-dial first leg reached through a Local channel: the member's own phone rings first.
                 channels[destinationId]?.isOriginateLeg = true
                 calls[call]?.originateLeg = destinationId
@@ -237,9 +243,38 @@ public struct CallTrackerCore: Sendable {
                 startInbound(leg: destinationId, member: member, caller: callerId, at: time)
             }
         }
-        if let callerId, let originator = outboundOriginator(callerId, call: call) {
+        // The originating member's own phone being dialled is not that member dialling.
+        if let callerId, let originator = outboundOriginator(callerId, call: call), originator != destinationId {
+            // A Local caller's first Exten is its own target, never what was dialled: the digits are where its
+            // dialplan is when it dials.
+            let localExten =
+                channels[callerId]?.isEndpoint == false
+                ? caller?.exten.flatMap {
+                    Self.looksDialled($0) ? $0 : nil
+                } : nil
             startOutbound(
-                leg: originator, destination: destinationId, dialString: dialString, caller: callerId, at: time)
+                leg: originator, destination: destinationId, dialString: dialString, caller: callerId, at: time,
+                dialled: localExten)
+        }
+    }
+
+    /// The other half of a Local channel pair (`;1` ↔ `;2`, `,1` ↔ `,2` on 1.4) in the same call.
+    func localPartner(of uniqueid: String) -> String? {
+        guard let channel = channels[uniqueid], let call = calls[channel.call] else { return nil }
+        let name = channel.name.name
+        guard name.lowercased().hasPrefix("local/"), name.count > 2 else { return nil }
+        let base = name.dropLast(2)
+        let other: String
+        switch name.suffix(2) {
+        case ";1": other = ";2"
+        case ";2": other = ";1"
+        case ",1": other = ",2"
+        case ",2": other = ",1"
+        default: return nil
+        }
+        return call.channels.sorted().first { candidate in
+            guard candidate != uniqueid, let partner = channels[candidate]?.name.name else { return false }
+            return partner.dropLast(2) == base && partner.hasSuffix(other)
         }
     }
 
@@ -299,6 +334,12 @@ public struct CallTrackerCore: Sendable {
             }
             if status == "ANSWER" { lifecycle.destinationAnswered = true }
             lifecycles[id] = lifecycle
+            // A member phone already bridged to the Local pair that dialled for it (a click-to-dial through a Local
+            // channel) talks as soon as the far end answers.
+            if status == "ANSWER", originator != caller.uniqueid, isBridged(originator) {
+                answer(id, at: time)
+                continue
+            }
             let isFailure = !["ANSWER", "CANCEL"].contains(status)
             if isFailure && lifecycle.pendingDestinations.isEmpty && !lifecycle.destinationAnswered {
                 let cause = CallCause(asteriskDialStatus: status) ?? .failed
@@ -469,6 +510,38 @@ public struct CallTrackerCore: Sendable {
                 if channels[target.uniqueid]?.state == 6 { answer(id, at: time) }
             }
         }
+    }
+
+    /// A pickup: the rung member's lifecycle ends answered elsewhere, and the member who picked up is answered in
+    /// the call it took over (a pickup has no ringing of its own).
+    mutating func pickup(picker: ChannelSnapshot, target: String, at time: EventTime) {
+        guard let targetChannel = channels[target], calls[targetChannel.call] != nil else { return }
+        let call = targetChannel.call
+        calls[call]?.answered = true
+        for id in (lifecyclesByLeg[target] ?? []).sorted() {
+            guard let lifecycle = lifecycles[id], lifecycle.shape == .inbound, lifecycle.phase != .answered else {
+                continue
+            }
+            if lifecycle.phase == .ringing {
+                close(id, .ended, at: time, cause: .answeredElsewhere, raw: "pickup")
+            } else {
+                discard(id)
+            }
+        }
+        markAnswered(call, at: time)
+        let pickerId = ensureChannel(picker, at: time)
+        move(pickerId, to: call)
+        channels[pickerId]?.isDestination = true
+        channels[pickerId]?.destinationAnswered = true
+        guard let pickerChannel = channels[pickerId],
+            let member = directory.member(pickerChannel.name, context: pickerChannel.context),
+            let id = startInbound(leg: pickerId, member: member, caller: calls[call]?.origin, at: time)
+        else { return }
+        if lifecycles[id]?.phase == .attempted {
+            lifecycles[id]?.phase = .ringing
+            lifecycles[id]?.startedAt = time
+        }
+        answer(id, at: time)
     }
 
     // MARK: - Re-sync

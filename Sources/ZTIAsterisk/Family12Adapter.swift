@@ -48,6 +48,9 @@ enum Family12Adapter {
                     originalTransferer: original, secondTransferer: second,
                     target: snapshot(message, prefix: "TransferTarget"))
             ]
+        case "pickup":
+            guard let picker = snapshot(message), let target = message["TargetUniqueid"] else { return [] }
+            return [.pickup(picker: picker, target: target)]
         case "coreshowchannel":
             guard let channel = snapshot(message) else { return [] }
             let bridge = message["BridgeId"].flatMap { $0.isEmpty ? nil : $0 }

@@ -42,6 +42,12 @@ struct LegacyFamilyAdapter: Sendable {
         case "localbridge":
             guard let one = message["Uniqueid1"], let two = message["Uniqueid2"] else { return [] }
             return [.sameCall(one, two)]
+        case "pickup":
+            // 1.6–11 name both channels only by name.
+            guard let picker = message["Channel"].flatMap({ uniqueidByName[$0] }),
+                let target = message["TargetChannel"].flatMap({ uniqueidByName[$0] })
+            else { return [] }
+            return [.pickup(picker: ChannelSnapshot(uniqueid: picker), target: target)]
         case "masquerade":
             guard let clone = message["Clone"].flatMap({ uniqueidByName[$0] }),
                 let original = message["Original"].flatMap({ uniqueidByName[$0] })

@@ -28,6 +28,8 @@ public enum TrackerInput: Sendable, Equatable {
     /// An attended transfer: the transferer's two channels leave; `target` joins the transferee's call.
     case attendedTransfer(
         originalTransferer: ChannelSnapshot, secondTransferer: ChannelSnapshot, target: ChannelSnapshot?)
+    /// A call pickup: the channel `picker` took over the ringing leg `target` (a Uniqueid).
+    case pickup(picker: ChannelSnapshot, target: String)
     /// A re-sync list (`key` tells lists apart) begins: channels seen after this are not swept by it.
     case resyncBegin(key: String)
     /// A re-sync list (`key` tells lists apart) lists a channel: the call's caller, or a leg dialled from it.
