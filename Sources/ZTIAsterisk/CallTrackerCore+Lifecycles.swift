@@ -223,6 +223,8 @@ extension CallTrackerCore {
             return cause == .normal || cause == .answeredElsewhere || code == 0 ? .cancelled : cause
         case .vanished:
             return .unknown
+        case .timedOut:
+            return .noAnswer
         case nil:
             return .cancelled
         }
@@ -234,6 +236,7 @@ extension CallTrackerCore {
             let cause = CallCause(q850: code)
             return (cause == .answeredElsewhere ? .normal : cause, String(code))
         case .vanished: return (.unknown, "vanished")
+        case .timedOut(let code): return (.normal, code.map(String.init))
         case .dialStatus(let text): return (.normal, text)
         case nil: return (.normal, nil)
         }
@@ -244,6 +247,7 @@ extension CallTrackerCore {
         case .dialStatus(let text): text
         case .hangupCause(let code): String(code)
         case .vanished: "vanished"
+        case .timedOut(let code): code.map(String.init)
         case nil: nil
         }
     }

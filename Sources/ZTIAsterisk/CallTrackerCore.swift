@@ -82,6 +82,8 @@ public struct CallTrackerCore: Sendable {
             transfer(away: transferer.uniqueid, to: target, at: time)
         case .attendedTransfer(let original, let second, let target):
             attendedTransfer(original: original, second: second, target: target, at: time)
+        case .dialplanStep(let uniqueid, let exten):
+            dialReturned(caller: uniqueid, exten: exten)
         case .pickup(let picker, let target):
             pickup(picker: picker, target: target, at: time)
         case .resyncChannel(let key, let snapshot, let bridge, let isCaller):
@@ -508,6 +510,26 @@ public struct CallTrackerCore: Sendable {
                 lifecycles[id]?.from = Self.callerNumber(customer?.callerNumber)
                 ring(id, at: time)
                 if channels[target.uniqueid]?.state == 6 { answer(id, at: time) }
+            }
+        }
+    }
+
+    /// 1.4 has no dial end: a caller that goes on in its dialplan after a member's leg hung up unanswered (not to
+    /// its `h` extension, which runs when the caller hung up) got its Dial back by a timeout: that member's ring
+    /// ended with no answer, not because the caller gave up.
+    mutating func dialReturned(caller uniqueid: String, exten: String?) {
+        guard exten != "h" else { return }
+        for id in lifecycles.keys.sorted() {
+            guard let lifecycle = lifecycles[id], lifecycle.shape == .inbound, lifecycle.phase != .answered,
+                lifecycle.liveLegs.isEmpty, lifecycle.callers.contains(uniqueid)
+            else { continue }
+            switch lifecycle.pendingStatus {
+            case .hangupCause(let code) where [0, 16, 19].contains(code):
+                lifecycles[id]?.pendingStatus = .timedOut(hangupCause: code)
+            case nil:
+                lifecycles[id]?.pendingStatus = .timedOut(hangupCause: nil)
+            default:
+                break
             }
         }
     }

@@ -33,6 +33,9 @@ struct LegacyFamilyAdapter: Sendable {
             var inputs: [TrackerInput] = [.channel(snapshot)]
             if let other = pairLocalHalf(snapshot) { inputs.append(.sameCall(other, snapshot.uniqueid)) }
             return inputs
+        case "newexten" where family == .v14:
+            guard let snapshot = snapshot(message) else { return [] }
+            return [.channel(snapshot), .dialplanStep(uniqueid: snapshot.uniqueid, exten: message["Extension"])]
         case "newstate", "newcallerid", "newexten":
             return snapshot(message).map { [.channel($0)] } ?? []
         case "dial":

@@ -56,5 +56,8 @@ struct MemberLifecycle: Sendable {
         case dialStatus(String)
         case hangupCause(Int)
         case vanished
+        /// 1.4 (no dial status): the leg hung up with this cause and the caller went on in its dialplan, so the
+        /// Dial timed out.
+        case timedOut(hangupCause: Int?)
     }
 }

@@ -17,6 +17,8 @@ public enum TrackerInput: Sendable, Equatable {
     case bridgeLeave(bridge: String, channel: ChannelSnapshot)
     /// 1.4 has no dial end: a dialled leg that hung up before answering reports its outcome by its cause.
     case destinationHungUp(caller: String, destination: String, cause: Int)
+    /// 1.4: a channel went on in its dialplan (`Newexten`): a Dial it made has returned.
+    case dialplanStep(uniqueid: String, exten: String?)
     /// Two channels are one call (Local halves, Masquerade, a 1.x Link).
     case sameCall(String, String)
     /// A channel was renamed.

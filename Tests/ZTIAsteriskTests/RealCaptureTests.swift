@@ -32,7 +32,6 @@ import ZTICore
         "1.4.44/click-to-dial-local.ami": "click-to-dial through a Local channel on 1.4",
         "1.4.44/queue-abandon.ami": "1.4 queues: members tied only at the bridge (AgentCalled not read, shape 2.5)",
         "1.4.44/queue-member-timeout.ami": "1.4 queues: members tied only at the bridge (AgentCalled not read)",
-        "1.4.44/voicemail-no-answer.ami": "1.4: a timed-out Dial is reported cancelled, not noAnswer (shape 2.4)",
     ]
 
     static var captures: [String] {

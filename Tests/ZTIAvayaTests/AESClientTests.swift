@@ -166,6 +166,7 @@ import ZTITestKit
         let run = Run(port: server.port)
         _ = await run.wait { Self.monitored($0).count == 2 }
         await run.client.stop()
+        run.task.cancel()
         let requests = await simulator.requests
         #expect(requests.filter { $0 == "MonitorStop" }.count == 2)
         #expect(requests.filter { $0 == "ReleaseDeviceId" }.count == 2)
@@ -180,6 +181,7 @@ import ZTITestKit
         await hung.simulator.stall(for: .seconds(30))
         let started = ContinuousClock.now
         await second.client.stop(budget: .seconds(1))
+        second.task.cancel()
         #expect(ContinuousClock.now - started < .seconds(3))
     }
 
@@ -261,6 +263,8 @@ import ZTITestKit
         #expect(await server.simulator.requests.filter { $0 == "StartApplicationSession" }.count == 1)
         #expect(FileManager.default.fileExists(atPath: store.path))
         await run.client.stop()
+        // The client would reconnect: it stops with its task, as the worker's does.
+        run.task.cancel()
         #expect(!FileManager.default.fileExists(atPath: store.path))
     }
 
