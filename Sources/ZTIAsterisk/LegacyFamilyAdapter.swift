@@ -9,6 +9,9 @@ struct LegacyFamilyAdapter: Sendable {
     let family: AMIFamily
     private var uniqueidByName: [String: String] = [:]
     private var localHalves: [String: String] = [:]
+    /// The newest `;1` half per Local target (`Local/102@from-queue`), for a 1.4 AgentCalled that names only the
+    /// queue member's interface.
+    private var newestLocalByTarget: [String: String] = [:]
     /// 1.4: the caller of each dialled leg, for the outcome its hangup cause reports.
     private var dialledBy: [String: String] = [:]
     /// The channel each channel is linked with, for masquerades that carry an attended transfer (1.4).
@@ -90,10 +93,20 @@ struct LegacyFamilyAdapter: Sendable {
         case "transfer":
             return transfer(message)
         case "agentcalled":
-            // With eventwhencalled=yes a queue names the member channel it rings: a dial leg of the caller.
-            guard let callerId = message["Uniqueid"], let destinationName = message["DestinationChannel"],
-                let destinationId = uniqueidByName[destinationName]
+            // With eventwhencalled=yes a queue names the member channel it rings: a dial leg of the caller. 1.4
+            // names only the caller's channel and the member's interface (a Local one: its newest `,1` half).
+            guard let callerId = message["Uniqueid"] ?? message["ChannelCalling"].flatMap({ uniqueidByName[$0] })
             else { return [] }
+            var destinationName = message["DestinationChannel"]
+            var destinationId = destinationName.flatMap { uniqueidByName[$0] }
+            if destinationId == nil, let interface = message["AgentCalled"], interface.lowercased().hasPrefix("local/")
+            {
+                let target = interface.split(separator: "/", omittingEmptySubsequences: false).prefix(2)
+                    .joined(separator: "/")
+                destinationId = newestLocalByTarget[target]
+                destinationName = destinationName ?? uniqueidByName.first { $0.value == destinationId }?.key
+            }
+            guard let destinationId, let destinationName, destinationId != callerId else { return [] }
             let callerNumber = message["CallerIDNum"] ?? message["CallerID"]
             return [
                 .dialBegin(
@@ -146,6 +159,7 @@ struct LegacyFamilyAdapter: Sendable {
         let half = name.suffix(2)
         if half == ";1" || half == ",1" {
             localHalves[base] = snapshot.uniqueid
+            if let dash = base.lastIndex(of: "-") { newestLocalByTarget[String(base[..<dash])] = snapshot.uniqueid }
             return nil
         }
         return half == ";2" || half == ",2" ? localHalves[base] : nil
@@ -169,9 +183,13 @@ struct LegacyFamilyAdapter: Sendable {
         if let callerId { dialledBy[destinationId] = callerId }
         let callerNumber = message["CallerIDNum"] ?? message["CallerID"]
         let caller = callerId.map { ChannelSnapshot(uniqueid: $0, name: callerName, callerNumber: callerNumber) }
+        // The party calling the destination is the caller channel's caller ID: its ConnectedLineNum is the number
+        // the caller is connected to (on a Local leg of a queue or follow-me, the Local extension), never the
+        // outside caller's.
         let destination = ChannelSnapshot(
-            uniqueid: destinationId, name: destinationName, connectedNumber: message["ConnectedLineNum"] ?? callerNumber
-        )
+            uniqueid: destinationId, name: destinationName,
+            connectedNumber: callerNumber.flatMap { CallTrackerCore.isUnknown($0) ? nil : $0 }
+                ?? message["ConnectedLineNum"])
         return [.dialBegin(caller: caller, destination: destination, dialString: message["Dialstring"])]
     }
 

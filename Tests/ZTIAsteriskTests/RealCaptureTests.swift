@@ -25,13 +25,9 @@ import ZTICore
         "11.25.3/attended-transfer-dtmf.ami": "the consultation is not its own call",
         "11.25.3/click-to-dial-device.ami": "dialled is taken from the dial string, not the Originate's Exten",
         "11.25.3/click-to-dial-local.ami": "click-to-dial through a Local channel on 1.6–11 (no first-leg Dial)",
-        "11.25.3/queue-abandon.ami": "a queue member's from is the Local channel's, not the caller's (shape 2.2)",
-        "11.25.3/queue-member-timeout.ami": "a queue member's from is the Local channel's, not the caller's",
         "1.4.44/attended-transfer-dtmf.ami": "the consultation is not its own call",
         "1.4.44/call-pickup.ami": "1.4 has no Pickup event: a pickup is not recognised",
         "1.4.44/click-to-dial-local.ami": "click-to-dial through a Local channel on 1.4",
-        "1.4.44/queue-abandon.ami": "1.4 queues: members tied only at the bridge (AgentCalled not read, shape 2.5)",
-        "1.4.44/queue-member-timeout.ami": "1.4 queues: members tied only at the bridge (AgentCalled not read)",
     ]
 
     static var captures: [String] {
