@@ -32,8 +32,10 @@ public struct CallTrackerCore: Sendable {
     /// meanwhile is provisional.
     public var awaitingOpen = false
     var resumeReport: (resumed: Int, closed: Int)?
-    /// 1.4 reports no transfer: a member's answered leg that ends while its partner stays is held until the
-    /// partner either dials a member (a blind transfer) or ends.
+    /// Transfers without a transfer event (every 1.4 transfer, and a third party's Redirect in every family): a
+    /// member's answered leg that ends while its partner stays is held until the partner either dials a member (a
+    /// blind transfer) or ends; a partner that leaves the member's bridge and dials a member while the member's
+    /// leg is still up was transferred by that member.
     public var infersTransfers = false
     var deferredEnds: [String: [(id: Int, cause: CallCause, raw: String?, at: EventTime)]] = [:]
 
@@ -226,9 +228,18 @@ public struct CallTrackerCore: Sendable {
         let destinationChannel = channels[destinationId]!
         let destinationMember = directory.member(destinationChannel.name, context: destinationChannel.context)
         if let callerId, let member = destinationMember, deferredEnds[callerId] != nil {
-            // The partner of a member who just left dials a member: that member transferred the call (1.4).
+            // The partner of a member who just left dials a member: that member transferred the call.
             calls[call]?.transferred = true
             resolveDeferredEnds(partner: callerId, transferredTo: member.extensionNumber)
+        } else if let callerId, let member = destinationMember, infersTransfers {
+            // The party of a member's answered leg left their bridge and dials a member while that leg is still
+            // up (a third party's Redirect): the member transferred the call; its leg hangs up after.
+            for leg in transferredAway(from: callerId) {
+                calls[call]?.transferred = true
+                for id in (lifecyclesByLeg[leg] ?? []).sorted() where lifecycles[id]?.phase == .answered {
+                    close(id, .transferred, at: time, transferredTo: member.extensionNumber)
+                }
+            }
         }
         if let member = destinationMember {
             let ownClickToDial = calls[call]?.clickToDialExtension.map { $0 == member.extensionNumber }
@@ -258,6 +269,16 @@ public struct CallTrackerCore: Sendable {
                 leg: originator, destination: destinationId, dialString: dialString, caller: callerId, at: time,
                 dialled: localExten)
         }
+    }
+
+    /// Member legs that were talking with `partner` (their last two-party bridge) and are no longer bridged with it.
+    func transferredAway(from partner: String) -> [String] {
+        let partnerBridges = channels[partner]?.bridges ?? []
+        return channels.values.filter { channel in
+            channel.lastPartner == partner && channel.uniqueid != partner && channel.isEndpoint
+                && channel.bridges.isDisjoint(with: partnerBridges)
+                && (lifecyclesByLeg[channel.uniqueid] ?? []).contains { lifecycles[$0]?.phase == .answered }
+        }.map(\.uniqueid).sorted()
     }
 
     /// The other half of a Local channel pair (`;1` ↔ `;2`, `,1` ↔ `,2` on 1.4) in the same call.
