@@ -84,6 +84,14 @@ public struct CallTrackerCore: Sendable {
             transfer(away: transferer.uniqueid, to: target, at: time)
         case .attendedTransfer(let original, let second, let target):
             attendedTransfer(original: original, second: second, target: target, at: time)
+        case .originateAnswered(let uniqueid, let exten):
+            // The originated leg's Exten so far is its device's or its Local target: what it dials next is the
+            // Originate's Exten, the digits the requester sent.
+            if let exten, Self.looksDialled(exten), let channel = channels[uniqueid],
+                !channel.isDestination || channel.isOriginateLeg
+            {
+                channels[uniqueid]?.exten = exten
+            }
         case .dialplanStep(let uniqueid, let exten):
             dialReturned(caller: uniqueid, exten: exten)
         case .pickup(let picker, let target):

@@ -22,8 +22,15 @@ enum ClickToDialCorrelation {
             }
             return []
         case .event:
-            guard let actionID = message.actionID else { return [] }
-            return [.clickToDialChannel(actionID: actionID, uniqueid: message["Uniqueid"], channel: message["Channel"])]
+            var inputs: [TrackerInput] = []
+            // Any client's Originate (a CRM connector's click-to-dial too): its leg goes on at the Exten it gave.
+            if message["Response"]?.lowercased() == "success", let uniqueid = message["Uniqueid"] {
+                inputs.append(.originateAnswered(uniqueid: uniqueid, exten: message["Exten"]))
+            }
+            guard let actionID = message.actionID else { return inputs }
+            return inputs + [
+                .clickToDialChannel(actionID: actionID, uniqueid: message["Uniqueid"], channel: message["Channel"])
+            ]
         default:
             return []
         }

@@ -40,6 +40,8 @@ public enum TrackerInput: Sendable, Equatable {
     case resyncEnd(key: String)
     /// A click-to-dial request was sent for `extension`; the call whose first leg is its channel carries its id.
     case clickToDialSent(actionID: String, clickToDialId: String, channelPrefix: String, exten: String?)
+    /// An Originate's first leg answered (`OriginateResponse` Success, whoever sent it): it goes on at `exten`.
+    case originateAnswered(uniqueid: String, exten: String?)
     /// The PBX confirmed which channel a click-to-dial request created.
     case clickToDialChannel(actionID: String, uniqueid: String?, channel: String?)
 }
