@@ -566,7 +566,11 @@ public struct CallTrackerCore: Sendable {
     /// A pickup: the rung member's lifecycle ends answered elsewhere, and the member who picked up is answered in
     /// the call it took over (a pickup has no ringing of its own).
     mutating func pickup(picker: ChannelSnapshot, target: String, at time: EventTime) {
-        guard let targetChannel = channels[target], calls[targetChannel.call] != nil else { return }
+        guard let targetChannel = channels[target], calls[targetChannel.call] != nil,
+            (lifecyclesByLeg[target] ?? []).contains(where: {
+                lifecycles[$0]?.shape == .inbound && lifecycles[$0]?.phase != .answered
+            })
+        else { return }
         let call = targetChannel.call
         calls[call]?.answered = true
         for id in (lifecyclesByLeg[target] ?? []).sorted() {
@@ -584,6 +588,8 @@ public struct CallTrackerCore: Sendable {
         move(pickerId, to: call)
         channels[pickerId]?.isDestination = true
         channels[pickerId]?.destinationAnswered = true
+        // The picker is talking (on 1.4 the ringing leg itself becomes the picker's channel): no ringing for it.
+        channels[pickerId]?.state = 6
         guard let pickerChannel = channels[pickerId],
             let member = directory.member(pickerChannel.name, context: pickerChannel.context),
             let id = startInbound(leg: pickerId, member: member, caller: calls[call]?.origin, at: time)

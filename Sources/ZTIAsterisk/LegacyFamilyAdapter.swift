@@ -76,7 +76,15 @@ struct LegacyFamilyAdapter: Sendable {
                         secondTransferer: ChannelSnapshot(uniqueid: uniqueid), target: nil))
             }
             uniqueidByName[newName] = uniqueid
-            return inputs + [.rename(uniqueid: uniqueid, newName: newName)]
+            inputs.append(.rename(uniqueid: uniqueid, newName: newName))
+            // 1.4 pickup (no Pickup event): the picker's channel, talking to nobody, is the clone; the ringing leg
+            // it took over takes its name. The tracker acts only when that leg was a member's ringing one.
+            if family == .v14, let clone = uniqueidByName[newName + "<MASQ>"], clone != uniqueid,
+                linkedWith[clone] == nil, !newName.hasSuffix(">")
+            {
+                inputs.append(.pickup(picker: ChannelSnapshot(uniqueid: uniqueid, name: newName), target: uniqueid))
+            }
+            return inputs
         case "hangup":
             guard let snapshot = snapshot(message) else { return [] }
             if let channel = snapshot.name, uniqueidByName[channel] == snapshot.uniqueid {

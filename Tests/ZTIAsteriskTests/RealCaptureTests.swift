@@ -23,7 +23,6 @@ import ZTICore
         "11.25.3/attended-transfer-dtmf.ami": "the consultation is not its own call",
         "11.25.3/click-to-dial-local.ami": "click-to-dial through a Local channel on 1.6–11 (no first-leg Dial)",
         "1.4.44/attended-transfer-dtmf.ami": "the consultation is not its own call",
-        "1.4.44/call-pickup.ami": "1.4 has no Pickup event: a pickup is not recognised",
         "1.4.44/click-to-dial-local.ami": "click-to-dial through a Local channel on 1.4",
     ]
 
