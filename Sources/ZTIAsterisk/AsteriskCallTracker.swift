@@ -27,8 +27,6 @@ public struct AsteriskCallTracker: Sendable {
         self.family = family
         self.familySource = .given
         self.core = CallTrackerCore(directory: directory)
-        // Transfers without their own events (1.4, and a Redirect in any family) are read from who dials whom.
-        self.core.infersTransfers = true
         self.legacy = LegacyFamilyAdapter(family: family)
     }
 
@@ -58,7 +56,6 @@ public struct AsteriskCallTracker: Sendable {
         if family != self.family { legacy = LegacyFamilyAdapter(family: family) }
         self.family = family
         familySource = source
-        core.infersTransfers = true
         guard let held = undecided else { return [] }
         undecided = nil
         var events: [CallEvent] = []

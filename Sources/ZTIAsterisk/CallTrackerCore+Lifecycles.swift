@@ -151,7 +151,7 @@ extension CallTrackerCore {
         switch (lifecycle.shape, lifecycle.phase) {
         case (_, .answered):
             let (cause, raw) = Self.endCause(status)
-            if infersTransfers, status != .vanished, let partner = channels[leg]?.lastPartner,
+            if status != .vanished, let partner = channels[leg]?.lastPartner,
                 channels[partner]?.isEndpoint == true
             {
                 deferredEnds[partner, default: []].append((id, cause, raw, time))

@@ -32,11 +32,10 @@ public struct CallTrackerCore: Sendable {
     /// meanwhile is provisional.
     public var awaitingOpen = false
     var resumeReport: (resumed: Int, closed: Int)?
-    /// Transfers without a transfer event (every 1.4 transfer, and a third party's Redirect in every family): a
-    /// member's answered leg that ends while its partner stays is held until the partner either dials a member (a
-    /// blind transfer) or ends; a partner that leaves the member's bridge and dials a member while the member's
-    /// leg is still up was transferred by that member.
-    public var infersTransfers = false
+    /// Transfers without a transfer event (every 1.4 transfer, and a third party's Redirect in every family) are
+    /// inferred: a member's answered leg that ends while its partner stays is held here until the partner either
+    /// dials a member (a blind transfer) or ends; a partner that leaves the member's bridge and dials a member while
+    /// the member's leg is still up was transferred by that member.
     var deferredEnds: [String: [(id: Int, cause: CallCause, raw: String?, at: EventTime)]] = [:]
 
     /// A tracker for the members of `directory`.
@@ -239,7 +238,7 @@ public struct CallTrackerCore: Sendable {
             // The partner of a member who just left dials a member: that member transferred the call.
             calls[call]?.transferred = true
             resolveDeferredEnds(partner: callerId, transferredTo: member.extensionNumber)
-        } else if let callerId, let member = destinationMember, infersTransfers {
+        } else if let callerId, let member = destinationMember {
             // The party of a member's answered leg left their bridge and dials a member while that leg is still
             // up (a third party's Redirect): the member transferred the call; its leg hangs up after.
             for leg in transferredAway(from: callerId) {
