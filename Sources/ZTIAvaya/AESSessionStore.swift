@@ -39,10 +39,6 @@ public struct AESSessionStore: Sendable {
         path = runtimeDir + "/" + group + "/aes-session"
     }
 
-    public init(path: String) {
-        self.path = path
-    }
-
     /// The stored session, if there is a readable one; a damaged file is reported and treated as none.
     public func load() -> Result<Record?, ZTIAvayaError> {
         guard let data = FileManager.default.contents(atPath: path) else { return .success(nil) }

@@ -27,14 +27,8 @@ import ZTICore
     ]
 
     static var captures: [String] {
-        let releases = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return releases.sorted().flatMap { release -> [String] in
-            let files =
-                (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent(release).path))
-                ?? []
-            return files.filter { $0.hasSuffix(".expected") }.sorted().map {
-                "\(release)/\($0.dropLast(".expected".count)).ami"
-            }
+        TranscriptTests.files(in: directory, suffix: ".expected").map {
+            String($0.dropLast(".expected".count)) + ".ami"
         }
     }
 

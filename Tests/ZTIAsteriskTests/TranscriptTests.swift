@@ -11,13 +11,15 @@ import ZTITestKit
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
         "Transcripts")
 
-    static var transcripts: [String] {
-        let families = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return families.sorted().flatMap { family -> [String] in
+    static var transcripts: [String] { files(in: directory, suffix: ".ami") }
+
+    /// `folder/file` for every file ending in `suffix` one folder down from `root`, sorted.
+    static func files(in root: URL, suffix: String) -> [String] {
+        let folders = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        return folders.sorted().flatMap { folder -> [String] in
             let files =
-                (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent(family).path))
-                ?? []
-            return files.filter { $0.hasSuffix(".ami") }.sorted().map { "\(family)/\($0)" }
+                (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)) ?? []
+            return files.filter { $0.hasSuffix(suffix) }.sorted().map { "\(folder)/\($0)" }
         }
     }
 
