@@ -29,9 +29,15 @@ extension CallTrackerCore {
         if let origin, origin.uniqueid != leg, directory.isInternal(origin.name, context: origin.context) {
             direction = .internal
         }
+        // A consultation's caller is the member who consults, whatever number its Local channel shows.
+        var consultant: MemberDirectory.Member?
+        if let leg = call.consultedBy, let channel = channels[leg] {
+            consultant = directory.member(channel.name, context: channel.context)
+            if consultant != nil { direction = .internal }
+        }
         let id = newLifecycle(
             call: channel.call, member: member, shape: .inbound, direction: direction, leg: leg, at: time)
-        lifecycles[id]?.from = Self.callerNumber(fromNumber)
+        lifecycles[id]?.from = consultant?.extensionNumber ?? Self.callerNumber(fromNumber)
         lifecycles[id]?.to = to
         if let caller { lifecycles[id]?.callers.insert(caller) }
         if call.transferred { lifecycles[id]?.transferredCallId = call.callId }
@@ -39,14 +45,15 @@ extension CallTrackerCore {
         return id
     }
 
-    /// Starts the outbound lifecycle of the member whose channel `leg` dials, and emits its ringing (dialled)
-    /// unless `ring` is false (a call adopted already answered).
+    /// Starts the outbound lifecycle of the member whose channel `leg` dials, in `callNumber` (the leg's call unless
+    /// it consults from another), and emits its ringing (dialled) unless `ring` is false (a call adopted already
+    /// answered).
     @discardableResult
     mutating func startOutbound(
         leg: String, destination: String?, dialString: String?, caller: String, at time: EventTime, ring: Bool = true,
-        dialled given: String? = nil
+        dialled given: String? = nil, in callNumber: Int? = nil
     ) -> Int? {
-        guard let channel = channels[leg], let call = calls[channel.call],
+        guard let channel = channels[leg], let call = calls[callNumber ?? channel.call],
             let member = directory.member(channel.name, context: channel.context)
         else { return nil }
         for id in call.lifecycles.sorted() {
@@ -66,9 +73,12 @@ extension CallTrackerCore {
             direction = .internal
         }
         let id = newLifecycle(
-            call: channel.call, member: member, shape: .outbound, direction: direction, leg: leg, at: time)
+            call: call.number, member: member, shape: .outbound, direction: direction, leg: leg, at: time)
+        // A leg that was called shows the number it was called on: the member dialling from it is its extension.
+        let wasCalled = channel.isDestination && !channel.isOriginateLeg
         lifecycles[id]?.from =
-            channel.callerNumber.flatMap { Self.looksDialled($0) ? $0 : nil } ?? member.extensionNumber
+            (wasCalled ? nil : channel.callerNumber.flatMap { Self.looksDialled($0) ? $0 : nil })
+            ?? member.extensionNumber
         lifecycles[id]?.dialled = dialled
         lifecycles[id]?.to = dialled.map(directory.withoutDialCode)
         lifecycles[id]?.clickToDialId = channel.clickToDialId ?? call.clickToDialId

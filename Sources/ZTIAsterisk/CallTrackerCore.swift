@@ -141,7 +141,9 @@ public struct CallTrackerCore: Sendable {
             calls[call]?.channels.insert(uniqueid)
             if calls[call]?.origin == nil { calls[call]?.origin = uniqueid }
             claimClickToDial(uniqueid)
-        } else if let linkedid = snapshot.linkedid, let current = channels[uniqueid]?.call {
+        } else if let linkedid = snapshot.linkedid, let current = channels[uniqueid]?.call,
+            channels[uniqueid]?.isPinned != true
+        {
             if let other = callByLinkedid[linkedid], other != current {
                 move(uniqueid, to: other)
             } else if callByLinkedid[linkedid] == nil {
@@ -189,7 +191,7 @@ public struct CallTrackerCore: Sendable {
     /// Two calls are one (a dial leg, Local halves, a bridge on ≤ 11): the older absorbs the newer, whose channels
     /// and lifecycles move over; open lifecycles keep the call id they were emitted with.
     mutating func merge(_ first: Int, _ second: Int) {
-        guard first != second, let a = calls[first], let b = calls[second] else { return }
+        guard first != second, let a = calls[first], let b = calls[second], !keepsApart(first, second) else { return }
         let (keep, gone) = first < second ? (a, b) : (b, a)
         for uniqueid in gone.channels { channels[uniqueid]?.call = keep.number }
         for id in gone.lifecycles { lifecycles[id]?.call = keep.number }
@@ -201,6 +203,10 @@ public struct CallTrackerCore: Sendable {
         merged.clickToDialId = keep.clickToDialId ?? gone.clickToDialId
         merged.clickToDialExtension = keep.clickToDialExtension ?? gone.clickToDialExtension
         merged.originateLeg = keep.originateLeg ?? gone.originateLeg
+        merged.consultedBy = keep.consultedBy ?? gone.consultedBy
+        if merged.consultedBy != nil {
+            for uniqueid in merged.channels { channels[uniqueid]?.isPinned = true }
+        }
         calls[keep.number] = merged
         calls.removeValue(forKey: gone.number)
         for (linkedid, call) in callByLinkedid where call == gone.number { callByLinkedid[linkedid] = keep.number }
@@ -217,10 +223,19 @@ public struct CallTrackerCore: Sendable {
         caller: ChannelSnapshot?, destination: ChannelSnapshot, dialString: String?, at time: EventTime
     ) {
         let callerId = caller.map { ensureChannel($0, at: time) }
-        if let callerId { channels[callerId]?.isCaller = true }
+        if let callerId {
+            channels[callerId]?.isCaller = true
+            inferConsultation(dialler: callerId)
+        }
         let destinationId = ensureChannel(destination, at: time)
         if let callerId, let call = channels[callerId]?.call, let other = channels[destinationId]?.call {
-            merge(call, other)
+            if channels[callerId]?.isPinned == true, call != other {
+                // A consultation's leg carries the customer call's Linkedid: it belongs to the consultation.
+                move(destinationId, to: call)
+                channels[destinationId]?.isPinned = true
+            } else {
+                merge(call, other)
+            }
         }
         channels[destinationId]?.isDestination = true
         guard let call = channels[destinationId]?.call else { return }
@@ -274,7 +289,7 @@ public struct CallTrackerCore: Sendable {
                 } : nil
             startOutbound(
                 leg: originator, destination: destinationId, dialString: dialString, caller: callerId, at: time,
-                dialled: localExten)
+                dialled: localExten, in: call)
         }
     }
 
@@ -317,7 +332,7 @@ public struct CallTrackerCore: Sendable {
         {
             return callerId
         }
-        if !caller.isEndpoint, let leg = calls[call]?.originateLeg, channels[leg] != nil {
+        if !caller.isEndpoint, let leg = calls[call]?.originateLeg ?? calls[call]?.consultedBy, channels[leg] != nil {
             return leg
         }
         return nil
@@ -409,6 +424,7 @@ public struct CallTrackerCore: Sendable {
             channels[pair[1]]?.lastPartner = pair[0]
             for member in pair { resolveDeferredEnds(partner: member, transferredTo: nil) }
         }
+        completeConsultations(inBridgeOf: uniqueid, at: time)
         for member in members.sorted() { checkAnswered(member, at: time) }
     }
 
@@ -496,12 +512,17 @@ public struct CallTrackerCore: Sendable {
         if calls[channel.call]?.channels.isEmpty == true { callEnded(channel.call, at: time) }
     }
 
-    /// A blind transfer (or the first half of an attended one): the transferer's lifecycles end `transferred`.
+    /// A blind transfer (or the first half of an attended one): the transferer's lifecycles end `transferred`, but
+    /// for those of its consultation, which is simply over.
     mutating func transfer(away uniqueid: String, to target: String, at time: EventTime) {
         guard let call = channels[uniqueid]?.call else { return }
         calls[call]?.transferred = true
         for id in (lifecyclesByLeg[uniqueid] ?? []).sorted() {
-            close(id, .transferred, at: time, transferredTo: target)
+            if let consultation = lifecycles[id]?.call, calls[consultation]?.consultedBy == uniqueid {
+                close(id, .ended, at: time, cause: .normal, raw: "transfer")
+            } else {
+                close(id, .transferred, at: time, transferredTo: target)
+            }
         }
         lifecyclesByLeg.removeValue(forKey: uniqueid)
     }
@@ -510,8 +531,14 @@ public struct CallTrackerCore: Sendable {
         original: ChannelSnapshot, second: ChannelSnapshot, target: ChannelSnapshot?, at time: EventTime
     ) {
         guard let customerCall = channels[original.uniqueid]?.call else { return }
-        // 1.6–11 name only the transferer's second channel: the target is whoever it talks to.
-        let target = target ?? bridgePartner(of: second.uniqueid).map { ChannelSnapshot(uniqueid: $0) }
+        // Already settled when the consultation's Local channel joined the customer (12+ says so after).
+        if let target, let call = channels[target.uniqueid]?.call, calls[call]?.consultationCompleted == true {
+            return
+        }
+        // 1.6–11 name only the transferer's second channel: the target is whoever it talks to; a Local target
+        // stands for the device behind it.
+        var target = target ?? bridgePartner(of: second.uniqueid).map { ChannelSnapshot(uniqueid: $0) }
+        if let local = target?.uniqueid, let device = deviceBehind(local) { target = ChannelSnapshot(uniqueid: device) }
         var targetName = target.flatMap { channels[$0.uniqueid]?.name.endpoint } ?? "unknown"
         if let target, let targetChannel = channels[target.uniqueid],
             let member = directory.member(targetChannel.name, context: targetChannel.context)

@@ -84,6 +84,12 @@ struct LegacyFamilyAdapter: Sendable {
             {
                 inputs.append(.pickup(picker: ChannelSnapshot(uniqueid: uniqueid, name: newName), target: uniqueid))
             }
+            // The original goes on as the clone's party (1.6–11 say so with a Masquerade event).
+            if family == .v14, let clone = uniqueidByName[newName + "<MASQ>"], clone != uniqueid,
+                !newName.hasSuffix(">")
+            {
+                inputs.append(.sameCall(uniqueid, clone))
+            }
             return inputs
         case "hangup":
             guard let snapshot = snapshot(message) else { return [] }

@@ -17,4 +17,9 @@ struct TrackedCall: Sendable {
     /// customer's leg.
     var originateLeg: String?
     var lifecycles: Set<Int> = []
+    /// The member leg that placed this call to consult someone while its own call waits (the second call of an
+    /// attended transfer): that member is its caller.
+    var consultedBy: String?
+    /// The consultation was turned into a transfer (its target joined the consultant's call).
+    var consultationCompleted = false
 }

@@ -28,6 +28,9 @@ struct TrackedChannel: Sendable {
     /// The channel it was last bridged with, for transfers that only show as a re-dial (1.4).
     var lastPartner: String?
     var clickToDialId: String?
+    /// In a call the tracker split off (an attended transfer's consultation): its Linkedid, the customer call's,
+    /// no longer says which call it belongs to.
+    var isPinned = false
 
     /// True when the channel is a party's device, not a Local half or other plumbing.
     var isEndpoint: Bool { !name.isPlumbing }
