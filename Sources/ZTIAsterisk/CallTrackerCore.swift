@@ -269,7 +269,7 @@ public struct CallTrackerCore: Sendable {
             // the originated Local pair dials is the caller's own phone.
             let originatedLocal =
                 calls[call]?.clickToDialExtension == nil
-                && callerId.flatMap { localPartner(of: $0) }.map { channels[$0]?.isOriginateLeg == true } == true
+                && callerId.map { originatedLocalDials(member, from: $0) } == true
             if ownClickToDial ?? originatedLocal, calls[call]?.originateLeg == nil, !hasOutboundLifecycle(call: call) {
                 // A click-to-dial first leg reached through a Local channel: the member's own phone rings first.
                 channels[destinationId]?.isOriginateLeg = true
@@ -301,6 +301,18 @@ public struct CallTrackerCore: Sendable {
                 && channel.bridges.isDisjoint(with: partnerBridges)
                 && (lifecyclesByLeg[channel.uniqueid] ?? []).contains { lifecycles[$0]?.phase == .answered }
         }.map(\.uniqueid).sorted()
+    }
+
+    /// True when the Local half `dialler` dials the member's own phone for an Originate: its `;1` half was
+    /// originated (12+ says so with a DialBegin without caller), or (≤ 11, where an originated channel shows no
+    /// dial at all) nothing dialled that half and the call comes from the member's own number.
+    func originatedLocalDials(_ member: MemberDirectory.Member, from dialler: String) -> Bool {
+        guard let first = localPartner(of: dialler), let firstHalf = channels[first] else { return false }
+        if firstHalf.isOriginateLeg { return true }
+        guard let caller = channels[dialler], [";2", ",2"].contains(caller.name.name.suffix(2)),
+            !firstHalf.isDestination, calls[firstHalf.call]?.consultedBy == nil
+        else { return false }
+        return [caller.callerNumber, firstHalf.callerNumber].contains(member.extensionNumber)
     }
 
     /// The other half of a Local channel pair (`;1` ↔ `;2`, `,1` ↔ `,2` on 1.4) in the same call.
@@ -442,6 +454,7 @@ public struct CallTrackerCore: Sendable {
         let legAnswered = channel.destinationAnswered || channel.state == 6
         if channel.isDestination && channel.isEndpoint && legAnswered && !channel.isOriginateLeg {
             markAnswered(channel.call, at: time)
+            answerDialling(towards: uniqueid, at: time)
         }
         for id in (lifecyclesByLeg[uniqueid] ?? []).sorted() {
             guard let lifecycle = lifecycles[id], lifecycle.phase != .answered else { continue }
@@ -453,6 +466,20 @@ public struct CallTrackerCore: Sendable {
             default:
                 break
             }
+        }
+    }
+
+    /// The leg `uniqueid` a member dialled through a Local pair (a click-to-dial's customer, a consultation's party)
+    /// answered and talks: the member, talking to that pair, is answered (≤ 11 tell no dial end until the end).
+    mutating func answerDialling(towards uniqueid: String, at time: EventTime) {
+        guard let call = channels[uniqueid]?.call else { return }
+        for id in (calls[call]?.lifecycles ?? []).sorted() {
+            guard let lifecycle = lifecycles[id], lifecycle.shape == .outbound, lifecycle.phase == .ringing,
+                lifecycle.pendingDestinations.contains(uniqueid),
+                lifecycle.liveLegs.contains(where: { isBridged($0) })
+            else { continue }
+            lifecycles[id]?.destinationAnswered = true
+            answer(id, at: time)
         }
     }
 

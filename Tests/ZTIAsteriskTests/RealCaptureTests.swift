@@ -14,13 +14,6 @@ import ZTICore
 @Suite struct RealCaptureTests {
     static let directory = TranscriptTests.directory.appendingPathComponent("real")
 
-    /// Captures whose call shape the tracker does not follow yet (issue 11's list), recorded as known issues so
-    /// that they show in every run and flag the day they pass.
-    static let notYetFollowed: [String: String] = [
-        "11.25.3/click-to-dial-local.ami": "click-to-dial through a Local channel on 1.6–11 (no first-leg Dial)",
-        "1.4.44/click-to-dial-local.ami": "click-to-dial through a Local channel on 1.4",
-    ]
-
     static var captures: [String] {
         TranscriptTests.files(in: directory, suffix: ".expected").map {
             String($0.dropLast(".expected".count)) + ".ami"
@@ -77,18 +70,11 @@ import ZTICore
         let bytes = Array(try Data(contentsOf: Self.directory.appendingPathComponent(capture)))
         let lab = try Self.lab()
         let expected = try Self.expected(capture)
-        let check = {
-            for bare in [false, true] {
-                let input = bare ? FamilyInferenceTests.withoutBanner(bytes) : bytes
-                let result = AMIReplay.run([input[...]], directory: lab)
-                #expect(Self.lines(result.events) == expected, "\(capture)\(bare ? " without its banner" : "")")
-                #expect(result.openLifecycles.isEmpty, "\(capture)")
-            }
-        }
-        if let shape = Self.notYetFollowed[capture] {
-            withKnownIssue(Comment(rawValue: shape)) { check() }
-        } else {
-            check()
+        for bare in [false, true] {
+            let input = bare ? FamilyInferenceTests.withoutBanner(bytes) : bytes
+            let result = AMIReplay.run([input[...]], directory: lab)
+            #expect(Self.lines(result.events) == expected, "\(capture)\(bare ? " without its banner" : "")")
+            #expect(result.openLifecycles.isEmpty, "\(capture)")
         }
     }
 }
