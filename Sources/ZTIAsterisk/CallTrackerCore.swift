@@ -75,6 +75,8 @@ public struct CallTrackerCore: Sendable {
             channels[snapshot.uniqueid]?.bridges.remove(bridge)
         case .sameCall(let first, let second):
             if let one = channels[first]?.call, let two = channels[second]?.call { merge(one, two) }
+        case .masquerade(let original, let clone):
+            masquerade(original: original, clone: clone)
         case .rename(let uniqueid, let newName):
             channels[uniqueid]?.name = ChannelName(newName)
         case .hangup(let snapshot, let cause):
@@ -251,13 +253,13 @@ public struct CallTrackerCore: Sendable {
         let destinationMember = directory.member(destinationChannel.name, context: destinationChannel.context)
         if let callerId, let member = destinationMember, deferredEnds[callerId] != nil {
             // The partner of a member who just left dials a member: that member transferred the call.
-            calls[call]?.transferred = true
+            markTransferred(call)
             resolveDeferredEnds(partner: callerId, transferredTo: member.extensionNumber)
         } else if let callerId, let member = destinationMember {
             // The party of a member's answered leg left their bridge and dials a member while that leg is still
             // up (a third party's Redirect): the member transferred the call; its leg hangs up after.
             for leg in transferredAway(from: callerId) {
-                calls[call]?.transferred = true
+                markTransferred(call)
                 for id in (lifecyclesByLeg[leg] ?? []).sorted() where lifecycles[id]?.phase == .answered {
                     close(id, .transferred, at: time, transferredTo: member.extensionNumber)
                 }
@@ -539,11 +541,40 @@ public struct CallTrackerCore: Sendable {
         if calls[channel.call]?.channels.isEmpty == true { callEnded(channel.call, at: time) }
     }
 
+    /// The call was handed to another party: members who receive it carry `transferredCallId`, and it counts as
+    /// answered again only once a receiver answers (one who never does missed it).
+    mutating func markTransferred(_ call: Int) {
+        calls[call]?.transferred = true
+        calls[call]?.answered = false
+    }
+
+    /// The original channel goes on as the clone's party: one call, and the clone's lifecycles now live on the
+    /// original (a Local channel optimised away leaves the member talking on the Local half's Uniqueid; a transfer
+    /// moves the transferred party onto a new channel), so the clone's zombie hanging up ends nothing.
+    mutating func masquerade(original: String, clone: String) {
+        guard let cloneChannel = channels[clone], channels[original] != nil else { return }
+        merge(cloneChannel.call, channels[original]!.call)
+        let moved = lifecyclesByLeg.removeValue(forKey: clone) ?? []
+        for id in moved.sorted() {
+            lifecycles[id]?.legs.insert(original)
+            if lifecycles[id]?.liveLegs.remove(clone) != nil { lifecycles[id]?.liveLegs.insert(original) }
+            if lifecycles[id]?.callers.remove(clone) != nil { lifecycles[id]?.callers.insert(original) }
+            lifecyclesByLeg[original, default: []].insert(id)
+        }
+        guard !moved.isEmpty else { return }
+        channels[original]?.state = cloneChannel.state
+        channels[original]?.isDestination = cloneChannel.isDestination
+        channels[original]?.destinationAnswered = cloneChannel.destinationAnswered
+        channels[original]?.wasAlerted = cloneChannel.wasAlerted
+        channels[original]?.isOriginateLeg = cloneChannel.isOriginateLeg
+        channels[original]?.isCaller = cloneChannel.isCaller
+    }
+
     /// A blind transfer (or the first half of an attended one): the transferer's lifecycles end `transferred`, but
     /// for those of its consultation, which is simply over.
     mutating func transfer(away uniqueid: String, to target: String, at time: EventTime) {
         guard let call = channels[uniqueid]?.call else { return }
-        calls[call]?.transferred = true
+        markTransferred(call)
         for id in (lifecyclesByLeg[uniqueid] ?? []).sorted() {
             if let consultation = lifecycles[id]?.call, calls[consultation]?.consultedBy == uniqueid {
                 close(id, .ended, at: time, cause: .normal, raw: "transfer")
@@ -557,7 +588,9 @@ public struct CallTrackerCore: Sendable {
     mutating func attendedTransfer(
         original: ChannelSnapshot, second: ChannelSnapshot, target: ChannelSnapshot?, at time: EventTime
     ) {
-        guard let customerCall = channels[original.uniqueid]?.call else { return }
+        // Only a party's device transfers (a 1.4 masquerade of a Local channel optimised away is no transfer).
+        guard let customerCall = channels[original.uniqueid]?.call, channels[original.uniqueid]?.isEndpoint == true
+        else { return }
         // Already settled when the consultation's Local channel joined the customer (12+ says so after).
         if let target, let call = channels[target.uniqueid]?.call, calls[call]?.consultationCompleted == true {
             return
@@ -591,7 +624,10 @@ public struct CallTrackerCore: Sendable {
                 let customer = calls[customerCall]?.origin.flatMap { channels[$0] }
                 lifecycles[id]?.from = Self.callerNumber(customer?.callerNumber)
                 ring(id, at: time)
-                if channels[target.uniqueid]?.state == 6 { answer(id, at: time) }
+                if channels[target.uniqueid]?.state == 6 {
+                    answer(id, at: time)
+                    calls[customerCall]?.answered = true
+                }
             }
         }
     }

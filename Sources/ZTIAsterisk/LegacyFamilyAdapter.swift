@@ -58,7 +58,7 @@ struct LegacyFamilyAdapter: Sendable {
             guard let clone = message["Clone"].flatMap({ uniqueidByName[$0] }),
                 let original = message["Original"].flatMap({ uniqueidByName[$0] })
             else { return [] }
-            return [.sameCall(original, clone)]
+            return [.masquerade(original: original, clone: clone)]
         case "rename":
             let oldName = message["Oldname"] ?? message["Channel"]
             guard let newName = message["Newname"], let uniqueid = message["Uniqueid"] else { return [] }
@@ -88,7 +88,7 @@ struct LegacyFamilyAdapter: Sendable {
             if family == .v14, let clone = uniqueidByName[newName + "<MASQ>"], clone != uniqueid,
                 !newName.hasSuffix(">")
             {
-                inputs.append(.sameCall(uniqueid, clone))
+                inputs.append(.masquerade(original: uniqueid, clone: clone))
             }
             return inputs
         case "hangup":

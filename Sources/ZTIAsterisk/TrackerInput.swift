@@ -19,8 +19,11 @@ public enum TrackerInput: Sendable, Equatable {
     case destinationHungUp(caller: String, destination: String, cause: Int)
     /// 1.4: a channel went on in its dialplan (`Newexten`): a Dial it made has returned.
     case dialplanStep(uniqueid: String, exten: String?)
-    /// Two channels are one call (Local halves, Masquerade, a 1.x Link).
+    /// Two channels are one call (Local halves, a 1.x Link, a re-sync's bridged pair).
     case sameCall(String, String)
+    /// A masquerade (1.4–11): `original` takes over `clone`'s party (its name, its bridge, its member's call), and
+    /// the clone lives on only as a zombie that hangs up.
+    case masquerade(original: String, clone: String)
     /// A channel was renamed.
     case rename(uniqueid: String, newName: String)
     /// A channel hung up with a Q.850 cause.

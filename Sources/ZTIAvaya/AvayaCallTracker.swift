@@ -378,38 +378,48 @@ public struct AvayaCallTracker: Sendable {
                 close(primary, index, .transferred, at: time, raw: event.cause, transferredTo: target)
             }
         }
-        // The consultation call is over for everyone in it; members other than the transferrer receive the call.
-        var receivers: [String] = []
+        // The consultation call is over for everyone in it, answered or not (a blind transfer hands it over while
+        // its target still rings): it ends, never missed or failed. Members other than the transferrer receive the
+        // call, talking if they were talking in the consultation, ringing otherwise.
+        var receivers: [(member: String, talking: Bool)] = []
         if let secondary, secondary != primary, let consultation = calls[secondary] {
             for index in consultation.lifecycles.indices.reversed() {
-                let member = consultation.lifecycles[index].extensionNumber
-                if member != transferrer, !receivers.contains(member) { receivers.append(member) }
-                if consultation.lifecycles[index].phase == .answered {
-                    close(secondary, index, .ended, at: time, cause: .normal, raw: event.cause)
+                let lifecycle = consultation.lifecycles[index]
+                let member = lifecycle.extensionNumber
+                if member != transferrer, !receivers.contains(where: { $0.member == member }) {
+                    receivers.append((member, lifecycle.phase == .answered))
+                }
+                if lifecycle.phase == .pending && !lifecycle.rang {
+                    calls[secondary]?.lifecycles.remove(at: index)
                 } else {
-                    closeUnknown(secondary, index, at: time)
+                    close(secondary, index, .ended, at: time, cause: .normal, raw: event.cause)
                 }
             }
             if calls[secondary]?.lifecycles.isEmpty == true { calls[secondary] = nil }
         }
-        if let target, isMember(target), target != transferrer, !receivers.contains(target) {
-            receivers.append(target)
+        // A single-step transfer has no consultation: its target is alerted on the customer's call.
+        if let target, isMember(target), target != transferrer, !receivers.contains(where: { $0.member == target }) {
+            receivers.append((target, false))
         }
         guard var customer = calls[primary] else { return }
         customer.transferred = true
+        // From now on the call is answered when a receiver is talking: one that does not answer missed it.
+        if !receivers.isEmpty { customer.answered = receivers.contains { $0.talking } }
         calls[primary] = nil
         calls[resulting] = customer
-        for member in receivers.reversed() where customer.indices(of: member).isEmpty {
+        for receiver in receivers.reversed() where customer.indices(of: receiver.member).isEmpty {
+            let member = receiver.member
             let attempt = customer.attempts[member, default: 0] + 1
             customer.attempts[member] = attempt
             let lifecycle = AvayaLifecycle(
                 extensionNumber: member, user: users[member] ?? nil, callId: customer.callId, attempt: attempt,
-                shape: .inbound, direction: isInternal(customer.from) ? .internal : .inbound, phase: .answered,
-                rang: true, startedAt: time, answeredAt: time, lastEventAt: time, from: customer.from,
-                to: customer.to, transferredCallId: customer.callId)
+                shape: .inbound, direction: isInternal(customer.from) ? .internal : .inbound,
+                phase: receiver.talking ? .answered : .ringing, rang: true, startedAt: time,
+                answeredAt: receiver.talking ? time : nil, lastEventAt: time, from: customer.from, to: customer.to,
+                transferredCallId: customer.callId)
             customer.lifecycles.append(lifecycle)
             emit(lifecycle, .ringing, in: resulting, at: time)
-            emit(lifecycle, .answered, in: resulting, at: time)
+            if receiver.talking { emit(lifecycle, .answered, in: resulting, at: time) }
         }
         calls[resulting] = customer
     }

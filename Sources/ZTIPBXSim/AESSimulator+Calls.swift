@@ -124,7 +124,8 @@ extension AESSimulator {
     }
 
     /// `station` transfers the customer's call `primary` (held) to the party of its consultation call: the
-    /// resulting call keeps the consultation's call ID, and the transferrer leaves.
+    /// resulting call keeps the consultation's call ID, and the transferrer leaves. A target still alerting (a blind
+    /// transfer) goes on alerting on the resulting call.
     public func transfer(primary: Int, consultation: Int, by station: String) {
         guard let held = calls[primary], var consult = calls[consultation] else { return }
         let target = consult.parties.first { $0.number != station }?.number ?? ""
@@ -137,7 +138,7 @@ extension AESSimulator {
         }
         let everyone = held.parties.map(\.number) + consult.parties.map(\.number)
         for number in Set(everyone).sorted() where options.extensions.contains(number) {
-            let state = number == station ? "null" : "connected"
+            let state = number == station ? "null" : consult.state(of: number) == "alerting" ? "alerting" : "connected"
             notify(number, flag: "transferred") { crossRef in
                 self.event(
                     "TransferedEvent", crossRef,

@@ -11,7 +11,8 @@ import ZTITestKit
 @Suite struct FamilyInferenceTests {
     static let directory = TranscriptTests.directory
 
-    /// The transcripts of every family, and the real captures (`real/<release>/`), with the family each is of.
+    /// The transcripts of every family, the real captures (`real/<release>/`) and the shape transcripts
+    /// (`shapes/<family>/`), with the family each is of.
     static var captures: [(path: String, family: AMIFamily)] {
         var result: [(String, AMIFamily)] = TranscriptTests.transcripts.map {
             ($0, AMIFamily(rawValue: String($0.prefix { $0 != "/" }))!)
@@ -20,6 +21,9 @@ import ZTITestKit
             let folder = directory.appendingPathComponent("real/\(release)").path
             let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
             result += files.filter { $0.hasSuffix(".ami") }.sorted().map { ("real/\(release)/\($0)", family) }
+        }
+        result += ShapeTranscriptTests.shapes.map {
+            ("shapes/" + $0, AMIFamily(rawValue: String($0.prefix { $0 != "/" }))!)
         }
         return result
     }

@@ -267,6 +267,84 @@ struct AvayaCallTrackerTests {
         #expect(run.tracker.activeCalls == 0)
     }
 
+    /// 3201 answers call 21, dials 3202 (call 22) and transfers while 3202 still rings.
+    static func blindTransfer(_ run: inout Run) {
+        run.feed(Self.delivered("1", call: "21", alerting: "3201"))
+        run.feed(Self.established("1", call: "21", answering: "3201"), after: 3)
+        run.feed(Self.originated("1", call: "22", from: "3201", to: "3202", ucid: "00001000221732526400"), after: 20)
+        run.feed(
+            Self.delivered(
+                "2", call: "22", alerting: "3202", calling: "3201:CM1::0", called: "3202", ucid: "00001000221732526400"),
+            after: 0)
+        for ref in ["1", "2"] {
+            run.feed(
+                CSTAEvent(
+                    kind: .transfered, monitorCrossRefID: ref,
+                    parties: ["transferringDevice": Self.device("3201"), "transferredToDevice": Self.device("3202")],
+                    localConnectionInfo: ref == "1" ? "null" : "alerting", cause: "transfer", primaryOldCallID: "21",
+                    secondaryOldCallID: "22",
+                    connections: [
+                        .init(newCallID: "22", oldCallID: "21", device: .device(Self.customer)),
+                        .init(newCallID: "22", oldCallID: "22", device: Self.device("3202")),
+                    ]), after: ref == "1" ? 2 : 0)
+        }
+    }
+
+    @Test func aBlindTransferEndsTheConsultationAndTheTargetRingsOnTheCustomersCallUntilItAnswers() {
+        var run = Run()
+        Self.blindTransfer(&run)
+        run.feed(Self.established("2", call: "22", answering: "3202"), after: 4)
+        run.feed(Self.cleared("2", call: "22", dropped: "3202:CM1::0"), after: 30)
+        #expect(
+            run.lines == [
+                "3201 ringing", "3201 answered", "3201 ringing", "3202 ringing", "3201 transferred",
+                "3202 ended normal", "3201 ended normal", "3202 ringing", "3202 answered", "3202 ended normal",
+            ])
+        let customerCall = "00001000211732526400"
+        #expect(run.events[4].transferredTo == "3202")
+        #expect(run.events[7].callId == customerCall)
+        #expect(run.events[7].transferredCallId == customerCall)
+        #expect(run.events[8].callId == customerCall)
+        #expect(run.events[8].ringSeconds == 4)
+        #expect(run.tracker.activeCalls == 0)
+    }
+
+    @Test func aBlindTransferThatNobodyAnswersIsMissedByItsTarget() {
+        var run = Run()
+        Self.blindTransfer(&run)
+        run.feed(Self.cleared("2", call: "22", dropped: Self.customer), after: 15)
+        run.feed(Self.cleared("2", call: "22", dropped: "3202:CM1::0"), after: 0)
+        #expect(
+            run.lines == [
+                "3201 ringing", "3201 answered", "3201 ringing", "3202 ringing", "3201 transferred",
+                "3202 ended normal", "3201 ended normal", "3202 ringing", "3202 missed cancelled",
+            ])
+        #expect(run.tracker.activeCalls == 0)
+    }
+
+    @Test func aSingleStepTransferRingsItsTargetOnTheCustomersCall() {
+        var run = Run()
+        run.feed(Self.delivered("1", call: "21", alerting: "3201"))
+        run.feed(Self.established("1", call: "21", answering: "3201"), after: 3)
+        run.feed(
+            CSTAEvent(
+                kind: .transfered, monitorCrossRefID: "1",
+                parties: ["transferringDevice": Self.device("3201"), "transferredToDevice": Self.device("3203")],
+                localConnectionInfo: "null", cause: "singleStepTransfer", primaryOldCallID: "21",
+                connections: [.init(newCallID: "21", oldCallID: "21", device: .device(Self.customer))]), after: 10)
+        run.feed(Self.delivered("3", call: "21", alerting: "3203"), after: 0)
+        run.feed(Self.established("3", call: "21", answering: "3203"), after: 5)
+        run.feed(Self.cleared("3", call: "21", dropped: "3203:CM1::0"), after: 20)
+        #expect(
+            run.lines == [
+                "3201 ringing", "3201 answered", "3201 transferred", "3203 ringing", "3203 answered",
+                "3203 ended normal",
+            ])
+        #expect(run.events[2].transferredTo == "3203")
+        #expect(run.events[3].transferredCallId == "00001000211732526400")
+        #expect(run.tracker.activeCalls == 0)
+    }
+
     @Test func aReusedCallIDWithANewUCIDIsANewCallAndTheOldOneIsClosed() {
         var run = Run()
         run.feed(Self.delivered("1", call: "5", alerting: "3201", ucid: "00001000051732526400"))
