@@ -10,7 +10,9 @@ extension CallTrackerCore {
     /// call (12+ gives the consultation the customer call's Linkedid) or out of every bridge while the feature runs
     /// (1.4–11). Exactly one such leg must match; `TRANSFERERNAME` would name it, but `VarSet` is not subscribed.
     mutating func inferConsultation(dialler: String) {
-        guard let caller = channels[dialler], !caller.isEndpoint, calls[caller.call]?.consultedBy == nil,
+        // The `;2` half runs the Local channel's dialplan; the `;1` half is what the feature placed.
+        guard let caller = channels[dialler], caller.name.isLocalDialplanHalf,
+            calls[caller.call]?.consultedBy == nil,
             calls[caller.call]?.clickToDialId == nil, let first = localPartner(of: dialler),
             let firstHalf = channels[first], !firstHalf.isDestination, !firstHalf.isOriginateLeg
         else { return }

@@ -311,7 +311,7 @@ public struct CallTrackerCore: Sendable {
     func originatedLocalDials(_ member: MemberDirectory.Member, from dialler: String) -> Bool {
         guard let first = localPartner(of: dialler), let firstHalf = channels[first] else { return false }
         if firstHalf.isOriginateLeg { return true }
-        guard let caller = channels[dialler], [";2", ",2"].contains(caller.name.name.suffix(2)),
+        guard let caller = channels[dialler], caller.name.isLocalDialplanHalf,
             !firstHalf.isDestination, calls[firstHalf.call]?.consultedBy == nil
         else { return false }
         return [caller.callerNumber, firstHalf.callerNumber].contains(member.extensionNumber)

@@ -38,6 +38,11 @@ public struct ChannelName: Sendable, Equatable {
         Self.plumbingTechnologies.contains(technology.lowercased())
     }
 
+    /// The `;2` half of a Local channel (`,2` on 1.4): the one that runs the Local channel's dialplan.
+    public var isLocalDialplanHalf: Bool {
+        technology.lowercased() == "local" && (name.hasSuffix(";2") || name.hasSuffix(",2"))
+    }
+
     /// `TECH/endpoint`, the form `user.X.device` uses.
     public var device: String { "\(technology)/\(endpoint)" }
 }

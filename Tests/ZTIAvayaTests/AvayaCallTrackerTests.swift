@@ -226,28 +226,11 @@ struct AvayaCallTrackerTests {
 
     @Test func anAttendedTransferFollowsTheArchitecture() throws {
         var run = Run()
-        run.feed(Self.delivered("1", call: "21", alerting: "3201"))
-        run.feed(Self.established("1", call: "21", answering: "3201"), after: 3)
-        run.feed(Self.originated("1", call: "22", from: "3201", to: "3202", ucid: "00001000221732526400"), after: 20)
-        run.feed(
-            Self.delivered(
-                "2", call: "22", alerting: "3202", calling: "3201:CM1::0", called: "3202", ucid: "00001000221732526400"),
-            after: 0)
+        Self.consultation(&run)
         run.feed(Self.established("1", call: "22", answering: "3202"), after: 4)
         run.feed(Self.established("2", call: "22", answering: "3202"), after: 0)
-        let transfer = { (ref: String) in
-            CSTAEvent(
-                kind: .transfered, monitorCrossRefID: ref,
-                parties: ["transferringDevice": Self.device("3201"), "transferredToDevice": Self.device("3202")],
-                localConnectionInfo: ref == "1" ? "null" : "connected", cause: "transfer", primaryOldCallID: "21",
-                secondaryOldCallID: "22",
-                connections: [
-                    .init(newCallID: "22", oldCallID: "21", device: .device(Self.customer)),
-                    .init(newCallID: "22", oldCallID: "22", device: Self.device("3202")),
-                ])
-        }
-        run.feed(transfer("1"), after: 15)
-        run.feed(transfer("2"), after: 0)
+        run.feed(Self.transferOfCall21(to: "3202", monitor: "1", targetState: "connected"), after: 15)
+        run.feed(Self.transferOfCall21(to: "3202", monitor: "2", targetState: "connected"), after: 0)
         run.feed(Self.cleared("2", call: "22", dropped: "3202:CM1::0"), after: 40)
         #expect(
             run.lines == [
@@ -267,8 +250,8 @@ struct AvayaCallTrackerTests {
         #expect(run.tracker.activeCalls == 0)
     }
 
-    /// 3201 answers call 21, dials 3202 (call 22) and transfers while 3202 still rings.
-    static func blindTransfer(_ run: inout Run) {
+    /// 3201 answers the customer's call 21, then dials 3202 (call 22), which rings.
+    static func consultation(_ run: inout Run) {
         run.feed(Self.delivered("1", call: "21", alerting: "3201"))
         run.feed(Self.established("1", call: "21", answering: "3201"), after: 3)
         run.feed(Self.originated("1", call: "22", from: "3201", to: "3202", ucid: "00001000221732526400"), after: 20)
@@ -276,18 +259,26 @@ struct AvayaCallTrackerTests {
             Self.delivered(
                 "2", call: "22", alerting: "3202", calling: "3201:CM1::0", called: "3202", ucid: "00001000221732526400"),
             after: 0)
-        for ref in ["1", "2"] {
-            run.feed(
-                CSTAEvent(
-                    kind: .transfered, monitorCrossRefID: ref,
-                    parties: ["transferringDevice": Self.device("3201"), "transferredToDevice": Self.device("3202")],
-                    localConnectionInfo: ref == "1" ? "null" : "alerting", cause: "transfer", primaryOldCallID: "21",
-                    secondaryOldCallID: "22",
-                    connections: [
-                        .init(newCallID: "22", oldCallID: "21", device: .device(Self.customer)),
-                        .init(newCallID: "22", oldCallID: "22", device: Self.device("3202")),
-                    ]), after: ref == "1" ? 2 : 0)
-        }
+    }
+
+    /// 3201 transfers call 21 into its consultation 22, as `monitor` reports it (`targetState`: 3202's connection).
+    static func transferOfCall21(to target: String, monitor ref: String, targetState: String) -> CSTAEvent {
+        CSTAEvent(
+            kind: .transfered, monitorCrossRefID: ref,
+            parties: ["transferringDevice": Self.device("3201"), "transferredToDevice": Self.device(target)],
+            localConnectionInfo: ref == "1" ? "null" : targetState, cause: "transfer", primaryOldCallID: "21",
+            secondaryOldCallID: "22",
+            connections: [
+                .init(newCallID: "22", oldCallID: "21", device: .device(Self.customer)),
+                .init(newCallID: "22", oldCallID: "22", device: Self.device(target)),
+            ])
+    }
+
+    /// 3201 answers call 21, dials 3202 (call 22) and transfers while 3202 still rings.
+    static func blindTransfer(_ run: inout Run) {
+        Self.consultation(&run)
+        run.feed(Self.transferOfCall21(to: "3202", monitor: "1", targetState: "alerting"), after: 2)
+        run.feed(Self.transferOfCall21(to: "3202", monitor: "2", targetState: "alerting"), after: 0)
     }
 
     @Test func aBlindTransferEndsTheConsultationAndTheTargetRingsOnTheCustomersCallUntilItAnswers() {
