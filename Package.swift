@@ -36,6 +36,7 @@ let package = Package(
             name: "ZTIAsterisk",
             dependencies: [
                 "ZTICore",
+                "CLinux",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -114,6 +115,7 @@ let package = Package(
             name: "ztisup",
             dependencies: [
                 "ZTICore",
+                "CLinux",
                 "ZTIAsterisk",
                 "ZTIUploader",
                 "ZTISupervisor",

@@ -76,7 +76,6 @@ install_new "$properties" "$etc/zti.properties" 0644
 for group in conf/groups/*.properties; do
     install_new "$group" "$etc/groups/$(basename "$group")" 0644
 done
-install_new conf/demo-pbx.secret "$etc/demo-pbx.secret" 0600
 
 if [ -z "$root" ]; then
     systemd-sysusers /usr/lib/sysusers.d/ztisup.conf

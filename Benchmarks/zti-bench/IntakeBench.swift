@@ -29,6 +29,9 @@ enum IntakeBench {
                         at: EventTime(millisecondsSinceEpoch: Int64(index)), from: "0312345678"),
                     resumeKey: nil))
         }
+        // A supervisor names its groups first.
+        let hello = try FrameEncoder.encode(.hello(Hello(role: .supervisor, pid: getpid(), groups: ["bench"])))
+        _ = hello.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         let clock = ContinuousClock.now
         var decoder = FrameDecoder(receiver: .supervisor, sender: .uploader)
         var acked = 0

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CLinux.h"
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -20,4 +21,12 @@ int zti_block_handled_signals(void) {
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGCHLD);
     return pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+int zti_return_large_blocks(void) {
+    return mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+}
+
+int zti_release_free_memory(void) {
+    return malloc_trim(0);
 }

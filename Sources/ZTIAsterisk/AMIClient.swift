@@ -1,3 +1,4 @@
+import CLinux
 import Crypto
 import Foundation
 import Logging
@@ -167,8 +168,14 @@ public final class AMIClient: Sendable {
     ) async throws {
         var decoder = AMIDecoder()
         var first = true
+        var shrinks = 0
         for try await buffer in inbound {
             decoder.feed(buffer.readableBytesView)
+            if decoder.shrinkCount != shrinks {
+                // An oversized input is over: give the freed heap back to the system too.
+                shrinks = decoder.shrinkCount
+                _ = zti_release_free_memory()
+            }
             while let message = decoder.next() {
                 if first {
                     first = false

@@ -60,6 +60,8 @@ public struct AMIDecoder: Sendable {
     public private(set) var droppedEventCount = 0
     /// Bytes discarded because a message exceeded ``Limits/maximumMessageBytes``.
     public private(set) var discardedByteCount = 0
+    /// How often the buffer gave back the room an oversized input made it take (a hint to trim the heap).
+    public private(set) var shrinkCount = 0
 
     /// A decoder that drops `droppedEvents` and events whose names start with one of `droppedEventPrefixes`
     /// (compared case-insensitively). Pass empty sets to parse everything.
@@ -188,7 +190,19 @@ public struct AMIDecoder: Sendable {
         buffer.removeSubrange(0..<messageStart)
         lineStart -= messageStart
         messageStart = 0
+        // After an oversized message the buffer gives its room back, so that one hostile message does not keep
+        // megabytes for the life of the link.
+        if buffer.capacity > Self.retainedCapacity, buffer.count * 4 < buffer.capacity {
+            var smaller: [UInt8] = []
+            smaller.reserveCapacity(max(buffer.count, 4096))
+            smaller.append(contentsOf: buffer)
+            buffer = smaller
+            shrinkCount += 1
+        }
     }
+
+    /// The room the buffer keeps between messages; more is given back once the messages that needed it are done.
+    static let retainedCapacity = 256 * 1024
 
     private mutating func startMode(for line: Range<Int>) -> Mode {
         if startsWithKey(line, "event") {

@@ -1,3 +1,5 @@
+import ZTICore
+
 /// The answer to one action: its `Response:` message, and for list actions the events that carried its ActionID
 /// up to the `…Complete` event.
 public struct AMIReply: Sendable {
@@ -12,6 +14,7 @@ public struct AMIReply: Sendable {
         return value != "error" && value != "failure"
     }
 
-    /// The `Message:` text.
-    public var message: String { response["Message"] ?? "" }
+    /// The `Message:` text, safe to print (control characters escaped, cut when long): it goes into log lines and
+    /// status.
+    public var message: String { Untrusted.shown(response["Message"] ?? "") }
 }

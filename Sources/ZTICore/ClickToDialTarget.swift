@@ -16,6 +16,7 @@ public struct ClickToDialTarget: Sendable, Equatable {
         var memberships = groups.flatMap { group in
             group.users.filter { $0.crmUser == name }.map { ClickToDialTarget(group: group, user: $0) }
         }
+        let byKey = memberships.isEmpty
         if memberships.isEmpty {
             memberships = groups.flatMap { group in
                 group.users.filter { $0.key == name }.map { ClickToDialTarget(group: group, user: $0) }
@@ -30,13 +31,25 @@ public struct ClickToDialTarget: Sendable, Equatable {
             return memberships[0]
         default:
             let defaults = memberships.filter(\.user.isDefault)
-            guard defaults.count == 1 else {
-                let places = memberships.map { "\($0.group.key)/user.\($0.user.key)" }.joined(separator: ", ")
+            if defaults.count == 1 { return defaults[0] }
+            let places = memberships.map { "\($0.group.key)/user.\($0.user.key)" }.joined(separator: ", ")
+            if defaults.isEmpty {
                 throw ZTICoreError(
                     .dialUserUnknown,
                     "\"\(shown)\" is a member of several groups (\(places)) and none is marked user.X.default = true")
             }
-            return defaults[0]
+            let marked = defaults.map { "\($0.group.key)/user.\($0.user.key)" }.joined(separator: ", ")
+            if byKey {
+                throw ZTICoreError(
+                    .dialUserUnknown,
+                    "\"\(shown)\" is the user.X key of members of several groups, and more than one is marked "
+                        + "user.X.default = true (\(marked)), each for its own CRM user: name the CRM user "
+                        + "(user.X.crmuser) to say which")
+            }
+            throw ZTICoreError(
+                .dialUserUnknown,
+                "\"\(shown)\" is marked user.X.default = true in several groups (\(marked)); a CRM user is the "
+                    + "default in one place only (check-config refuses this configuration)")
         }
     }
 }

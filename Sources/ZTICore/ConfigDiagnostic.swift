@@ -40,36 +40,23 @@ public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible {
         return file
     }
 
+    /// The line, with every control character of the file's own text escaped (a key, a value or a message may
+    /// quote bytes of a broken file) and values cut when long.
     public var description: String {
         var text = location + ": "
         if severity == .warning { text += "warning: " }
         if let key {
-            text += key
+            text += Untrusted.shown(key)
             if let value { text += " = \"\(Self.printable(value))\"" }
             text += ": "
         }
-        return text + message
+        return Untrusted.line(text + message)
     }
 
-    /// Shows control characters as escapes, so that a value with a CR or NUL cannot forge a log line.
+    /// A value in quotes: control characters as escapes (so that a value with a CR or NUL cannot forge a log line
+    /// or drive a terminal), quotes and backslashes escaped, a long value cut with `…`.
     static func printable(_ value: String) -> String {
-        var out = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\u" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
+        Untrusted.shown(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))
     }
 }
 

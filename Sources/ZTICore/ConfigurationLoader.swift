@@ -63,6 +63,7 @@ public enum ConfigurationLoader {
         }
         checkUniqueNames(readGroups, &diagnostics)
         checkDefaults(readGroups, &diagnostics)
+        if let global { checkFrameSize(groups, global, &diagnostics) }
 
         let errors = diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty, let global else {
@@ -183,6 +184,26 @@ public enum ConfigurationLoader {
             } else {
                 seen[folded] = group
             }
+        }
+    }
+
+    /// A group that is accepted must also run: its worker receives it in one `CONFIG` frame, under the frame cap.
+    private static func checkFrameSize(
+        _ groups: [GroupConfig], _ global: GlobalConfig, _ diagnostics: inout [ConfigDiagnostic]
+    ) {
+        for group in groups {
+            let settings = WorkerSettings(
+                group: group, ackTimeout: global.ackTimeout, unackedMax: global.workerUnackedMax,
+                logLevel: global.logLevel, openFollows: true, openLater: true, runtimeDir: global.runtimeDir)
+            let size = CanonicalJSON.data(settings).count
+            guard size > WireProtocol.maximumFrameLength else { continue }
+            let perUser = max(1, size / max(1, group.users.count))
+            diagnostics.append(
+                ConfigDiagnostic(
+                    .error, file: group.file, line: nil, key: nil, value: nil,
+                    message: "the group's \(group.users.count) users make a configuration of \(size) bytes, over the "
+                        + "\(WireProtocol.maximumFrameLength) bytes a worker can receive (about "
+                        + "\(WireProtocol.maximumFrameLength / perUser) users fit): split it into several groups"))
         }
     }
 

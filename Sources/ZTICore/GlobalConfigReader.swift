@@ -30,6 +30,13 @@ enum GlobalConfigReader {
         var reader = PropertyReader(file)
         refuseInlineSecrets(&reader)
 
+        // A file that configures a CRM but names none would silently deliver nothing: crm.sink is required then.
+        let configuresCRM = file.entries.contains { $0.key.hasPrefix("crm.") && $0.key != "crm.sink" }
+        if configuresCRM && file["crm.sink"] == nil {
+            reader.missing(
+                "crm.sink",
+                expected: "the CRM to deliver to (zoho, webhook, zammad or none), since the file sets other crm.* keys")
+        }
         let sink: CRMSink = reader.choice("crm.sink", default: CRMSink.none) ?? .none
         let runtimeDir = reader.path("runtime.dir", default: "/run/ztisup", relativeTo: confDir) ?? "/run/ztisup"
         let stateDir = reader.path("state.dir", default: "/var/lib/ztisup", relativeTo: confDir) ?? "/var/lib/ztisup"

@@ -20,6 +20,16 @@ enum PropertiesParser {
     }
 
     static func parse(_ bytes: [UInt8], path: String) -> PropertiesFile {
+        if let problem = notText(bytes) {
+            return PropertiesFile(
+                path: path, entries: [],
+                diagnostics: [
+                    ConfigDiagnostic(
+                        .error, file: path, line: nil, key: nil, value: nil,
+                        message: "this is not a text file (\(problem)); a configuration file is UTF-8 or ISO-8859-1 "
+                            + "text: is it the right file?")
+                ], encoding: .latin1)
+        }
         var diagnostics: [ConfigDiagnostic] = []
         let (text, encoding) = decode(bytes)
         if encoding == .latin1 {
@@ -32,20 +42,26 @@ enum PropertiesParser {
         var scalars = Array(text.unicodeScalars)
         if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
 
-        var entries: [PropertyEntry] = []
+        // A replaced entry is dropped at the end, so duplicates cost no more than other keys.
+        var entries: [PropertyEntry?] = []
         var positions: [String: Int] = [:]
         for logical in logicalLines(scalars) {
+            if logical.length > maximumLineLength {
+                diagnostics.append(
+                    ConfigDiagnostic(
+                        .error, file: path, line: logical.line, key: nil, value: nil,
+                        message: "the line has \(logical.length) characters, more than the \(maximumLineLength) "
+                            + "a line may have; it was ignored"))
+                continue
+            }
             switch split(logical.content) {
             case .success(let pair):
-                if let previous = positions[pair.key] {
-                    let replaced = entries[previous]
+                if let previous = positions[pair.key], let replaced = entries[previous] {
                     diagnostics.append(
                         ConfigDiagnostic(
                             .warning, file: path, line: logical.line, key: pair.key, value: nil,
                             message: "duplicate key; this value replaces the one on line \(replaced.line)"))
-                    entries.remove(at: previous)
-                    positions = [:]
-                    for (position, entry) in entries.enumerated() { positions[entry.key] = position }
+                    entries[previous] = nil
                 }
                 positions[pair.key] = entries.count
                 entries.append(PropertyEntry(key: pair.key, value: pair.value, line: logical.line))
@@ -55,7 +71,23 @@ enum PropertiesParser {
                         .error, file: path, line: logical.line, key: nil, value: nil, message: problem.message))
             }
         }
-        return PropertiesFile(path: path, entries: entries, diagnostics: diagnostics, encoding: encoding)
+        return PropertiesFile(
+            path: path, entries: entries.compactMap { $0 }, diagnostics: diagnostics, encoding: encoding)
+    }
+
+    /// Why `bytes` are not text, if they are not: a NUL, or more than 1% C0 control bytes other than tab, LF, CR
+    /// and FF.
+    static func notText(_ bytes: [UInt8]) -> String? {
+        var controls = 0
+        for byte in bytes where byte < 0x20 {
+            switch byte {
+            case 0: return "it contains NUL bytes"
+            case 0x09, 0x0A, 0x0C, 0x0D: continue
+            default: controls += 1
+            }
+        }
+        guard controls * 100 > bytes.count else { return nil }
+        return "\(controls) of its \(bytes.count) bytes are control characters"
     }
 
     /// UTF-8 when the bytes are valid UTF-8, else ISO-8859-1, where every byte is the code point of the same
@@ -72,7 +104,12 @@ enum PropertiesParser {
     struct LogicalLine {
         let line: Int
         let content: [Unicode.Scalar]
+        /// The characters the line had (more than `content` when it was too long to keep).
+        var length = 0
     }
+
+    /// The longest logical line kept, in characters; a longer one is an error and ignored.
+    static let maximumLineLength = 65_536
 
     /// Splits the text into logical lines, skipping blank and comment lines, joining continuations.
     static func logicalLines(_ scalars: [Unicode.Scalar]) -> [LogicalLine] {
@@ -105,11 +142,14 @@ enum PropertiesParser {
             }
             let startLine = lineNumber
             var content: [Unicode.Scalar] = []
+            var length = 0
             var precedingBackslash = false
             while position < count {
                 let scalar = scalars[position]
                 if !isTerminator(scalar) {
-                    content.append(scalar)
+                    // Past the limit the line is only measured, not kept: memory stays bounded whatever its size.
+                    length += 1
+                    if length <= maximumLineLength { content.append(scalar) }
                     precedingBackslash = scalar == backslash ? !precedingBackslash : false
                     position += 1
                     continue
@@ -121,12 +161,13 @@ enum PropertiesParser {
                 consumeTerminator()
                 while position < count, isBlank(scalars[position]) { position += 1 }
             }
-            if position >= count, precedingBackslash {
+            if position >= count, precedingBackslash, length <= maximumLineLength {
                 // Java drops a lone backslash before the end of the file.
                 content.removeLast()
             }
             if position < count { consumeTerminator() }
-            result.append(LogicalLine(line: startLine, content: content))
+            result.append(
+                LogicalLine(line: startLine, content: length > maximumLineLength ? [] : content, length: length))
         }
         return result
     }

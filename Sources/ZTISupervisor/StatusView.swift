@@ -97,6 +97,9 @@ public struct StatusView: Sendable {
             let delivered = Self.text(Self.field(uploader, "spool", "delivered")) ?? "0"
             let dead = Self.text(Self.field(uploader, "spool", "dead")) ?? "0"
             line += "  spool: \(pending) pending, \(delivered) delivered, \(dead) dead"
+            if let skipped = Self.text(Self.field(uploader, "spool", "skipped")), skipped != "0" {
+                line += ", \(skipped) skipped"
+            }
             if let kept = Self.text(Self.field(uploader, "spool", "kept")), kept != "0" { line += ", \(kept) kept" }
             if let age = Self.text(Self.field(uploader, "spool", "oldestPendingAgeSeconds")) {
                 line += " (oldest pending \(age) s)"

@@ -44,8 +44,15 @@ public struct ClickToDialEndpoint: Sendable {
                     return Self.error(400, "the body is not a JSON object")
                 }
                 for (name, value) in object {
-                    if let string = value as? String { parameters[name] = string }
-                    if let number = value as? Int { parameters[name] = String(number) }
+                    if let string = value as? String {
+                        parameters[name] = string
+                    } else if Self.parameterNames.contains(name) {
+                        // A JSON number loses its leading zeros (0312… would be dialled as 312…): strings only.
+                        return Self.error(
+                            400,
+                            "\(name) must be a JSON string (a JSON number loses its leading zeros: 0312… would be "
+                                + "dialled as 312…)")
+                    }
                 }
             } else {
                 for (name, value) in FormEncoding.decode(text) { parameters[name] = value }
@@ -85,6 +92,9 @@ public struct ClickToDialEndpoint: Sendable {
         ].merging(result.reason.map { ["reason": $0] } ?? [:]) { $1 }
         return Response(status: result.status == .accepted ? 202 : 409, body: Self.json(answer))
     }
+
+    /// The parameters the endpoint reads (whatever else a body carries is ignored).
+    static let parameterNames: Set<String> = ["tonumber", "zohouser", "dialcode", authorizationName]
 
     /// Compares without an early exit, so the time taken says nothing about how much of the secret matched.
     static func constantTimeEqual(_ presented: [UInt8], _ secret: [UInt8]) -> Bool {

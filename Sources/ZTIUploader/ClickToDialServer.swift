@@ -89,6 +89,12 @@ public struct ClickToDialServer: Sendable {
                     refusal =
                         requestHead.headers.count > Self.maximumHeaders
                         ? ClickToDialEndpoint.error(431, "more than \(Self.maximumHeaders) headers") : nil
+                    // A body declared larger than the limit (or whose size only its chunks tell) is refused at
+                    // once: nothing waits for bytes that will be refused anyway.
+                    if refusal == nil, let tooLarge = Self.declaredBodyRefusal(requestHead.headers) {
+                        try await respond(tooLarge, to: requestHead, keepAlive: false, outbound)
+                        return
+                    }
                 case .body(let buffer):
                     body += buffer.readableBytesView
                     if body.count > Self.maximumBody, refusal == nil {
@@ -107,20 +113,48 @@ public struct ClickToDialServer: Sendable {
                             method: request.method.rawValue, target: request.uri, headers: headers, body: body)
                     }
                     let keepAlive = request.isKeepAlive && refusal == nil
-                    var responseHeaders = HTTPHeaders([
-                        ("Content-Type", "application/json"), ("Content-Length", String(response.body.utf8.count)),
-                    ])
-                    if !keepAlive { responseHeaders.add(name: "Connection", value: "close") }
-                    try await outbound.write(
-                        .head(
-                            HTTPResponseHead(
-                                version: request.version, status: .init(statusCode: response.status),
-                                headers: responseHeaders)))
-                    try await outbound.write(.body(.byteBuffer(ByteBuffer(string: response.body))))
-                    try await outbound.write(.end(nil))
+                    try await respond(response, to: request, keepAlive: keepAlive, outbound)
                     if !keepAlive { return }
                 }
             }
         }
+    }
+
+    /// The refusal of a request whose headers already tell its body is too large: a `Content-Length` over
+    /// ``maximumBody`` (or not a number), or a chunked body, whose declared chunk sizes are not seen here.
+    static func declaredBodyRefusal(_ headers: HTTPHeaders) -> ClickToDialEndpoint.Response? {
+        if let length = headers.first(name: "content-length") {
+            let digits = String(length.filter { $0 != " " && $0 != "\t" })
+            guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                return ClickToDialEndpoint.error(400, "Content-Length is not a number")
+            }
+            if digits.count > 9 || Int(digits)! > maximumBody {
+                return ClickToDialEndpoint.error(
+                    413,
+                    "the declared body (Content-Length \(Untrusted.shown(digits, limit: 24))) is larger than "
+                        + "\(maximumBody) bytes")
+            }
+        }
+        if headers[canonicalForm: "transfer-encoding"].contains(where: { $0.lowercased() != "identity" }) {
+            return ClickToDialEndpoint.error(
+                413, "a chunked body is refused: send the body with a Content-Length of at most \(maximumBody) bytes")
+        }
+        return nil
+    }
+
+    private func respond(
+        _ response: ClickToDialEndpoint.Response, to request: HTTPRequestHead, keepAlive: Bool,
+        _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    ) async throws {
+        var responseHeaders = HTTPHeaders([
+            ("Content-Type", "application/json"), ("Content-Length", String(response.body.utf8.count)),
+        ])
+        if !keepAlive { responseHeaders.add(name: "Connection", value: "close") }
+        try await outbound.write(
+            .head(
+                HTTPResponseHead(
+                    version: request.version, status: .init(statusCode: response.status), headers: responseHeaders)))
+        try await outbound.write(.body(.byteBuffer(ByteBuffer(string: response.body))))
+        try await outbound.write(.end(nil))
     }
 }

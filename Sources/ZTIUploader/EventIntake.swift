@@ -97,11 +97,20 @@ public struct EventIntake: Sendable {
                         while let (frame, payload) = try decoder.nextWithPayload() {
                             switch frame {
                             case .event(let event, let resumeKey):
-                                if let named, !named.contains(event.group) {
+                                // Only groups the connection's latest HELLO named are delivered; before any HELLO,
+                                // none is (the architecture's "Versions" rule).
+                                guard let named else {
                                     throw ZTICoreError(
                                         .eventInvalid,
-                                        "event \(event.id) is for group \(event.group), which the supervisor's HELLO "
-                                            + "did not name (\(named.sorted().joined(separator: ",")))")
+                                        "event \(Untrusted.shown(event.id)) came before any HELLO: a supervisor "
+                                            + "names its groups first; nothing of it was stored")
+                                }
+                                guard named.contains(event.group) else {
+                                    throw ZTICoreError(
+                                        .eventInvalid,
+                                        "event \(Untrusted.shown(event.id)) is for group \(Untrusted.shown(event.group)), "
+                                            + "which the supervisor's HELLO did not name "
+                                            + "(\(named.sorted().joined(separator: ","))); nothing of it was stored")
                                 }
                                 // A bare event is stored as it came; one in an envelope is stored canonically.
                                 let json =
@@ -165,6 +174,8 @@ public struct EventIntake: Sendable {
                     }
                 }
             }
+        } catch is CancellationError {
+            // The uploader is stopping: nothing to report.
         } catch {
             logger.warning("supervisor connection ended: \(error)")
         }
@@ -184,11 +195,13 @@ public struct EventIntake: Sendable {
 
     private func statusReport() async throws -> JSONValue {
         let counts = try spool.counts()
+        let skipped = try spool.skippedCount()
         var details = await statusDetails?() ?? [:]
         details["role"] = .string("uploader")
         var spoolDetails: [String: JSONValue] = [
             "pending": .number(Double(counts[.pending] ?? 0)),
-            "delivered": .number(Double(counts[.delivered] ?? 0)),
+            "delivered": .number(Double((counts[.delivered] ?? 0) - skipped)),
+            "skipped": .number(Double(skipped)),
             "dead": .number(Double(counts[.dead] ?? 0)),
             "kept": .number(Double(counts[.kept] ?? 0)),
             "afterFinalDropped": .number(Double(spool.afterFinalDropped)),

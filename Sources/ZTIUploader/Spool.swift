@@ -459,6 +459,20 @@ public final class Spool: Sendable {
         }
     }
 
+    /// Delivered rows that went nowhere (skipped as obsolete or by the sink's policy): stored as `delivered` so
+    /// that they are never sent, but not delivered to the CRM.
+    public func skippedCount() throws(ZTIUploaderError) -> Int {
+        do {
+            return try pool.read { db in
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM events WHERE state = 'delivered' AND lastError LIKE 'skipped:%'")
+                    ?? 0
+            }
+        } catch {
+            throw Self.failure(error, path: path, doing: "read")
+        }
+    }
+
     /// When the oldest pending event was received, if any is pending.
     public func oldestPending() throws(ZTIUploaderError) -> EventTime? {
         do {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLinux
 import Dispatch
 import Foundation
 import Logging
@@ -20,6 +21,8 @@ struct WorkerCommand: AsyncParsableCommand {
     var logTarget: String = "auto"
 
     func run() async throws {
+        // The worker reads whatever its PBX sends: large buffers go back to the system once freed.
+        _ = zti_return_large_blocks()
         _ = ProcessLogging.bootstrap(
             identifier: "ztisup-worker", target: LogTarget(rawValue: logTarget) ?? .auto, level: .info)
         let logger = Logger(label: "ztisup.worker")

@@ -26,7 +26,8 @@ final class Harness {
         server = try await AMISimulatorServer.bind(host: "127.0.0.1", port: 0, simulator: simulator)
         let settings = AMIClientSettings(
             host: "127.0.0.1", port: server.port, username: "zti", secret: secret, authentication: authentication,
-            keepalive: keepalive, resyncInterval: resyncInterval, replyTimeout: .seconds(2),
+            // A reply that is slow on a loaded machine is not what these tests are about.
+            keepalive: keepalive, resyncInterval: resyncInterval, replyTimeout: .seconds(10),
             installFilters: installFilters,
             backoff: ReconnectBackoff(floor: .milliseconds(50), cap: .milliseconds(200)),
             handoffCapacity: handoffCapacity)
@@ -286,6 +287,7 @@ final class TrackerBox {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try "s3cret\n".write(to: directory.appendingPathComponent("pbx.secret"), atomically: true, encoding: .utf8)
+        chmod(directory.appendingPathComponent("pbx.secret").path, 0o600)
         let file = directory.appendingPathComponent("g.properties")
         try
             "pbx.type = asterisk\npbx.host = h\npbx.username = zti\npbx.password.file = pbx.secret\npbx.keepalive = 7s\n"

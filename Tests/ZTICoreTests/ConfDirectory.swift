@@ -23,6 +23,8 @@ final class ConfDirectory {
         try! FileManager.default.createDirectory(atPath: path + "/groups", withIntermediateDirectories: true)
         write("zti.properties", global)
         write("pbx.secret", "secret\n")
+        // A credential file is for its owner only.
+        chmod(path + "/pbx.secret", 0o600)
         for (key, text) in groups { write("groups/\(key).properties", text) }
     }
 
@@ -31,7 +33,11 @@ final class ConfDirectory {
     }
 
     func write(_ relative: String, _ text: String) {
-        _ = FileManager.default.createFile(atPath: path + "/" + relative, contents: Data(text.utf8))
+        write(relative, bytes: Array(text.utf8))
+    }
+
+    func write(_ relative: String, bytes: [UInt8]) {
+        _ = FileManager.default.createFile(atPath: path + "/" + relative, contents: Data(bytes))
     }
 
     func load(onlyGroup: String? = nil) throws(ZTICoreError) -> Configuration {

@@ -238,9 +238,22 @@ import Testing
 
     @Test func anUnknownGlobalKeyWarnsWithASuggestion() throws {
         #expect(
-            try ConfDirectory(global: "crm.snik = none\n").warnings() == [
-                "conf/zti.properties:1: warning: crm.snik: unknown key, ignored; did you mean crm.sink?"
+            try ConfDirectory(global: "log.levl = info\n").warnings() == [
+                "conf/zti.properties:1: warning: log.levl: unknown key, ignored; did you mean log.level?"
             ])
+        // A misspelt crm.sink would deliver nothing: it is missing, and the warning says which key was meant.
+        let conf = ConfDirectory(global: "crm.snik = zoho\n")
+        #expect(
+            conf.errors() == [
+                "conf/zti.properties: crm.sink: missing: expected the CRM to deliver to (zoho, webhook, zammad or "
+                    + "none), since the file sets other crm.* keys"
+            ])
+        #expect(throws: ZTICoreError.self) { try conf.load() }
+        do {
+            _ = try conf.load()
+        } catch {
+            #expect(error.diagnostics.contains { $0.description.hasSuffix("did you mean crm.sink?") })
+        }
     }
 
     @Test func anInlinePasswordWarnsAndRecommendsAFile() throws {
@@ -262,6 +275,91 @@ import Testing
                 .hasPrefix(
                     "conf/groups/sales.properties:4: pbx.password.file = \"nothing.secret\": expected a file holding "
                         + "the PBX password, but ") == true)
+    }
+
+    @Test func aPasswordFileOpenToGroupOrOthersIsAnError() {
+        let conf = ConfDirectory()
+        chmod(conf.path + "/pbx.secret", 0o644)
+        #expect(
+            conf.errors() == [
+                "conf/groups/sales.properties:4: pbx.password.file = \"pbx.secret\": conf/pbx.secret is open to its "
+                    + "group or others (mode 644); the PBX password is a credential: run chmod 600 conf/pbx.secret"
+            ])
+        chmod(conf.path + "/pbx.secret", 0o640)
+        #expect(conf.errors().first?.contains("(mode 640)") == true)
+        chmod(conf.path + "/pbx.secret", 0o400)
+        #expect(conf.errors() == ["(no error)"])
+    }
+
+    @Test func aPasswordFileThatIsADirectoryIsSaidSo() {
+        let text = ConfDirectory.validGroup.replacingOccurrences(of: "pbx.secret", with: "/etc")
+        #expect(
+            ConfDirectory(groups: ["sales": text]).errors() == [
+                "conf/groups/sales.properties:4: pbx.password.file = \"/etc\": expected a file holding the PBX "
+                    + "password, but /etc is a directory"
+            ])
+    }
+
+    @Test func aFileThatIsNotTextIsAnErrorNamingIt() {
+        // Random-looking bytes with a NUL, an ESC and a BEL: refused whole, nothing of them echoed.
+        var garbage: [UInt8] = Array("crm.sink = zoho\n".utf8)
+        for index in 0..<4096 { garbage.append(UInt8((index * 37 + 11) % 256)) }
+        let conf = ConfDirectory()
+        conf.write("zti.properties", bytes: garbage)
+        let errors = conf.errors()
+        #expect(
+            errors == [
+                "conf/zti.properties: this is not a text file (it contains NUL bytes); a configuration file is UTF-8 "
+                    + "or ISO-8859-1 text: is it the right file?"
+            ])
+        // Control bytes other than tab, LF, CR and FF, above 1%, without any NUL: not text either.
+        let controls = Array(String(repeating: "crm.sink = none\n", count: 10).utf8) + [0x1B, 0x07]
+        conf.write("zti.properties", bytes: controls)
+        #expect(
+            conf.errors().first
+                == "conf/zti.properties: this is not a text file (2 of its 162 bytes are control characters); a "
+                + "configuration file is UTF-8 or ISO-8859-1 text: is it the right file?")
+    }
+
+    @Test func crmKeysWithoutASinkAreAnError() {
+        let conf = ConfDirectory(
+            global: "runtime.dir = run\nstate.dir = state\ncrm.webhook.url = https://crm.example/\n")
+        #expect(
+            conf.errors() == [
+                "conf/zti.properties: crm.sink: missing: expected the CRM to deliver to (zoho, webhook, zammad or "
+                    + "none), since the file sets other crm.* keys"
+            ])
+    }
+
+    @Test func controlCharactersOfABrokenFileAreEscapedAndLongValuesCut() {
+        let value = "\u{1B}[31mred\u{07}" + String(repeating: "x", count: 500)
+        let diagnostic = ConfigDiagnostic(
+            .error, file: "conf/groups/sales.properties", line: 3, key: "user.\u{1B}]0;title\u{07}.extension",
+            value: value, message: "expected digits")
+        let shown = diagnostic.description
+        #expect(!shown.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+        #expect(
+            shown.hasPrefix(
+                #"conf/groups/sales.properties:3: user.\u001B]0;title\u0007.extension = "\u001B[31mred\u0007xx"#))
+        #expect(shown.hasSuffix("x…\": expected digits"))
+        #expect(shown.count < 300)
+    }
+
+    @Test func aUserKeyMarkedDefaultInSeveralGroupsIsToldSo() throws {
+        let one = ConfDirectory.validGroup + "user.alice.default = true\n"
+        let two = one.replacingOccurrences(of: "crmuser = 100", with: "crmuser = 200")
+        let configuration = try ConfDirectory(groups: ["sales": one, "support": two]).load()
+        #expect(throws: ZTICoreError.self) { try ClickToDialTarget.resolve("alice", in: configuration.groups) }
+        do {
+            _ = try ClickToDialTarget.resolve("alice", in: configuration.groups)
+        } catch {
+            #expect(
+                error.message
+                    == "\"alice\" is the user.X key of members of several groups, and more than one is marked "
+                    + "user.X.default = true (sales/user.alice, support/user.alice), each for its own CRM user: name "
+                    + "the CRM user (user.X.crmuser) to say which")
+        }
+        #expect(try ClickToDialTarget.resolve("200", in: configuration.groups).group.key == "support")
     }
 
     @Test func avayaLegacyKeysAreAliases() throws {
@@ -306,7 +404,9 @@ import Testing
             errors == [
                 "conf/zti.properties:1: crm.zoho.client.secret: a secret is never a value in zti.properties: write it "
                     + "to a file of mode 0600 and name the file with secret.<name>.file, where <name> is "
-                    + "crm-refresh-token, crm-client-secret, crm-webhook-secret, clicktodial-secret"
+                    + "crm-refresh-token, crm-client-secret, crm-webhook-secret, clicktodial-secret",
+                "conf/zti.properties: crm.sink: missing: expected the CRM to deliver to (zoho, webhook, zammad or "
+                    + "none), since the file sets other crm.* keys",
             ])
     }
 
@@ -366,11 +466,16 @@ import Testing
             ])
     }
 
-    @Test func theShippedConfigurationIsValidAndHasNoWarnings() throws {
+    @Test func theShippedConfigurationIsValidAndWarnsOnlyOfItsInlineDemoPassword() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
+        // Valid on a fresh clone, where git gives every file mode 0644: the demo needs no credential file.
         let configuration = try ConfigurationLoader.load(confDir: root + "/conf")
-        #expect(configuration.warnings.isEmpty)
+        #expect(
+            configuration.warnings.map { $0.description.replacingOccurrences(of: root + "/", with: "") } == [
+                "conf/groups/demo.properties:24: warning: pbx.password: the password is written in the group file; "
+                    + "put it in a file of mode 0600 and name it with pbx.password.file"
+            ])
         let demo = try #require(configuration.group("demo"))
         #expect(demo.pbx.type == .asterisk)
         #expect(demo.pbx.host == "127.0.0.1")
@@ -472,7 +577,7 @@ import Testing
 
     @Test func crmPolicies() throws {
         let global = try ConfDirectory(
-            global: "crm.zoho.missed = permember\ncrm.internal = send\ncrm.concurrency = 3\n"
+            global: "crm.sink = none\ncrm.zoho.missed = permember\ncrm.internal = send\ncrm.concurrency = 3\n"
         )
         .load().global
         #expect(global.zohoMissed == .permember)

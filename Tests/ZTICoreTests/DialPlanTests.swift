@@ -117,7 +117,7 @@ import Testing
         #expect(error?.message.contains("\n") == false)
         #expect(
             error?.message
-                == "the number \"101\\r\\nAction: Command\\r\\nCommand: core stop n…\" cannot be dialled: "
+                == "the number \"101\\u000D\\u000AAction: Command\\u000D\\u000ACommand: core stop n…\" cannot be dialled: "
                 + "expected an optional + and 1 to 32 digits, * or # (spaces, -, ., ( and ) are ignored)")
     }
 

@@ -10,6 +10,7 @@ import Testing
         try "crm.sink = none\nruntime.dir = run\nstate.dir = state\n".write(
             toFile: directory + "/zti.properties", atomically: true, encoding: .utf8)
         try "secret\n".write(toFile: directory + "/pbx.secret", atomically: true, encoding: .utf8)
+        chmod(directory + "/pbx.secret", 0o600)
         try group.write(toFile: directory + "/groups/bad.properties", atomically: true, encoding: .utf8)
         return directory
     }
@@ -18,7 +19,11 @@ import Testing
         let conf = ZTISupProcess.repositoryRoot + "/conf"
         let outcome = try ZTISupProcess.run(["check-config", "--conf", conf])
         #expect(outcome.status == 0)
-        #expect(outcome.stderr == "")
+        // Valid on a fresh clone (git keeps no file modes): the demo's password is inline, with its warning.
+        #expect(
+            outcome.stderr
+                == "\(conf)/groups/demo.properties:24: warning: pbx.password: the password is written in the group "
+                + "file; put it in a file of mode 0600 and name it with pbx.password.file\n")
         let lines = outcome.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "configuration \(conf): valid, 1 group")
         #expect(lines.contains("crm sink: none"))
@@ -67,6 +72,38 @@ import Testing
         for line in expected { #expect(lines.contains(line), "\(line)") }
         #expect(lines.last == "configuration in \(conf) is invalid: 5 errors")
         #expect(outcome.stdout == "")
+    }
+
+    @Test func aBinaryFileIsAnErrorAndNoneOfItsBytesReachTheTerminal() throws {
+        let conf = try temporaryConf(
+            group: "pbx.type = asterisk\npbx.host = h\npbx.username = u\npbx.password.file = pbx.secret\n"
+                + "user.a.crmuser = 1\nuser.a.extension = 101\n")
+        defer { try? FileManager.default.removeItem(atPath: conf) }
+        // What `head -c 65536 /dev/urandom` gives, repeatably: every byte value, ESC and NUL included.
+        var generator = UInt64(0x5EED)
+        var garbage: [UInt8] = []
+        for _ in 0..<65_536 {
+            generator = generator &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            garbage.append(UInt8(truncatingIfNeeded: generator >> 56))
+        }
+        FileManager.default.createFile(atPath: conf + "/zti.properties", contents: Data(garbage))
+        let outcome = try ZTISupProcess.run(["check-config", "--conf", conf])
+        #expect(outcome.status == 78)
+        #expect(outcome.stderr.contains("\(conf)/zti.properties: this is not a text file (it contains NUL bytes)"))
+        let printed = outcome.stdout + outcome.stderr
+        #expect(!printed.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
+        #expect(!printed.contains("warning"))
+
+        // A group file of binary garbage: the same, and a pbx.password.file open to others is refused too.
+        FileManager.default.createFile(
+            atPath: conf + "/zti.properties", contents: Data("crm.sink = none\nruntime.dir = run\n".utf8))
+        FileManager.default.createFile(atPath: conf + "/groups/junk.properties", contents: Data(garbage))
+        chmod(conf + "/pbx.secret", 0o644)
+        let both = try ZTISupProcess.run(["check-config", "--conf", conf])
+        #expect(both.status == 78)
+        #expect(both.stderr.contains("\(conf)/groups/junk.properties: this is not a text file"))
+        #expect(both.stderr.contains("is open to its group or others (mode 644)"))
+        #expect(!(both.stdout + both.stderr).unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
     }
 
     @Test func oneGroupIsCheckedWithGroup() throws {

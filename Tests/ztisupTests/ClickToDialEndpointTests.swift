@@ -41,8 +41,8 @@ import ZTITestKit
         return Setup(crm: crm, conf: conf, uploader: uploader, port: port)
     }
 
-    /// Sends an HTTP request to the endpoint without waiting for the answer (which needs the DIAL answered).
-    static func sendRequest(port: Int, body: String, headers: [String] = []) -> Int32? {
+    /// A connected loopback socket to the endpoint, with a 5 s receive timeout.
+    static func connection(port: Int) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -59,12 +59,27 @@ import ZTITestKit
         }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
+    /// Sends an HTTP request to the endpoint without waiting for the answer (which needs the DIAL answered).
+    static func sendRequest(port: Int, body: String, headers: [String] = []) -> Int32? {
+        guard let fd = connection(port: port) else { return nil }
         let request =
             "POST /ztisup/dial HTTP/1.1\r\nHost: pbx.example.com\r\nConnection: close\r\n"
             + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n"
             + headers.map { $0 + "\r\n" }.joined() + "\r\n" + body
         _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
         return fd
+    }
+
+    /// Sends `text` as it is (request line, headers and whatever body) and reads the answer; nil when none comes
+    /// within the socket's 5 s timeout.
+    static func raw(port: Int, _ text: String) -> (status: Int, body: [String: Any])? {
+        guard let fd = connection(port: port) else { return nil }
+        _ = text.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        let answer = response(fd)
+        return answer.status == 0 ? nil : answer
     }
 
     /// Reads the response to its end: the status and the JSON body.
@@ -216,7 +231,9 @@ import ZTITestKit
         let injection = Self.request(
             port: port, [("tonumber", "0312\r\nAction: Originate"), ("zohouser", "111"), Self.token])
         #expect(injection.status == 400)
-        #expect((injection.body["message"] as? String)?.hasPrefix(#"the number "0312\r\nAction: Originate""#) == true)
+        #expect(
+            (injection.body["message"] as? String)?.hasPrefix(#"the number "0312\u000D\u000AAction: Originate""#)
+                == true)
         let noNumber = Self.request(port: port, [("zohouser", "111"), Self.token])
         #expect(noNumber.status == 400)
         #expect(noNumber.body["message"] as? String == "tonumber is missing")
@@ -226,6 +243,24 @@ import ZTITestKit
         #expect(unrouted.body["reason"] as? String == "group sales has no running supervisor connected to the uploader")
         let huge = Self.request(port: port, [("tonumber", String(repeating: "1", count: 20_000)), Self.token])
         #expect(huge.status == 413)
+        // A body declared absurdly large, or chunked (its chunk sizes are not seen): 413 at once, without waiting
+        // for a body that would be refused anyway (no answer within the socket's 5 s would fail here).
+        let head = "POST /ztisup/dial HTTP/1.1\r\nHost: pbx.example.com\r\n"
+        let declared = Self.raw(
+            port: port, head + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 99999999999\r\n\r\n")
+        #expect(declared?.status == 413)
+        #expect((declared?.body["message"] as? String)?.contains("Content-Length 99999999999") == true)
+        let chunked = Self.raw(port: port, head + "Transfer-Encoding: chunked\r\n\r\nfffffffffff\r\n")
+        #expect(chunked?.status == 413)
+        #expect((chunked?.body["message"] as? String)?.contains("chunked") == true)
+        // Numbers are JSON strings: a JSON number would lose its leading zero (0312… dialled as 312…).
+        let json = #"{"tonumber": 312345678, "zohouser": "111", "ztitoken": "\#(ZohoDeliveryTests.clickToDialSecret)"}"#
+        let number = Self.raw(
+            port: port,
+            head + "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\nConnection: close\r\n\r\n"
+                + json)
+        #expect(number?.status == 400)
+        #expect((number?.body["message"] as? String)?.hasPrefix("tonumber must be a JSON string") == true)
     }
 
     @Test func aSupervisorThatDoesNotAnswerIsRefusedWithinTwoSeconds() throws {

@@ -57,7 +57,7 @@ import ZTITestKit
         // systemd-socket-activate starts the service at the first connection, as systemd does.
         let supervisor = try #require(UploaderProcessTests.Supervisor(path: socket))
         let events = UploaderProcessTests.events(0..<3)
-        #expect(supervisor.send(events.map { Frame.event($0, resumeKey: nil) }))
+        #expect(supervisor.send(UploaderProcessTests.helloThen(events)))
         #expect(supervisor.acks(atLeast: 3).count == 3)
         #expect(!FileManager.default.fileExists(atPath: conf + "/run/events.sock"))
     }

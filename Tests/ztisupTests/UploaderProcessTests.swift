@@ -101,6 +101,12 @@ import ZTITestKit
         }
     }
 
+    /// A supervisor's HELLO naming the groups of `events`, then the events (an uploader takes no event before it).
+    static func helloThen(_ events: some Collection<CallEvent>) -> [Frame] {
+        [.hello(Hello(role: .supervisor, pid: getpid(), groups: Set(events.map(\.group)).sorted()))]
+            + events.map { Frame.event($0, resumeKey: nil) }
+    }
+
     static func events(_ range: Range<Int>) -> [CallEvent] {
         range.map { index in
             CallEvent(
@@ -143,7 +149,9 @@ import ZTITestKit
         let events = Self.events(0..<3)
         #expect(
             supervisor.send(
-                events.map { Frame.event($0, resumeKey: nil) } + [.shutdown(Shutdown(reason: "not allowed"))]))
+                [Frame.hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"]))]
+                    + events.map { Frame.event($0, resumeKey: nil) }
+                    + [.shutdown(Shutdown(reason: "not allowed"))]))
         #expect(supervisor.acks(atLeast: 3).count == 3)
         #expect(uploader.wait(for: "closing a supervisor connection: the supervisor sent a SHUTDOWN frame"))
         #expect(Supervisor(path: conf + "/run/events.sock") != nil)
@@ -212,6 +220,41 @@ import ZTITestKit
         #expect(supervisor.nextFrame() == nil)
     }
 
+    @Test func anEventBeforeAnyHelloClosesTheConnectionAndNothingOfItIsStored() throws {
+        let conf = try Self.conf()
+        let uploader = try Uploader(conf: conf)
+        defer { uploader.kill() }
+        #expect(uploader.wait(for: "listening unix"))
+        let early = try #require(Supervisor(path: conf + "/run/events.sock"))
+        let event = Self.events(0..<1)[0]
+        #expect(early.send([.event(event, resumeKey: nil)]))
+        #expect(
+            uploader.wait(for: "came before any HELLO: a supervisor names its groups first; nothing of it was stored"))
+        #expect(early.nextFrame() == nil)
+        // Nothing was spooled: `ztisup calls` lists no call, and a supervisor that says HELLO sees nothing pending.
+        let calls = try ZTISupProcess.run(["calls", "--conf", conf])
+        #expect(calls.status == 0)
+        #expect(!calls.stdout.contains(event.callId))
+        let later = try #require(Supervisor(path: conf + "/run/events.sock"))
+        #expect(
+            later.send([
+                .hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"])), .statusRequest(StatusRequest()),
+            ]))
+        var report: JSONValue?
+        for _ in 0..<3 {
+            if case .status(let value)? = later.nextFrame() {
+                report = value
+                break
+            }
+        }
+        guard case .object(let fields)? = report, case .object(let spool)? = fields["spool"] else {
+            Issue.record("no STATUS with the spool")
+            return
+        }
+        #expect(spool["pending"] == .number(0))
+        #expect(spool["delivered"] == .number(0))
+    }
+
     @Test func killedRepeatedlyItLosesNothingItAcked() throws {
         let conf = try Self.conf()
         let all = Self.events(0..<3000)
@@ -230,7 +273,9 @@ import ZTITestKit
             }
             let last = round == 12
             let batch = all.filter { !acked.contains($0.id) }.prefix(last ? all.count : 500)
-            _ = supervisor.send(batch.map { Frame.event($0, resumeKey: nil) })
+            _ = supervisor.send(
+                [Frame.hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"]))]
+                    + batch.map { Frame.event($0, resumeKey: nil) })
             if !last { usleep(UInt32.random(in: 1000...25_000, using: &generator)) }
             if last {
                 acked.formUnion(supervisor.acks(atLeast: batch.count))
@@ -270,7 +315,10 @@ import ZTITestKit
         let uploader = try Uploader(conf: conf)
         #expect(uploader.wait(for: "listening unix"))
         let supervisor = try #require(Supervisor(path: conf + "/run/events.sock"))
-        #expect(supervisor.send(Self.events(0..<3).map { Frame.event($0, resumeKey: nil) }))
+        #expect(
+            supervisor.send(
+                [Frame.hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"]))]
+                    + Self.events(0..<3).map { Frame.event($0, resumeKey: nil) }))
         #expect(supervisor.acks(atLeast: 3).count == 3)
         uploader.kill()
         _ = uploader.wait(for: "never")

@@ -80,7 +80,7 @@ import ZTITestKit
 
     static func send(_ events: [CallEvent], conf: String) throws {
         let supervisor = try #require(UploaderProcessTests.Supervisor(path: conf + "/run/events.sock"))
-        #expect(supervisor.send(events.map { Frame.event($0, resumeKey: nil) }))
+        #expect(supervisor.send(UploaderProcessTests.helloThen(events)))
         #expect(supervisor.acks(atLeast: events.count).count == events.count)
     }
 
@@ -170,7 +170,7 @@ import ZTITestKit
             }
             let last = round == 12
             let batch = all.filter { !acked.contains($0.id) }.prefix(last ? all.count : 500)
-            _ = supervisor.send(batch.map { Frame.event($0, resumeKey: nil) })
+            _ = supervisor.send(UploaderProcessTests.helloThen(batch))
             if last {
                 acked.formUnion(supervisor.acks(atLeast: batch.count))
                 _ = crm.requests { Set(Self.delivered($0)).count >= all.count }

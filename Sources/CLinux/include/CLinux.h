@@ -16,4 +16,12 @@ int zti_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
 // 0 on success.
 int zti_block_handled_signals(void);
 
+// Large blocks (128 KiB and up) are always mapped on their own and returned to the system when freed: glibc's
+// default raises that threshold after the first large free, after which freed large buffers stay in the heap for
+// good. 1 on success.
+int zti_return_large_blocks(void);
+
+// Gives free heap memory back to the system (malloc_trim); 1 when some was released.
+int zti_release_free_memory(void);
+
 #endif
