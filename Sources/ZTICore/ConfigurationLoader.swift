@@ -208,10 +208,10 @@ public enum ConfigurationLoader {
     }
 
     private static func checkDefaults(_ groups: [ReadGroup], _ diagnostics: inout [ConfigDiagnostic]) {
-        var defaults: [String: (user: UserConfig, place: String)] = [:]
+        var defaults: [String: (user: GroupConfigReader.UserDeclaration, place: String)] = [:]
         var places: [String: [String]] = [:]
         for group in groups {
-            for user in group.result.users {
+            for user in group.result.declared {
                 places[user.crmUser, default: []].append("\(group.file.path):\(user.line)")
                 guard user.isDefault else { continue }
                 let line = group.file["user.\(user.key).default"]?.line

@@ -19,6 +19,9 @@ enum GroupConfigReader {
         let group: GroupConfig?
         let name: String
         let users: [UserConfig]
+        /// Every user the file declares with a CRM user, valid or not: the cross-group rules (one default per CRM
+        /// user) are checked in the same run as the per-file errors.
+        let declared: [UserDeclaration]
         let diagnostics: [ConfigDiagnostic]
     }
 
@@ -65,7 +68,7 @@ enum GroupConfigReader {
         let resync = reader.duration("pbx.resync.interval", default: .seconds(300), minimum: .seconds(1))
         let callMaxOpen = reader.duration("call.max.open", default: .seconds(600), minimum: .seconds(1))
         let amiFilter = reader.bool("pbx.ami.filter", default: false)
-        let users = readUsers(&reader, dialCodes: dialCodes)
+        let (users, declared) = readUsers(&reader, dialCodes: dialCodes)
 
         reader.reportUnknownKeys(known: knownKeys + userFields.map { "user.X.\($0)" }) { unknown in
             guard unknown.hasPrefix("user.") else { return nil }
@@ -88,7 +91,7 @@ enum GroupConfigReader {
         guard !reader.diagnostics.contains(where: { $0.severity == .error }), let type, let host, let port,
             let numbers, type != .avaya || avaya != nil
         else {
-            return Result(group: nil, name: name, users: users, diagnostics: reader.diagnostics)
+            return Result(group: nil, name: name, users: users, declared: declared, diagnostics: reader.diagnostics)
         }
         let pbx = PBXSettings(
             type: type, host: host, port: port, username: username ?? "", password: password,
@@ -98,7 +101,7 @@ enum GroupConfigReader {
         let group = GroupConfig(
             key: key, name: name, representative: representative, crmGroup: crmGroup, pbx: pbx, dialCodes: dialCodes,
             numbers: numbers, users: users, file: file.path)
-        return Result(group: group, name: name, users: users, diagnostics: reader.diagnostics)
+        return Result(group: group, name: name, users: users, declared: declared, diagnostics: reader.diagnostics)
     }
 
     /// The entry of `key`, or of its legacy Avaya name, which only Avaya groups accept.
@@ -216,7 +219,17 @@ enum GroupConfigReader {
         }
     }
 
-    private static func readUsers(_ reader: inout PropertyReader, dialCodes: [DialCode]) -> [UserConfig] {
+    /// A user as declared: enough for the rules across groups, whatever else is wrong with it.
+    struct UserDeclaration {
+        let key: String
+        let crmUser: String
+        let isDefault: Bool
+        let line: Int
+    }
+
+    private static func readUsers(
+        _ reader: inout PropertyReader, dialCodes: [DialCode]
+    ) -> ([UserConfig], [UserDeclaration]) {
         // Linear in the number of keys: a group of 100,000 users is checked in about a second.
         var userKeys: [String] = []
         var userKeysSeen: Set<String> = []
@@ -227,6 +240,7 @@ enum GroupConfigReader {
             if !userKey.isEmpty && userKeysSeen.insert(userKey).inserted { userKeys.append(userKey) }
         }
         var users: [UserConfig] = []
+        var declared: [UserDeclaration] = []
         var extensionOwners: [String: Int] = [:]
         var devicesSeen: [String: String] = [:]
         let codeNames = dialCodes.map(\.destination)
@@ -280,6 +294,10 @@ enum GroupConfigReader {
                     policy = chosen
                 }
             }
+            if let crmUser {
+                let line = (reader.file[prefix + "extension"] ?? reader.file[prefix + "crmuser"])?.line ?? 0
+                declared.append(UserDeclaration(key: userKey, crmUser: crmUser, isDefault: isDefault, line: line))
+            }
             if let crmUser, let extensionNumber, let extensionEntry {
                 extensionOwners[extensionNumber] = users.count
                 users.append(
@@ -288,7 +306,7 @@ enum GroupConfigReader {
                         isDefault: isDefault, dialCode: policy, line: extensionEntry.line))
             }
         }
-        return users
+        return (users, declared)
     }
 
     /// `TECH/NAME`: a channel technology and an endpoint name without blanks, commas or control characters.

@@ -345,6 +345,41 @@ import Testing
         #expect(shown.count < 300)
     }
 
+    @Test func aDefaultTwiceIsReportedInTheSameRunAsTheUsersOwnErrors() {
+        // Both users have a bad extension: the default given twice is still found, in the same run.
+        let one = ConfDirectory.validGroup.replacingOccurrences(of: "extension = 101", with: "extension = 10a")
+            + "user.alice.default = true\n"
+        let errors = ConfDirectory(groups: ["sales": one, "support": one]).errors()
+        #expect(errors.count == 3)
+        #expect(
+            errors.last
+                == "conf/groups/support.properties:7: user.alice.default = \"true\": CRM user 100 is already the "
+                + "default at conf/groups/sales.properties:7 (user.alice); a CRM user is the default in one place only")
+    }
+
+    @Test func aLineLongerThanTheLimitIsAnErrorAndTheOtherKeysStillCount() throws {
+        let long = "group.representative = " + String(repeating: "x", count: 1_000_000) + "\n"
+        let conf = ConfDirectory(groups: ["sales": ConfDirectory.validGroup + long + "pbx.port = 99999\n"])
+        #expect(
+            conf.errors() == [
+                "conf/groups/sales.properties:7: the line has 1000023 characters, more than the 65536 a line may have; "
+                    + "it was ignored",
+                "conf/groups/sales.properties:8: pbx.port = \"99999\": expected a TCP port number from 1 to 65535",
+            ])
+    }
+
+    @Test func aGroupTooBigForItsWorkersConfigFrameIsRefused() {
+        var text = "pbx.type = asterisk\npbx.host = 192.0.2.10\npbx.username = zti\npbx.password.file = pbx.secret\n"
+        for index in 0..<15_000 {
+            text += "user.u\(index).crmuser = \(4_150_868_000_000_000_000 + index)\nuser.u\(index).extension = "
+                + "\(10_000 + index)\n"
+        }
+        let errors = ConfDirectory(groups: ["big": text]).errors()
+        #expect(errors.count == 1)
+        #expect(errors.first?.hasPrefix("conf/groups/big.properties: the group's 15000 users make a configuration of ") == true)
+        #expect(errors.first?.hasSuffix("users fit): split it into several groups") == true)
+    }
+
     @Test func aUserKeyMarkedDefaultInSeveralGroupsIsToldSo() throws {
         let one = ConfDirectory.validGroup + "user.alice.default = true\n"
         let two = one.replacingOccurrences(of: "crmuser = 100", with: "crmuser = 200")
