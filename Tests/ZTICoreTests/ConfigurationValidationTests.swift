@@ -347,7 +347,8 @@ import Testing
 
     @Test func aDefaultTwiceIsReportedInTheSameRunAsTheUsersOwnErrors() {
         // Both users have a bad extension: the default given twice is still found, in the same run.
-        let one = ConfDirectory.validGroup.replacingOccurrences(of: "extension = 101", with: "extension = 10a")
+        let one =
+            ConfDirectory.validGroup.replacingOccurrences(of: "extension = 101", with: "extension = 10a")
             + "user.alice.default = true\n"
         let errors = ConfDirectory(groups: ["sales": one, "support": one]).errors()
         #expect(errors.count == 3)
@@ -371,12 +372,15 @@ import Testing
     @Test func aGroupTooBigForItsWorkersConfigFrameIsRefused() {
         var text = "pbx.type = asterisk\npbx.host = 192.0.2.10\npbx.username = zti\npbx.password.file = pbx.secret\n"
         for index in 0..<15_000 {
-            text += "user.u\(index).crmuser = \(4_150_868_000_000_000_000 + index)\nuser.u\(index).extension = "
+            text +=
+                "user.u\(index).crmuser = \(4_150_868_000_000_000_000 + index)\nuser.u\(index).extension = "
                 + "\(10_000 + index)\n"
         }
         let errors = ConfDirectory(groups: ["big": text]).errors()
         #expect(errors.count == 1)
-        #expect(errors.first?.hasPrefix("conf/groups/big.properties: the group's 15000 users make a configuration of ") == true)
+        #expect(
+            errors.first?.hasPrefix("conf/groups/big.properties: the group's 15000 users make a configuration of ")
+                == true)
         #expect(errors.first?.hasSuffix("users fit): split it into several groups") == true)
     }
 
