@@ -157,7 +157,27 @@ import ZTITestKit
         #expect(missedRow?["lastError"] as? String == "sent as ended: Zoho refused received/missed")
         let secondMissed = events.first { $0["id"] as? String == "sales/c2/102/missed/1" }
         #expect((secondMissed?["lastError"] as? String)?.hasPrefix("skipped: the call's missed notification") == true)
+        // Status counts what reached the CRM as delivered, and the skipped apart.
+        let skippedRows = events.filter { ($0["lastError"] as? String)?.hasPrefix("skipped:") == true }.count
+        let doneRows = events.filter { $0["spoolState"] as? String == "delivered" }.count
+        #expect(skippedRows >= 1)
+        let supervisor = try #require(UploaderProcessTests.Supervisor(path: conf + "/run/events.sock"))
+        #expect(
+            supervisor.send([
+                .hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"])), .statusRequest(StatusRequest()),
+            ]))
+        var spool: [String: JSONValue] = [:]
+        for _ in 0..<3 {
+            if case .status(.object(let fields))? = supervisor.nextFrame(), case .object(let counts)? = fields["spool"] {
+                spool = counts
+                break
+            }
+        }
+        #expect(spool["skipped"] == .number(Double(skippedRows)))
+        #expect(spool["delivered"] == .number(Double(doneRows - skippedRows)))
         let log = uploader.stopAndReadLog()
+        // A stop is not a failure of the supervisor's connection.
+        #expect(!log.contains("CancellationError"))
         #expect(!log.contains(Self.refreshToken))
         #expect(!log.contains(Self.clientSecret))
         #expect(!log.contains("1000.fake"))
