@@ -168,7 +168,8 @@ import ZTITestKit
             ]))
         var spool: [String: JSONValue] = [:]
         for _ in 0..<3 {
-            if case .status(.object(let fields))? = supervisor.nextFrame(), case .object(let counts)? = fields["spool"] {
+            if case .status(.object(let fields))? = supervisor.nextFrame(), case .object(let counts)? = fields["spool"]
+            {
                 spool = counts
                 break
             }
