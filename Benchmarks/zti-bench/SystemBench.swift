@@ -16,6 +16,13 @@ import ZTITestKit
 enum SystemBench {
     static func run(_ arguments: [String]) async throws {
         let binDirectory = arguments.first ?? ".build/release"
+        // `zti-bench system BIN hostile` runs only the hostile-input memory check.
+        if arguments.dropFirst().first == "hostile" {
+            let hostile = try await BenchSystem.start(binDirectory: binDirectory, groups: 1, extensions: 10)
+            try await hostileInput(hostile)
+            hostile.stop()
+            return
+        }
         print("end to end (release ztisup run, all-in-one, webhook to the fake CRM; simulator write → CRM receipt)")
 
         let one = try await BenchSystem.start(binDirectory: binDirectory, groups: 1, extensions: 1000)
@@ -60,6 +67,44 @@ enum SystemBench {
         try await memory(ten)
         try await restarts(ten)
         ten.stop()
+
+        let hostile = try await BenchSystem.start(binDirectory: binDirectory, groups: 1, extensions: 10)
+        try await hostileInput(hostile)
+        hostile.stop()
+    }
+
+    /// Issue 12's hostile AMI input against a live worker: a 2 MB header line, a message of 100,000 headers, 6 MB and
+    /// 8 MB messages (the last two over the 4 MiB limit, skipped); the worker's RSS before, at its peak, and 5 s
+    /// after, which must be back within 10 MiB of the baseline.
+    static func hostileInput(_ system: BenchSystem) async throws {
+        guard let pid = system.status().group("g0")["pid"] as? Int, let before = BenchSystem.memory(of: pid),
+            let simulator = system.simulators.first
+        else { throw BenchError("no worker to measure") }
+        func message(_ body: String) -> [UInt8] { Array(("Event: Hostile\r\n" + body + "\r\n").utf8) }
+        func kilobyteLine(_ filler: Character) -> String { "Junk: " + String(repeating: filler, count: 994) + "\r\n" }
+        let inputs: [(String, [UInt8])] = [
+            ("a 2 MB header line", message("Junk: " + String(repeating: "x", count: 2_000_000) + "\r\n")),
+            ("a message of 100,000 headers", message(String(repeating: "H: v\r\n", count: 100_000))),
+            ("a 6 MB message", message(String(repeating: kilobyteLine("y"), count: 6000))),
+            ("an 8 MB message", message(String(repeating: kilobyteLine("z"), count: 8000))),
+        ]
+        var peak = before.rss
+        for (_, bytes) in inputs {
+            await simulator.inject(bytes)
+            for _ in 0..<10 {
+                try await Task.sleep(for: .milliseconds(100))
+                if let now = BenchSystem.memory(of: pid) { peak = max(peak, now.rss) }
+            }
+        }
+        try await Task.sleep(for: .seconds(5))
+        let after = BenchSystem.memory(of: pid)?.rss ?? .nan
+        let state = system.status().group("g0")["state"] as? String ?? "?"
+        print(
+            String(
+                format: "hostile AMI input (%@): worker RSS %.1f MiB before, %.1f MiB at the peak, %.1f MiB 5 s after "
+                    + "(%@ within 10 MiB of before); group %@",
+                inputs.map(\.0).joined(separator: ", "), before.rss, peak, after,
+                after - before.rss <= 10 ? "back" : "NOT back", state))
     }
 
     /// The calls of one measured load and what became of them.

@@ -413,6 +413,11 @@ public actor AMISimulator {
         stalledUntil = ContinuousClock.now + duration
     }
 
+    /// Writes `bytes` as they are to every logged-in client (hostile-input tests: oversized lines and messages).
+    public func inject(_ bytes: [UInt8]) {
+        for session in sessions.values { session.output.yield(.bytes(bytes)) }
+    }
+
     /// Sends bytes no AMI server would send.
     public func garbage() {
         var bytes = (0..<200).map { _ in UInt8.random(in: 0...255) }
