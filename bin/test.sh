@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # Debian packages: libsystemd-dev (CSystemd links libsystemd), libsqlite3-dev (the spool, through GRDB),
 # pkg-config (SwiftPM finds libsystemd through it), systemd (the journald integration test starts systemd-journald by hand), util-linux
 # (unshare, setpriv), curl (a client process under another uid for the event socket's peer check; HTTPS to the
-# click-to-dial endpoint), openssl (a throw-away certificate for that test). Only what is missing is installed.
+# click-to-dial endpoint), openssl (a throw-away certificate for that test), python3 (bin/fuzz.sh writes the frame
+# targets' seeds with it). Only what is missing is installed.
 missing=()
 dpkg -s libsystemd-dev >/dev/null 2>&1 || missing+=(libsystemd-dev)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
@@ -16,6 +17,7 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v unshare >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "bin/test.sh: missing Debian packages: ${missing[*]}; run as root or install them first" >&2
@@ -67,4 +69,8 @@ if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
         END { for (name in open) print "  " name }
     ' "$log" >&2
 fi
-exit "$status"
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+
+# Every fuzz target briefly (bin/fuzz.sh 300 is the long run); a crash leaves its input in Fuzz/regressions/.
+echo "bin/test.sh: bin/fuzz.sh ${ZTI_FUZZ_SECONDS:-20}"
+bin/fuzz.sh "${ZTI_FUZZ_SECONDS:-20}"

@@ -21,6 +21,11 @@ public enum DMCCXMLParser {
         if Self.containsDoctype(bytes) {
             throw ZTIAvayaError(.xmlMalformed, "a DMCC message with a DOCTYPE (refused: AES sends none)")
         }
+        // AES sends UTF-8; Foundation's XMLParser traps (a crash of the worker) on some documents that are not valid
+        // UTF-8, which fuzzing found: refused before it sees them.
+        if String(validating: bytes, as: UTF8.self) == nil {
+            throw ZTIAvayaError(.xmlMalformed, "a DMCC message that is not valid UTF-8 (AES sends UTF-8)")
+        }
         let parser = XMLParser(data: Data(bytes))
         let builder = TreeBuilder()
         parser.delegate = builder

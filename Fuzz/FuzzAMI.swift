@@ -1,0 +1,27 @@
+// libFuzzer target: the AMI decoder (Sources/ZTIAsterisk/AMIDecoder.swift and the message types it builds).
+// Beyond "no crash": whatever the bytes and however they are cut, the decoder keeps at most one message's worth of
+// bytes (plus the chunk being fed), and no decoded header name or value holds a line break.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzAMI(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let limits = AMIDecoder.Limits(maximumMessageBytes: 4096, maximumBodyBytes: 2048)
+    var decoder = AMIDecoder(droppedEvents: ["VarSet"], droppedEventPrefixes: ["RTCP"], limits: limits)
+    // The first byte chooses the chunk size, so that every split of the stream is tried.
+    let chunk = max(1, Int(bytes.first ?? 1))
+    var offset = 0
+    while offset < bytes.count {
+        let end = min(bytes.count, offset + chunk)
+        decoder.feed(bytes[offset..<end])
+        while let message = decoder.next() {
+            for header in message.headers {
+                precondition(!header.name.contains("\n") && !header.value.contains("\n"), "a header holds a line feed")
+            }
+        }
+        precondition(
+            decoder.bufferedByteCount <= limits.maximumMessageBytes + chunk + 2,
+            "the decoder holds \(decoder.bufferedByteCount) bytes")
+        offset = end
+    }
+    return 0
+}

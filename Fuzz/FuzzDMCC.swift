@@ -1,0 +1,26 @@
+// libFuzzer target: the DMCC framing, the XML document splitter and the DMCC XML decoding (Sources/ZTIAvaya).
+// Beyond "no crash": a refused frame is a typed error repeated by every later call, the decoder never holds more
+// than one frame's worth of bytes, and every frame either decodes to a message or to a typed error.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzDMCC(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    var decoder = DMCCFrameDecoder()
+    decoder.feed(bytes)
+    while true {
+        let frame: DMCCFrame?
+        do {
+            frame = try decoder.next()
+        } catch {
+            precondition((try? decoder.next()) == nil, "a refused stream went on")
+            break
+        }
+        guard let frame else { break }
+        _ = try? DMCCMessage.decode(frame)
+    }
+    // The same bytes as bare XML documents one after another (what `ztisup replay --pbx avaya` reads).
+    let (documents, rest) = DMCCDocumentSplitter.split(bytes)
+    precondition(documents.map(\.count).reduce(rest.count, +) <= bytes.count, "the splitter invented bytes")
+    for document in documents { _ = try? DMCCXMLParser.parse(Array(document)) }
+    return 0
+}
