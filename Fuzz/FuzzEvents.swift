@@ -2,7 +2,6 @@
 // HELLO, EVENT, DIAL_RESULT, …; Sources/ZTICore). Beyond "no crash": every event decoded has a canonical form that
 // decodes to the same event, and its id is made of its own fields.
 
-
 func fuzzEvents(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     var decoder = FrameDecoder(receiver: .uploader, sender: .supervisor)

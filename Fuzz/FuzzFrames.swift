@@ -2,7 +2,6 @@
 // Beyond "no crash": a refused input is a typed error that every later call repeats; the decoder never holds more
 // than one frame's worth of bytes; and every frame decoded re-encodes to bytes that decode to the same frame.
 
-
 func fuzzFrames(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard size >= 1 else { return 0 }
     let bytes = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))

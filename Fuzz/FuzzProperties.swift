@@ -2,7 +2,6 @@
 // Beyond "no crash": every diagnostic is printable (no control character reaches a terminal), keys are unique,
 // and a file that is not text gives exactly one error and no keys.
 
-
 func fuzzProperties(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let file = PropertiesFile.parse(bytes, path: "fuzz.properties")

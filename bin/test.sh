@@ -30,7 +30,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "bin/test.sh: swift format lint"
-swift format lint --strict --recursive Sources Tests Benchmarks
+swift format lint --strict --recursive Sources Tests Benchmarks Fuzz
 
 echo "bin/test.sh: swift build --build-tests"
 swift build --build-tests
