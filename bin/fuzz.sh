@@ -42,9 +42,9 @@ seeds_for() {
                 for file in "$release"*.ami; do cp "$file" "$corpus/real-$(basename "$release")-$(basename "$file")"; done
             done ;;
         dmcc) cp Tests/ZTIAvayaTests/Scenarios/*.xml "$corpus"/ ;;
-        frames | events) python3 - "$corpus" <<'PY'
+        frames | events) python3 - "$corpus" "$target" <<'PY'
 import json, struct, sys, os
-corpus = sys.argv[1]
+corpus, target = sys.argv[1], sys.argv[2]
 event = {"at": "2024-11-25T09:20:00.000Z", "attempt": 1, "callId": "1732526400.1", "direction": "inbound",
          "extension": "101", "from": "0312345678", "group": "sales", "pbx": "asterisk", "state": "ringing",
          "to": "0312340000"}
@@ -58,10 +58,12 @@ samples = {
     "heartbeat": frame(7, {"at": "2024-11-25T09:20:00.000Z"}),
     "status-request": frame(8, {}),
 }
+# frames: a byte for who talks to whom and one for the chunk size come first; events: the stream as it is.
+prefixes = [bytes([role, 1]) for role in range(16)] if target == "frames" else [b""]
 for name, data in samples.items():
-    for role in range(16):
-        open(os.path.join(corpus, "%s-%d" % (name, role)), "wb").write(bytes([role]) + data)
-open(os.path.join(corpus, "hello-event"), "wb").write(bytes([0]) + samples["hello"] + samples["event"])
+    for index, prefix in enumerate(prefixes):
+        open(os.path.join(corpus, "%s-%d" % (name, index)), "wb").write(prefix + data)
+open(os.path.join(corpus, "hello-event"), "wb").write(prefixes[0] + samples["hello"] + samples["event"])
 PY
             ;;
         clicktodial) printf '\001/ztisup/dial?tonumber=0312345678&zohouser=111&ztitoken=c2d-secret\n\n' >"$corpus/get"
