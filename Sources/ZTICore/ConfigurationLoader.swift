@@ -192,17 +192,22 @@ public enum ConfigurationLoader {
         _ groups: [GroupConfig], _ global: GlobalConfig, _ diagnostics: inout [ConfigDiagnostic]
     ) {
         for group in groups {
-            let settings = WorkerSettings(
-                group: group, ackTimeout: global.ackTimeout, unackedMax: global.workerUnackedMax,
-                logLevel: global.logLevel, openFollows: true, openLater: true, runtimeDir: global.runtimeDir)
-            let size = CanonicalJSON.data(settings).count
+            // Every user takes more than this in the frame: a group past it is refused without encoding it.
+            let leastBytesPerUser = 64
+            var size = group.users.count * leastBytesPerUser
+            if size <= WireProtocol.maximumFrameLength {
+                let settings = WorkerSettings(
+                    group: group, ackTimeout: global.ackTimeout, unackedMax: global.workerUnackedMax,
+                    logLevel: global.logLevel, openFollows: true, openLater: true, runtimeDir: global.runtimeDir)
+                size = CanonicalJSON.data(settings).count
+            }
             guard size > WireProtocol.maximumFrameLength else { continue }
-            let perUser = max(1, size / max(1, group.users.count))
+            let perUser = max(leastBytesPerUser, size / max(1, group.users.count))
             diagnostics.append(
                 ConfigDiagnostic(
                     .error, file: group.file, line: nil, key: nil, value: nil,
-                    message: "the group's \(group.users.count) users make a configuration of \(size) bytes, over the "
-                        + "\(WireProtocol.maximumFrameLength) bytes a worker can receive (about "
+                    message: "the group's \(group.users.count) users make a configuration of at least \(size) bytes, "
+                        + "over the \(WireProtocol.maximumFrameLength) bytes a worker can receive (at most "
                         + "\(WireProtocol.maximumFrameLength / perUser) users fit): split it into several groups"))
         }
     }
