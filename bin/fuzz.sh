@@ -27,7 +27,8 @@ sources_for() {
         dmcc) echo Sources/ZTIAvaya/DMCCFrame.swift Sources/ZTIAvaya/DMCCFrameDecoder.swift \
             Sources/ZTIAvaya/DMCCDocumentSplitter.swift Sources/ZTIAvaya/DMCCXMLParser.swift \
             Sources/ZTIAvaya/DMCCElement.swift Sources/ZTIAvaya/DMCCMessage.swift Sources/ZTIAvaya/DMCCParty.swift \
-            Sources/ZTIAvaya/CSTAEvent.swift Sources/ZTIAvaya/ZTIAvayaError.swift Fuzz/FuzzDMCC.swift ;;
+            Sources/ZTIAvaya/CSTAEvent.swift Sources/ZTIAvaya/ZTIAvayaError.swift Sources/ZTICore/Untrusted.swift \
+            Fuzz/FuzzDMCC.swift ;;
         frames | events | properties | clicktodial) echo Sources/ZTICore/*.swift Fuzz/FuzzCore.swift \
             Fuzz/FuzzFrames.swift Fuzz/FuzzEvents.swift Fuzz/FuzzProperties.swift Fuzz/FuzzClickToDial.swift ;;
         *) echo "bin/fuzz.sh: unknown target $1 (ami, dmcc, frames, events, properties, clicktodial)" >&2; exit 64 ;;

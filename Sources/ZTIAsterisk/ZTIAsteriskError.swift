@@ -1,3 +1,5 @@
+import ZTICore
+
 /// The one error type of ZTIAsterisk.
 public struct ZTIAsteriskError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure this is.
@@ -41,7 +43,9 @@ public struct ZTIAsteriskError: Error, Sendable, Equatable, CustomStringConverti
     /// Creates an error.
     public init(_ code: Code, _ message: String) {
         self.code = code
-        self.message = message
+        // Messages quote what the PBX sent: its control characters are escaped before any log line or status shows
+        // them.
+        self.message = Untrusted.line(message)
     }
 
     public var description: String { message }

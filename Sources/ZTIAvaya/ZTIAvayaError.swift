@@ -1,3 +1,8 @@
+// The DMCC codec files are also compiled on their own, with Untrusted.swift, for bin/fuzz.sh.
+#if canImport(ZTICore)
+import ZTICore
+#endif
+
 /// The one error type of ZTIAvaya.
 public struct ZTIAvayaError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure this is.
@@ -63,7 +68,9 @@ public struct ZTIAvayaError: Error, Sendable, Equatable, CustomStringConvertible
     /// Creates an error.
     public init(_ code: Code, _ message: String) {
         self.code = code
-        self.message = message
+        // Messages quote what the AES sent: its control characters are escaped before any log line or status shows
+        // them.
+        self.message = Untrusted.line(message)
     }
 
     public var description: String { message }

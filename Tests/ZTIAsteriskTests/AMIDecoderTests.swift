@@ -35,6 +35,16 @@ import ZTITestKit
         decodeAll([Array(text.utf8)[...]], decoder: decoder)
     }
 
+    @Test func whatThePBXSendsReachesNoLogLineRaw() {
+        let reply = AMIReply(
+            response: AMIMessage(
+                kind: .response, headers: [AMIHeader("Response", "Error"), AMIHeader("Message", "no\u{1B}[31m way")]),
+            items: [])
+        #expect(reply.message == "no\\u001B[31m way")
+        let error = ZTIAsteriskError(.linkClosed, "Asterisk is shutting down (\u{07}now)")
+        #expect(error.message == "Asterisk is shutting down (\\u0007now)")
+    }
+
     @Test func aWholeSessionDecodes() throws {
         let messages = decode(Self.session)
         #expect(messages.map(\.kind) == [.banner, .response, .event, .response, .event, .event, .follows, .event])

@@ -29,6 +29,12 @@ struct DMCCMessageTests {
         </csta:DeliveredEvent>
         """
 
+    @Test func whatAESSendsReachesNoLogLineRaw() {
+        // A refusal quoting AES's own text: its control characters are escaped before a log line or status shows it.
+        let error = ZTIAvayaError(.sessionRefused, "AES refused the session: \u{1B}[2Jbad\r\nforged line")
+        #expect(error.message == "AES refused the session: \\u001B[2Jbad\\u000D\\u000Aforged line")
+    }
+
     @Test func aDeliveredEventIsReadByLocalNamesWithItsParties() throws {
         guard case .event(let event) = try Self.decode(Self.delivered) else {
             Issue.record("not an event")
