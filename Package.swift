@@ -15,6 +15,9 @@ let package = Package(
         .library(name: "ZTIUploader", targets: ["ZTIUploader"]),
         .library(name: "ZTISupervisor", targets: ["ZTISupervisor"]),
         .library(name: "ZTIAvaya", targets: ["ZTIAvaya"]),
+        .library(name: "ZTIWorker", targets: ["ZTIWorker"]),
+        .library(name: "ZTILink", targets: ["ZTILink"]),
+        .library(name: "ZTIProcess", targets: ["ZTIProcess"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -35,6 +38,7 @@ let package = Package(
         .target(
             name: "ZTIAsterisk",
             dependencies: [
+                "ZTILink",
                 "ZTICore",
                 "CLinux",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -46,6 +50,7 @@ let package = Package(
         .target(
             name: "ZTIAvaya",
             dependencies: [
+                "ZTILink",
                 "ZTICore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -54,23 +59,44 @@ let package = Package(
             ]
         ),
         .target(name: "CLinux"),
-        .target(name: "ZTITestKit", dependencies: ["ZTISupervisor"]),
+        .target(name: "ZTITestKit", dependencies: ["ZTIProcess", "ZTISupervisor", "ZTICore"]),
+        // The process boundaries: a worker (one group's PBX link), a deliberately dumb supervisor that knows
+        // neither PBX stack, and the uploader; they share only ZTICore's frames over ZTILink.
+        .target(name: "ZTIProcess", dependencies: ["CLinux"]),
+        .target(
+            name: "ZTILink",
+            dependencies: [
+                "ZTICore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "ZTIWorker",
+            dependencies: [
+                "ZTICore",
+                "ZTILink",
+                "ZTIAsterisk",
+                "ZTIAvaya",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "ZTISupervisor",
             dependencies: [
                 "ZTICore",
-                "CLinux",
-                "ZTIAsterisk",
-                "ZTIAvaya",
+                "ZTILink",
+                "ZTIProcess",
                 "ZTISystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "ZTIUploader",
             dependencies: [
+                "ZTILink",
                 "ZTICore",
                 "ZTISystemd",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -86,6 +112,7 @@ let package = Package(
         .target(
             name: "ZTIPBXSim",
             dependencies: [
+                "ZTILink",
                 "ZTIAsterisk",
                 "ZTIAvaya",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -98,6 +125,7 @@ let package = Package(
         .executableTarget(
             name: "zti-pbxsim",
             dependencies: [
+                "ZTILink",
                 "ZTIPBXSim",
                 "ZTIAsterisk",
                 "ZTIAvaya",
@@ -119,6 +147,8 @@ let package = Package(
                 "ZTIAsterisk",
                 "ZTIUploader",
                 "ZTISupervisor",
+                "ZTIWorker",
+                "ZTIProcess",
                 "ZTISystemd",
                 "ZTIAvaya",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -161,10 +191,14 @@ let package = Package(
             name: "ZTIAvayaTests",
             dependencies: [
                 "ZTIAvaya", "ZTICore", "ZTIPBXSim", "ZTITestKit", .product(name: "Logging", package: "swift-log"),
-            ]),
+            ],
+            // Read from the source tree by path (the replay tests use them too), not bundled.
+            exclude: ["Scenarios"]),
         .testTarget(name: "ZTISupervisorTests", dependencies: ["ZTISupervisor", "ZTICore", "ZTITestKit"]),
+        .testTarget(name: "ZTIWorkerTests", dependencies: ["ZTIWorker", "ZTICore"]),
         .testTarget(
-            name: "ztisupTests", dependencies: ["ztisup", "zti-pbxsim", "ZTICore", "ZTISupervisor", "ZTITestKit"]),
+            name: "ztisupTests",
+            dependencies: ["ztisup", "zti-pbxsim", "ZTICore", "ZTISupervisor", "ZTIProcess", "ZTITestKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -61,12 +61,19 @@ if [ -z "$bin" ]; then
     bin=".build/$config"
 fi
 
-# git does not keep file modes other than 644/755: the PBX password files must not be readable by others.
-chmod 600 conf/demo-pbx.secret conf/demo-aes.secret
-# The Avaya demo group joins the demo configuration only for --avaya runs.
-rm -f conf/groups/demo-avaya.properties
+# Nothing tracked is written: the runtime and the spool stay in the ignored conf/run and conf/state. The Avaya
+# demo group joins only --avaya runs, through a configuration composed in conf/run/demo-avaya-conf whose
+# runtime.dir and state.dir are conf/run and conf/state, so `ztisup status --conf conf` and `ztisup calls --conf
+# conf` see the same supervisor and spool either way.
+confdir=conf
+mkdir -p conf/run conf/state
 if [ -n "$avaya" ]; then
-    cp conf/avaya/demo-avaya.properties conf/groups/demo-avaya.properties
+    confdir=conf/run/demo-avaya-conf
+    rm -rf "$confdir"
+    mkdir -p "$confdir/groups"
+    sed -e "s|^runtime.dir *=.*|runtime.dir = $PWD/conf/run|" -e "s|^state.dir *=.*|state.dir = $PWD/conf/state|" \
+        conf/zti.properties >"$confdir/zti.properties"
+    cp conf/groups/*.properties conf/avaya/demo-avaya.properties "$confdir/groups/"
 fi
 
 scenarios=Tests/ZTIAsteriskTests/Scenarios
@@ -84,7 +91,7 @@ if [ -n "$avaya" ]; then
         --scenario "$avaya_scenarios/attended-transfer.scn" --load 0.2 >/dev/null &
     aes=$!
 fi
-setsid "$bin/ztisup" run --conf conf --log-target stderr &
+setsid "$bin/ztisup" run --conf "$confdir" --log-target stderr &
 supervisor=$!
 
 stop() {
@@ -99,7 +106,6 @@ stop() {
         kill -TERM "$aes" 2>/dev/null || true
         wait "$aes" 2>/dev/null || true
     fi
-    rm -f conf/groups/demo-avaya.properties
 }
 trap stop EXIT INT TERM
 

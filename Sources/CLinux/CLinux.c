@@ -1,3 +1,4 @@
+// Linux calls that Swift cannot reach directly (see CLinux.h).
 #define _GNU_SOURCE
 #include "CLinux.h"
 #include <malloc.h>

@@ -3,9 +3,9 @@ import Crypto
 import Foundation
 import Logging
 import NIOCore
-import NIOPosix
 import Synchronization
 import ZTICore
+import ZTILink
 
 /// The AMI client of one worker: connects, logs in (MD5 challenge or plain), detects the family from the banner
 /// (refined by `CoreSettings`), installs filters when asked, re-syncs calls in progress, keeps the link alive with
@@ -69,33 +69,25 @@ public final class AMIClient: Sendable {
         continuation.finish()
     }
 
+    /// The click-to-dial `Originate` of `request`, with an action id of this client's: what the caller tells its
+    /// tracker and outcomes before it is sent with ``originate(_:for:timeout:)``.
+    public func originateAction(for request: DialRequest, settings: OriginateSettings) throws -> AMIAction {
+        try ClickToDialOriginate.action(for: request, settings: settings, actionID: "c2d-\(nextActionID())")
+    }
+
     /// Sends a click-to-dial `Originate` and returns the immediate result: `accepted` when the PBX queued it,
-    /// `refused` with the reason otherwise. The action also reaches the consumer (as a message of kind
-    /// `.action`), so the tracker can tag the call; the final result follows from `OriginateResponse` and the
-    /// call's events (see ``ClickToDialOriginate``).
-    public func originate(_ request: DialRequest, settings: OriginateSettings) async -> DialResult {
-        func refused(_ reason: String) -> DialResult {
-            DialResult(clickToDialId: request.clickToDialId, group: request.group, status: .refused, reason: reason)
-        }
+    /// `refused` with the reason otherwise. The final result follows from `OriginateResponse` and the call's
+    /// events (see ``ClickToDialOutcomes``).
+    public func originate(_ action: AMIAction, for request: DialRequest, timeout: Duration) async -> DialResult {
+        func refused(_ reason: String) -> DialResult { request.refused(reason) }
         guard let (outbound, router) = current.withLock({ $0 }) else {
             return refused("the PBX link is down; try again when it is back")
         }
-        let actionID = "c2d-\(nextActionID())"
-        let action: AMIAction
-        do {
-            action = try ClickToDialOriginate.action(for: request, settings: settings, actionID: actionID)
-        } catch let error as ZTICoreError {
-            return refused(error.message)
-        } catch {
-            return refused("\(error)")
-        }
-        var headers = [AMIHeader("Action", action.name), AMIHeader("ActionID", actionID)] + action.headers
-        headers += action.variables.map { AMIHeader("Variable", "\($0.name)=\($0.value)") }
-        _ = events.withLock { $0?.yield(.message(AMIMessage(kind: .action, headers: headers), receivedAt: .now())) }
+        let actionID = action.actionID ?? "c2d-\(nextActionID())"
         do {
             router.expect(actionID, isList: false)
             try await outbound.write(ByteBuffer(bytes: try AMIEncoder.encode(action)))
-            let reply = try await router.reply(actionID, timeout: settings.timeout, action: "Originate")
+            let reply = try await router.reply(actionID, timeout: timeout, action: "Originate")
             if reply.isSuccess {
                 return DialResult(clickToDialId: request.clickToDialId, group: request.group, status: .accepted)
             }
@@ -114,14 +106,8 @@ public final class AMIClient: Sendable {
     }
 
     private func session(_ continuation: AsyncStream<AMIClientEvent>.Continuation) async throws {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(10))
-            .channelOption(.socketOption(.so_keepalive), value: 1)
-            .connect(host: settings.host, port: settings.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer> = try await LinkBootstrap.connect(
+            host: settings.host, port: settings.port)
         let router = AMIReplyRouter()
         router.expect(Self.bannerKey, isList: false)
         try await channel.executeThenClose { inbound, outbound in

@@ -55,14 +55,10 @@ public struct AMIClientSettings: Sendable {
     /// The settings of a group; the password comes from `pbx.password.file` when it is set (trailing line breaks
     /// removed).
     public init(group: GroupConfig) throws(ZTIAsteriskError) {
-        var secret = group.pbx.password ?? ""
-        if let file = group.pbx.passwordFile {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw ZTIAsteriskError(
-                    .credentialsUnreadable, "group \(group.key): cannot read the PBX password file \(file)")
-            }
-            secret = String(decoding: data, as: UTF8.self)
-            while secret.hasSuffix("\n") || secret.hasSuffix("\r") { secret.removeLast() }
+        guard let secret = group.pbx.loginPassword() else {
+            throw ZTIAsteriskError(
+                .credentialsUnreadable,
+                "group \(group.key): cannot read the PBX password file \(group.pbx.passwordFile ?? "")")
         }
         self.init(
             host: group.pbx.host, port: group.pbx.port, username: group.pbx.username, secret: secret,

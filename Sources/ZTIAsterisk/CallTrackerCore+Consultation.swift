@@ -19,7 +19,7 @@ extension CallTrackerCore {
         let numbers = [caller.callerNumber, firstHalf.callerNumber].compactMap { $0 }.filter { !Self.isUnknown($0) }
         guard !numbers.isEmpty else { return }
         let candidates = channels.values.filter { leg in
-            leg.isEndpoint && leg.state == 6 && (leg.call == caller.call || !isBridged(leg.uniqueid))
+            leg.isEndpoint && leg.state == .up && (leg.call == caller.call || !isBridged(leg.uniqueid))
                 && leg.callerNumber.map(numbers.contains) == true
                 && (lifecyclesByLeg[leg.uniqueid] ?? []).contains { lifecycles[$0]?.phase == .answered }
         }
@@ -87,7 +87,7 @@ extension CallTrackerCore {
         }
         func rank(_ channel: TrackedChannel) -> Int {
             let isMember = directory.member(channel.name, context: channel.context) != nil
-            return (channel.state == 6 ? 0 : 2) + (isMember ? 0 : 1)
+            return (channel.state == .up ? 0 : 2) + (isMember ? 0 : 1)
         }
         return parties.min { rank($0) < rank($1) }?.uniqueid
     }

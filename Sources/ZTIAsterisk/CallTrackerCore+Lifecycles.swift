@@ -41,7 +41,7 @@ extension CallTrackerCore {
         lifecycles[id]?.to = to
         if let caller { lifecycles[id]?.callers.insert(caller) }
         if call.transferred { lifecycles[id]?.transferredCallId = call.callId }
-        if channel.state == 5 { ring(id, at: time) }
+        if channel.state == .ringing { ring(id, at: time) }
         return id
     }
 
@@ -225,8 +225,8 @@ extension CallTrackerCore {
 
     static func missedCause(_ status: MemberLifecycle.PendingStatus?) -> CallCause {
         switch status {
-        case .dialStatus(let text):
-            let cause = CallCause(asteriskDialStatus: text) ?? .failed
+        case .dialStatus(let status):
+            let cause = status.cause ?? .failed
             return cause == .normal ? .cancelled : cause
         case .hangupCause(let code):
             let cause = CallCause(q850: code)
@@ -247,14 +247,14 @@ extension CallTrackerCore {
             return (cause == .answeredElsewhere ? .normal : cause, String(code))
         case .vanished: return (.unknown, "vanished")
         case .timedOut(let code): return (.normal, code.map(String.init))
-        case .dialStatus(let text): return (.normal, text)
+        case .dialStatus(let status): return (.normal, status.text)
         case nil: return (.normal, nil)
         }
     }
 
     static func raw(_ status: MemberLifecycle.PendingStatus?) -> String? {
         switch status {
-        case .dialStatus(let text): text
+        case .dialStatus(let status): status.text
         case .hangupCause(let code): String(code)
         case .vanished: "vanished"
         case .timedOut(let code): code.map(String.init)

@@ -62,10 +62,10 @@ public struct CallTrackerCore: Sendable {
             dialBegin(caller: caller, destination: destination, dialString: dialString, at: time)
         case .destinationRinging(let snapshot):
             var ringing = snapshot
-            ringing.state = 5
+            ringing.state = .ringing
             _ = ensureChannel(ringing, at: time)
         case .dialEnd(let caller, let destination, let status):
-            dialEnd(caller: caller, destination: destination, status: status.uppercased(), at: time)
+            dialEnd(caller: caller, destination: destination, status: status, at: time)
         case .destinationHungUp(let caller, let destination, let cause):
             destinationHungUp(caller: caller, destination: destination, cause: cause, at: time)
         case .bridgeEnter(let bridge, let snapshot):
@@ -164,11 +164,11 @@ public struct CallTrackerCore: Sendable {
         if let context = snapshot.context, !context.isEmpty { channel.context = context }
         channels[uniqueid] = channel
         if channel.state != previousState {
-            if channel.state == 5 {
+            if channel.state == .ringing {
                 channels[uniqueid]?.wasAlerted = true
                 ring(leg: uniqueid, at: time)
             }
-            if channel.state == 6 { checkAnswered(uniqueid, at: time) }
+            if channel.state == .up { checkAnswered(uniqueid, at: time) }
         }
         return uniqueid
     }
@@ -356,13 +356,15 @@ public struct CallTrackerCore: Sendable {
         (calls[call]?.lifecycles ?? []).contains { lifecycles[$0]?.shape == .outbound }
     }
 
-    mutating func dialEnd(caller: ChannelSnapshot?, destination: ChannelSnapshot?, status: String, at time: EventTime) {
+    mutating func dialEnd(
+        caller: ChannelSnapshot?, destination: ChannelSnapshot?, status: AMIDialStatus, at time: EventTime
+    ) {
         // The dial status decides the cause over the hangup cause, even when the leg hung up first.
-        if status != "ANSWER", let destination {
+        if status != .answer, let destination {
             for id in lifecyclesByLeg[destination.uniqueid] ?? [] where lifecycles[id]?.shape == .inbound {
                 lifecycles[id]?.pendingStatus = .dialStatus(status)
             }
-        } else if status != "ANSWER", let caller {
+        } else if status != .answer, let caller {
             // 1.6–11: Dial End names only the caller; it applies to every unanswered leg it dialled.
             for (id, lifecycle) in lifecycles
             where lifecycle.shape == .inbound && lifecycle.phase != .answered
@@ -373,7 +375,7 @@ public struct CallTrackerCore: Sendable {
         }
         if let destination, channels[destination.uniqueid] != nil {
             let destinationId = ensureChannel(destination, at: time)
-            if status == "ANSWER" {
+            if status == .answer {
                 channels[destinationId]?.destinationAnswered = true
                 if channels[destinationId]?.isEndpoint == true, let call = channels[destinationId]?.call {
                     markAnswered(call, at: time)
@@ -391,18 +393,16 @@ public struct CallTrackerCore: Sendable {
             } else {
                 lifecycle.pendingDestinations.removeAll()
             }
-            if status == "ANSWER" { lifecycle.destinationAnswered = true }
+            if status == .answer { lifecycle.destinationAnswered = true }
             lifecycles[id] = lifecycle
             // A member phone already bridged to the Local pair that dialled for it (a click-to-dial through a Local
             // channel) talks as soon as the far end answers.
-            if status == "ANSWER", originator != caller.uniqueid, isBridged(originator) {
+            if status == .answer, originator != caller.uniqueid, isBridged(originator) {
                 answer(id, at: time)
                 continue
             }
-            let isFailure = !["ANSWER", "CANCEL"].contains(status)
-            if isFailure && lifecycle.pendingDestinations.isEmpty && !lifecycle.destinationAnswered {
-                let cause = CallCause(asteriskDialStatus: status) ?? .failed
-                close(id, .failed, at: time, cause: cause, raw: status)
+            if status.isFailure && lifecycle.pendingDestinations.isEmpty && !lifecycle.destinationAnswered {
+                close(id, .failed, at: time, cause: status.cause ?? .failed, raw: status.text)
             }
         }
     }
@@ -453,7 +453,7 @@ public struct CallTrackerCore: Sendable {
         guard isBridged(uniqueid) else { return }
         lateBind(uniqueid, at: time)
         guard let channel = channels[uniqueid] else { return }
-        let legAnswered = channel.destinationAnswered || channel.state == 6
+        let legAnswered = channel.destinationAnswered || channel.state == .up
         if channel.isDestination && channel.isEndpoint && legAnswered && !channel.isOriginateLeg {
             markAnswered(channel.call, at: time)
             answerDialling(towards: uniqueid, at: time)
@@ -522,7 +522,7 @@ public struct CallTrackerCore: Sendable {
         guard let mine = channels[uniqueid]?.bridges else { return false }
         return mine.contains { bridge in
             (bridges[bridge] ?? []).contains { other in
-                other != uniqueid && channels[other].map { $0.isDestination && $0.state == 6 } == true
+                other != uniqueid && channels[other].map { $0.isDestination && $0.state == .up } == true
             }
         }
     }
@@ -624,7 +624,7 @@ public struct CallTrackerCore: Sendable {
                 let customer = calls[customerCall]?.origin.flatMap { channels[$0] }
                 lifecycles[id]?.from = Self.callerNumber(customer?.callerNumber)
                 ring(id, at: time)
-                if channels[target.uniqueid]?.state == 6 {
+                if channels[target.uniqueid]?.state == .up {
                     answer(id, at: time)
                     calls[customerCall]?.answered = true
                 }
@@ -678,7 +678,7 @@ public struct CallTrackerCore: Sendable {
         channels[pickerId]?.isDestination = true
         channels[pickerId]?.destinationAnswered = true
         // The picker is talking (on 1.4 the ringing leg itself becomes the picker's channel): no ringing for it.
-        channels[pickerId]?.state = 6
+        channels[pickerId]?.state = .up
         guard let pickerChannel = channels[pickerId],
             let member = directory.member(pickerChannel.name, context: pickerChannel.context),
             let id = startInbound(leg: pickerId, member: member, caller: calls[call]?.origin, at: time)
@@ -713,7 +713,7 @@ public struct CallTrackerCore: Sendable {
                 // The tail of a lifecycle that already has its final: tracked, not adopted again.
             } else {
                 adopt(
-                    leg: uniqueid, member: member, isOriginator: isOriginator, up: snapshot.state == 6,
+                    leg: uniqueid, member: member, isOriginator: isOriginator, up: snapshot.state == .up,
                     bridged: bridge != nil, at: time)
             }
         }

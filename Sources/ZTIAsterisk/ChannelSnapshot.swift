@@ -2,7 +2,7 @@
 public struct ChannelSnapshot: Sendable, Equatable {
     public var uniqueid: String
     public var name: String?
-    public var state: Int?
+    public var state: AMIChannelState?
     public var callerNumber: String?
     public var callerName: String?
     public var connectedNumber: String?
@@ -12,7 +12,7 @@ public struct ChannelSnapshot: Sendable, Equatable {
 
     /// Creates a snapshot.
     public init(
-        uniqueid: String, name: String? = nil, state: Int? = nil, callerNumber: String? = nil,
+        uniqueid: String, name: String? = nil, state: AMIChannelState? = nil, callerNumber: String? = nil,
         callerName: String? = nil, connectedNumber: String? = nil, exten: String? = nil, context: String? = nil,
         linkedid: String? = nil
     ) {

@@ -1,7 +1,7 @@
 import ZTICore
 
 /// Decides the final result of each click-to-dial request from what the worker sees: the `Originate` it sent
-/// (a message of kind `.action`, which names the request's id), the `OriginateResponse` (a failure is final:
+/// (told by ``sent(actionID:clickToDialId:)``), the `OriginateResponse` (a failure is final:
 /// the member's phone was not answered), and the call events of the request's outbound lifecycle (answered,
 /// failed with a cause, or ended without an answer). A pure value: feed it, collect results.
 public struct ClickToDialOutcomes: Sendable {
@@ -18,20 +18,15 @@ public struct ClickToDialOutcomes: Sendable {
     /// Requests sent whose final result is not known yet.
     public var pendingCount: Int { open.count }
 
-    /// Learns of a sent request, or settles one whose Originate failed.
+    /// Learns of a request whose `Originate` (with `actionID`) is about to be sent.
+    public mutating func sent(actionID: String, clickToDialId: String) {
+        idsByActionID[actionID] = clickToDialId
+        open.insert(clickToDialId)
+    }
+
+    /// Settles a request whose Originate failed.
     public mutating func observe(_ message: AMIMessage) -> DialResult? {
         switch message.kind {
-        case .action where message["Action"]?.lowercased() == "originate":
-            guard let actionID = message.actionID else { return nil }
-            for variable in message.values("Variable") {
-                let prefix = ClickToDialCorrelation.variable + "="
-                if variable.hasPrefix(prefix) {
-                    let id = String(variable.dropFirst(prefix.count))
-                    idsByActionID[actionID] = id
-                    open.insert(id)
-                }
-            }
-            return nil
         case .event where message.eventName?.lowercased() == "originateresponse":
             guard let actionID = message.actionID, let id = idsByActionID.removeValue(forKey: actionID) else {
                 return nil

@@ -18,7 +18,11 @@ enum Family12Adapter {
             return [.destinationRinging(destination)]
         case "dialend":
             guard let status = message["DialStatus"] else { return [] }
-            return [.dialEnd(caller: snapshot(message), destination: snapshot(message, prefix: "Dest"), status: status)]
+            return [
+                .dialEnd(
+                    caller: snapshot(message), destination: snapshot(message, prefix: "Dest"),
+                    status: AMIDialStatus(status))
+            ]
         case "bridgeenter":
             guard let bridge = message["BridgeUniqueid"], let channel = snapshot(message) else { return [] }
             return [.bridgeEnter(bridge: bridge, channel: channel)]
@@ -76,7 +80,8 @@ enum Family12Adapter {
         let values = message.firstValues(snapshotKeys, prefix: prefix)
         guard let uniqueid = values[0], !uniqueid.isEmpty else { return nil }
         return ChannelSnapshot(
-            uniqueid: uniqueid, name: values[1], state: values[2].flatMap { Int($0) }, callerNumber: values[3],
+            uniqueid: uniqueid, name: values[1], state: values[2].flatMap(AMIChannelState.init(number:)),
+            callerNumber: values[3],
             callerName: values[4], connectedNumber: values[5], exten: values[6], context: values[7],
             linkedid: values[8])
     }

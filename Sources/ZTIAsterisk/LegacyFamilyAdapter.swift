@@ -21,11 +21,6 @@ struct LegacyFamilyAdapter: Sendable {
         self.family = family
     }
 
-    static let stateNumbers = [
-        "down": 0, "rsrvd": 1, "offhook": 2, "dialing": 3, "ring": 4, "ringing": 5, "up": 6, "busy": 7,
-        "dialing offhook": 8, "pre-ring": 9, "unknown": 10,
-    ]
-
     mutating func inputs(_ message: AMIMessage) -> [TrackerInput] {
         if message.kind == .action { return ClickToDialCorrelation.inputs(message) }
         if let begin = ResyncListStart.input(message) { return [begin] }
@@ -134,7 +129,7 @@ struct LegacyFamilyAdapter: Sendable {
             return [
                 .dialEnd(
                     caller: message["Uniqueid"].map { ChannelSnapshot(uniqueid: $0) },
-                    destination: ChannelSnapshot(uniqueid: destinationId, name: name), status: "NOANSWER")
+                    destination: ChannelSnapshot(uniqueid: destinationId, name: name), status: .noAnswer)
             ]
         case "coreshowchannel", "status":
             return resync(message)
@@ -152,9 +147,9 @@ struct LegacyFamilyAdapter: Sendable {
         guard let uniqueid = message["Uniqueid"], !uniqueid.isEmpty else { return nil }
         let name = message["Channel"]
         if let name { uniqueidByName[name] = uniqueid }
-        var state = message["ChannelState"].flatMap { Int($0) }
+        var state = message["ChannelState"].flatMap(AMIChannelState.init(number:))
         if state == nil, let text = message["State"] ?? message["ChannelStateDesc"] {
-            state = Self.stateNumbers[text.lowercased()]
+            state = AMIChannelState(description: text)
         }
         let isNewstate =
             message.eventName?.lowercased() == "newstate" || message.eventName?.lowercased() == "newcallerid"
@@ -187,7 +182,8 @@ struct LegacyFamilyAdapter: Sendable {
             guard let callerId, let status = message["DialStatus"] else { return [] }
             return [
                 .dialEnd(
-                    caller: ChannelSnapshot(uniqueid: callerId, name: callerName), destination: nil, status: status)
+                    caller: ChannelSnapshot(uniqueid: callerId, name: callerName), destination: nil,
+                    status: AMIDialStatus(status))
             ]
         }
         guard let destinationId = message["DestUniqueID"], let destinationName = message["Destination"] else {

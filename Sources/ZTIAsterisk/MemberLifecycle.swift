@@ -53,7 +53,7 @@ struct MemberLifecycle: Sendable {
 
     /// A leg's own outcome.
     enum PendingStatus: Sendable, Equatable {
-        case dialStatus(String)
+        case dialStatus(AMIDialStatus)
         case hangupCause(Int)
         case vanished
         /// 1.4 (no dial status): the leg hung up with this cause and the caller went on in its dialplan, so the

@@ -4,7 +4,7 @@ import ZTICore
 struct TrackedChannel: Sendable {
     let uniqueid: String
     var name: ChannelName
-    var state = 0
+    var state = AMIChannelState.down
     var callerNumber: String?
     var callerName: String?
     var connectedNumber: String?

@@ -10,7 +10,7 @@ public enum TrackerInput: Sendable, Equatable {
     case destinationRinging(ChannelSnapshot)
     /// A dial leg ended with `status` (ANSWER, BUSY, NOANSWER, CANCEL, …); `destination` is nil when the family
     /// does not say which leg (1.6–11 Dial End).
-    case dialEnd(caller: ChannelSnapshot?, destination: ChannelSnapshot?, status: String)
+    case dialEnd(caller: ChannelSnapshot?, destination: ChannelSnapshot?, status: AMIDialStatus)
     /// A channel joined a bridge.
     case bridgeEnter(bridge: String, channel: ChannelSnapshot)
     /// A channel left a bridge.

@@ -1,10 +1,10 @@
 import Foundation
 import Logging
 import NIOCore
-import NIOPosix
 import NIOSSL
 import Synchronization
 import ZTICore
+import ZTILink
 
 /// The DMCC client of one Avaya worker: connects (TLS by default), starts an application session, monitors every
 /// extension (`GetThirdPartyDeviceId`, then `MonitorStart` with the call-control filter inverted to a positive
@@ -190,20 +190,15 @@ public final class AESClient: Sendable {
     private func connection(_ continuation: AsyncStream<AESClientEvent>.Continuation) async throws {
         let tls = try settings.tls.map(Self.sslContext)
         let host = settings.host
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(10))
-            .channelOption(.socketOption(.so_keepalive), value: 1)
-            .connect(host: settings.host, port: settings.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let tls {
-                        // SNI takes names only; an AES reached by its address gets none.
-                        let name = host.contains(where: \.isLetter) && !host.contains(":") ? host : nil
-                        try channel.pipeline.syncOperations.addHandler(
-                            try NIOSSLClientHandler(context: tls, serverHostname: name))
-                    }
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
+        // SNI takes names only; an AES reached by its address gets none.
+        let serverName = host.contains(where: \.isLetter) && !host.contains(":") ? host : nil
+        let setup: LinkBootstrap.Setup = { channel in
+            guard let tls else { return }
+            try channel.pipeline.syncOperations.addHandler(
+                try NIOSSLClientHandler(context: tls, serverHostname: serverName))
+        }
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer> = try await LinkBootstrap.connect(
+            host: settings.host, port: settings.port, setup: setup)
         let router = DMCCReplyRouter()
         try await channel.executeThenClose { inbound, outbound in
             let link = Link(outbound: outbound, router: router)

@@ -71,14 +71,10 @@ public struct AESClientSettings: Sendable {
         guard let avaya = group.pbx.avaya else {
             throw ZTIAvayaError(.requestRefused, "group \(group.key) is not an Avaya group (pbx.type = avaya)")
         }
-        var password = group.pbx.password ?? ""
-        if let file = group.pbx.passwordFile {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw ZTIAvayaError(
-                    .credentialsUnreadable, "group \(group.key): cannot read the AES password file \(file)")
-            }
-            password = String(decoding: data, as: UTF8.self)
-            while password.hasSuffix("\n") || password.hasSuffix("\r") { password.removeLast() }
+        guard let password = group.pbx.loginPassword() else {
+            throw ZTIAvayaError(
+                .credentialsUnreadable,
+                "group \(group.key): cannot read the AES password file \(group.pbx.passwordFile ?? "")")
         }
         self.init(
             host: group.pbx.host, port: group.pbx.port,

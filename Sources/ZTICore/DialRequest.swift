@@ -21,6 +21,11 @@ public struct DialRequest: Sendable, Equatable, Codable {
         self.number = number
     }
 
+    /// The immediate result that refuses this request, with the reason.
+    public func refused(_ reason: String) -> DialResult {
+        DialResult(clickToDialId: clickToDialId, group: group, status: .refused, reason: reason)
+    }
+
     /// Refuses a request whose number is not `+?[0-9*#]{1,32}` or whose identifiers hold control characters.
     public func validate() throws(ZTICoreError) {
         _ = try DialPlan.clean(number)

@@ -9,7 +9,10 @@ public enum Frame: Sendable {
     case dialResult(DialResult)
     case heartbeat(Heartbeat)
     case statusRequest(StatusRequest)
-    case status(JSONValue)
+    /// A supervisor's status, to `ztisup status`.
+    case status(StatusReport)
+    /// The uploader's status, to a supervisor (the same frame type: what it holds depends on the sender).
+    case uploaderStatus(UploaderStatus)
     case shutdown(Shutdown)
     case openRequest(OpenRequest)
     case open(OpenLifecycles)
@@ -25,7 +28,7 @@ public enum Frame: Sendable {
         case .dialResult: .dialResult
         case .heartbeat: .heartbeat
         case .statusRequest: .statusRequest
-        case .status: .status
+        case .status, .uploaderStatus: .status
         case .shutdown: .shutdown
         case .openRequest: .openRequest
         case .open: .open

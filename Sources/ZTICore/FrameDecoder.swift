@@ -121,7 +121,9 @@ public struct FrameDecoder: Sendable {
         case .dialResult: return .dialResult(try decode(DialResult.self))
         case .heartbeat: return .heartbeat(try decode(Heartbeat.self))
         case .statusRequest: return .statusRequest(try decode(StatusRequest.self))
-        case .status: return .status(try decode(JSONValue.self))
+        case .status:
+            return sender == .uploader
+                ? .uploaderStatus(try decode(UploaderStatus.self)) : .status(try decode(StatusReport.self))
         case .shutdown: return .shutdown(try decode(Shutdown.self))
         case .openRequest: return .openRequest(try decode(OpenRequest.self))
         case .open: return .open(try decode(OpenLifecycles.self))

@@ -4,12 +4,16 @@ public enum FrameEncoder {
     ///
     /// - Throws: ``ZTICoreError/Code/frameTooLarge`` when the payload would exceed the 1 MiB cap.
     public static func encode(_ frame: Frame) throws(ZTICoreError) -> [UInt8] {
-        let payload = Array(payloadData(frame))
+        try encode(type: frame.type, payload: payloadData(frame))
+    }
+
+    /// The bytes of a frame of `type` around a payload already encoded (one a decoder validated, relayed as it came).
+    public static func encode(type: FrameType, payload: [UInt8]) throws(ZTICoreError) -> [UInt8] {
         let length = payload.count + 1
         guard length <= WireProtocol.maximumFrameLength else {
             throw ZTICoreError(
                 .frameTooLarge,
-                "a \(frame.type) frame of \(length) bytes exceeds the \(WireProtocol.maximumFrameLength)-byte cap")
+                "a \(type) frame of \(length) bytes exceeds the \(WireProtocol.maximumFrameLength)-byte cap")
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(WireProtocol.headerLength + payload.count)
@@ -17,7 +21,7 @@ public enum FrameEncoder {
         bytes.append(UInt8(truncatingIfNeeded: length >> 16))
         bytes.append(UInt8(truncatingIfNeeded: length >> 8))
         bytes.append(UInt8(truncatingIfNeeded: length))
-        bytes.append(frame.type.rawValue)
+        bytes.append(type.rawValue)
         bytes.append(contentsOf: payload)
         return bytes
     }
@@ -36,6 +40,7 @@ public enum FrameEncoder {
         case .heartbeat(let value): Array(CanonicalJSON.data(value))
         case .statusRequest(let value): Array(CanonicalJSON.data(value))
         case .status(let value): Array(CanonicalJSON.data(value))
+        case .uploaderStatus(let value): Array(CanonicalJSON.data(value))
         case .shutdown(let value): Array(CanonicalJSON.data(value))
         case .openRequest(let value): Array(CanonicalJSON.data(value))
         case .open(let value): Array(CanonicalJSON.data(value))

@@ -5,10 +5,6 @@ public struct GroupConfig: Sendable, Codable {
     public let key: String
     /// The display label (`group.name`, default the key).
     public let name: String
-    /// `group.representative`, if set.
-    public let representative: String?
-    /// `group.crmgroup`, if set.
-    public let crmGroup: String?
     /// The PBX link.
     public let pbx: PBXSettings
     /// `pbx.dialcodes`, in file order.
@@ -22,13 +18,11 @@ public struct GroupConfig: Sendable, Codable {
 
     /// Creates a group.
     public init(
-        key: String, name: String, representative: String?, crmGroup: String?, pbx: PBXSettings,
+        key: String, name: String, pbx: PBXSettings,
         dialCodes: [DialCode], numbers: NumberPlan, users: [UserConfig], file: String
     ) {
         self.key = key
         self.name = name
-        self.representative = representative
-        self.crmGroup = crmGroup
         self.pbx = pbx
         self.dialCodes = dialCodes
         self.numbers = numbers

@@ -30,8 +30,17 @@ enum GroupConfigReader {
     static func read(_ file: PropertiesFile, key: String, confDir: String, requireCredentials: Bool = true) -> Result {
         var reader = PropertyReader(file)
         let name = reader.string("group.name", expected: "a display name") ?? key
-        let representative = reader.string("group.representative", expected: "an e-mail address or CRM user")
-        let crmGroup = reader.string("group.crmgroup", expected: "a CRM group name")
+        // The Java adapter's group keys: accepted, so its files load, and said to do nothing here.
+        for (key, why) in [
+            ("group.representative", "each member's CRM user is user.<name>.crmuser"),
+            ("group.crmgroup", "the CRM knows its users, not groups of the PBX"),
+        ] {
+            if let entry = reader.entry(key) {
+                reader.warning(
+                    entry,
+                    "\(key) is informational (kept from the Java adapter's files): ztisup does not use it; \(why)")
+            }
+        }
         let type: PBXType? = reader.choice("pbx.type", default: nil, required: true)
 
         let host = aliased(&reader, "pbx.host", legacy: "avaya.server", type: type).flatMap { entry in
@@ -99,7 +108,7 @@ enum GroupConfigReader {
             trunks: trunks, keepalive: keepalive, resyncInterval: resync, callMaxOpen: callMaxOpen,
             amiFilter: amiFilter, originate: originate, avaya: avaya)
         let group = GroupConfig(
-            key: key, name: name, representative: representative, crmGroup: crmGroup, pbx: pbx, dialCodes: dialCodes,
+            key: key, name: name, pbx: pbx, dialCodes: dialCodes,
             numbers: numbers, users: users, file: file.path)
         return Result(group: group, name: name, users: users, declared: declared, diagnostics: reader.diagnostics)
     }

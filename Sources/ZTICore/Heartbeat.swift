@@ -1,7 +1,7 @@
 /// A worker's periodic report to its supervisor: its PBX link and counters.
 public struct Heartbeat: Sendable, Equatable, Codable {
-    /// The state of the PBX link, e.g. `connecting`, `connected`, `disconnected`, `loginFailed`.
-    public let link: String
+    /// The state of the PBX link.
+    public let link: LinkState
     /// The detected protocol family (`1.4`, `11`, `12`, `aes`), once known.
     public let family: String?
     /// The PBX's version as it reported it, once known.
@@ -11,11 +11,11 @@ public struct Heartbeat: Sendable, Equatable, Codable {
     /// PBX messages read.
     public let eventsIn: Int
     /// Call events emitted.
-    public let eventsOut: Int
+    public var eventsOut: Int
     /// Events waiting for their ACK.
-    public let unacked: Int
+    public var unacked: Int
     /// Events dropped (full buffers, dropped PBX events).
-    public let dropped: Int
+    public var dropped: Int
     /// The last problem with the PBX link, for status.
     public let lastError: String?
     /// Asterisk: how the family was told (`banner`, `CoreSettings`, `events`, `assumed`), once known.
@@ -28,7 +28,7 @@ public struct Heartbeat: Sendable, Equatable, Codable {
 
     /// Creates a heartbeat.
     public init(
-        link: String, family: String? = nil, pbxVersion: String? = nil, activeCalls: Int = 0, eventsIn: Int = 0,
+        link: LinkState, family: String? = nil, pbxVersion: String? = nil, activeCalls: Int = 0, eventsIn: Int = 0,
         eventsOut: Int = 0, unacked: Int = 0, dropped: Int = 0, lastError: String? = nil
     ) {
         self.link = link

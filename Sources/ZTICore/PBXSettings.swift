@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a group's worker reaches and follows its PBX (`pbx.*` keys and timers).
 public struct PBXSettings: Sendable, Equatable, Codable {
     /// The PBX kind.
@@ -46,5 +48,15 @@ public struct PBXSettings: Sendable, Equatable, Codable {
         self.amiFilter = amiFilter
         self.originate = originate
         self.avaya = avaya
+    }
+
+    /// The password to log in with: the contents of `pbx.password.file` (trailing line breaks removed) when it is
+    /// set, else the inline `pbx.password`; nil when the file cannot be read.
+    public func loginPassword() -> String? {
+        guard let passwordFile else { return password ?? "" }
+        guard let data = FileManager.default.contents(atPath: passwordFile) else { return nil }
+        var text = String(decoding: data, as: UTF8.self)
+        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        return text
     }
 }

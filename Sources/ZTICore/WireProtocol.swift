@@ -2,8 +2,9 @@
 /// UTF-8 JSON payload.
 public enum WireProtocol {
     /// The protocol version every HELLO carries. 2 added `OPEN_REQUEST`/`OPEN`, the uploader's `HELLO` and the
-    /// resume key beside an `EVENT`'s call event.
-    public static let version = 2
+    /// resume key beside an `EVENT`'s call event; 3 added the group to `ACK` and the supervisor's protocol version
+    /// to its `STATUS`.
+    public static let version = 3
     /// The first version with `OPEN_REQUEST`/`OPEN`, the uploader's `HELLO` and resume keys.
     public static let resumeVersion = 2
     /// The most an `OPEN` chunk holds.
@@ -12,4 +13,6 @@ public enum WireProtocol {
     public static let maximumFrameLength = 1 << 20
     /// Bytes before the payload: the length and the type byte.
     public static let headerLength = 5
+    /// How often a worker sends `HEARTBEAT`; its supervisor counts one older than three of these as stale.
+    public static let heartbeatInterval: Duration = .seconds(2)
 }

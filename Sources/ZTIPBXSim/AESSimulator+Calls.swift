@@ -1,3 +1,5 @@
+// The AES simulator's calls: how a scripted or loaded call moves through its parties' states and which CSTA
+// events each monitor hears.
 import Foundation
 import ZTIAvaya
 

@@ -1,7 +1,7 @@
 import NIOCore
-import NIOPosix
 import NIOSSL
 import ZTIAvaya
+import ZTILink
 
 /// The TCP side of the AES simulator: one task per connection, splitting frames with the DMCC codec (a header no
 /// AES client sends closes the connection, as AES does), answering through ``AESSimulator``, and expiring session
@@ -16,14 +16,11 @@ public struct AESSimulatorServer: Sendable {
     public static func bind(host: String, port: Int, simulator: AESSimulator, tls: NIOSSLContext? = nil)
         async throws -> AESSimulatorServer
     {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: host, port: port) { child in
-                child.eventLoop.makeCompletedFuture {
-                    if let tls { try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
-                }
-            }
+        let setup: LinkBootstrap.Setup = { child in
+            if let tls { try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+        }
+        let channel: LinkBootstrap.Listener<ByteBuffer, ByteBuffer> = try await LinkBootstrap.listen(
+            host: host, port: port, setup: setup)
         let bound = channel.channel.localAddress?.port ?? port
         return AESSimulatorServer(simulator: simulator, port: bound, channel: channel)
     }

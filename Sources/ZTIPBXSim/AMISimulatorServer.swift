@@ -1,6 +1,6 @@
 import NIOCore
-import NIOPosix
 import ZTIAsterisk
+import ZTILink
 
 /// The TCP side of the AMI simulator: one task per connection, reading actions and writing what the
 /// ``AMISimulator`` answers.
@@ -12,13 +12,8 @@ public struct AMISimulatorServer: Sendable {
 
     /// Binds `host:port` (port 0 picks one).
     public static func bind(host: String, port: Int, simulator: AMISimulator) async throws -> AMISimulatorServer {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: host, port: port) { child in
-                child.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
-                }
-            }
+        let channel: LinkBootstrap.Listener<ByteBuffer, ByteBuffer> = try await LinkBootstrap.listen(
+            host: host, port: port)
         let bound = channel.channel.localAddress?.port ?? port
         return AMISimulatorServer(simulator: simulator, port: bound, channel: channel)
     }

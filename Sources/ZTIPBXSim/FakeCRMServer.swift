@@ -1,6 +1,6 @@
 import NIOCore
 import NIOHTTP1
-import NIOPosix
+import ZTILink
 
 /// The HTTP/1.1 side of the fake CRM, with keep-alive.
 public struct FakeCRMServer: Sendable {
@@ -10,14 +10,9 @@ public struct FakeCRMServer: Sendable {
 
     /// Binds `host:port` (port 0 picks one).
     public static func bind(host: String, port: Int, crm: FakeCRM) async throws -> FakeCRMServer {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: host, port: port) { child in
-                child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-                        wrappingChannelSynchronously: child)
-                }
+        let channel: LinkBootstrap.Listener<HTTPServerRequestPart, HTTPServerResponsePart> =
+            try await LinkBootstrap.listen(host: host, port: port) { child in
+                try child.pipeline.syncOperations.configureHTTPServerPipeline()
             }
         return FakeCRMServer(crm: crm, port: channel.channel.localAddress?.port ?? port, channel: channel)
     }

@@ -1,10 +1,11 @@
 import Glibc
 import ZTICore
+import ZTILink
 
 /// The client side of `control.sock`, for `ztisup status` and `ztisup dial`.
 public enum ControlClient {
     /// Asks the supervisor for its status (within 5 s).
-    public static func status(path: String) async throws(ZTISupervisorError) -> JSONValue {
+    public static func status(path: String) async throws(ZTISupervisorError) -> StatusReport {
         let frames = try await exchange(path: path, send: .statusRequest(StatusRequest())) { frame in
             if case .status = frame { return true }
             return false

@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 import NIOCore
-import NIOPosix
 import ZTICore
+import ZTILink
 
 /// `control.sock`: `ztisup status` asks for STATUS, `ztisup dial` sends DIAL and waits for its results.
 struct ControlServer: Sendable {
@@ -12,12 +12,7 @@ struct ControlServer: Sendable {
     /// Binds `path` (mode 0660), replacing a stale socket file.
     static func bind(path: String, supervisor: Supervisor) async throws -> ControlServer {
         unlink(path)
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(unixDomainSocketPath: path) { child in
-                child.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
-                }
-            }
+        let channel: LinkBootstrap.Listener<ByteBuffer, ByteBuffer> = try await LinkBootstrap.listen(unixPath: path)
         chmod(path, 0o660)
         return ControlServer(channel: channel, supervisor: supervisor)
     }

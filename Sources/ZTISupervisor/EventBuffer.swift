@@ -6,15 +6,7 @@ import ZTICore
 /// capacity. A pure value.
 public struct EventBuffer: Sendable {
     /// One queued event and the member's leg it came with.
-    public struct Entry: Sendable, Equatable {
-        public let event: CallEvent
-        public let resumeKey: String?
-
-        public init(event: CallEvent, resumeKey: String?) {
-            self.event = event
-            self.resumeKey = resumeKey
-        }
-    }
+    public typealias Entry = QueuedEvent
 
     public let capacity: Int
     public private(set) var entries: [Entry] = []

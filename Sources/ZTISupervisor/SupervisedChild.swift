@@ -1,31 +1,21 @@
-import Glibc
 import ZTICore
+import ZTILink
 
-/// What the supervisor knows about one child: its process, its link, its restart history and its last report.
+/// One child as the supervisor holds it: its spec, its life by the ``ChildMachine``, and its link.
 struct SupervisedChild {
-    var spec: ChildSpec
-    var tracker: RestartTracker
-    var state: GroupState = .starting
-    var pid: pid_t?
-    var startedAt: ContinuousClock.Instant?
+    let spec: ChildSpec
+    var machine: ChildMachine.State
+    /// The link to a worker of the current life (set once its CONFIG went out).
     var writer: FrameWriter?
-    var saidHello = false
-    var heartbeat: Heartbeat?
-    var heartbeatAt: ContinuousClock.Instant?
     var lastEventAt: ContinuousClock.Instant?
-    var lastExit: String?
-    /// Why the group is failed, held or in config-error.
-    var reason: String?
-    /// Bumped at every spawn and exit, so that a restart timer of an earlier life does nothing.
-    var generation = 0
-    /// Being stopped on purpose (a reload removed or changed its group): its exit is not restarted.
-    var retiring = false
 
-    init(spec: ChildSpec) {
+    init(spec: ChildSpec, tracker: RestartTracker? = nil) {
         self.spec = spec
-        self.tracker = RestartTracker(policy: spec.restart)
+        machine = ChildMachine.State(name: spec.role.description, policy: spec.restart)
+        if let tracker { machine.tracker = tracker }
     }
 
-    /// Running and said HELLO: the children whose heartbeats the watchdog rule counts.
-    var isLive: Bool { pid != nil && saidHello }
+    var state: GroupState { machine.phase }
+    var pid: Int32? { machine.pid }
+    var isLive: Bool { machine.isLive }
 }

@@ -1,82 +1,51 @@
+// The supervisor's answer to `ztisup status`: its StatusReport.
 import Glibc
 import ZTICore
 
 extension Supervisor {
     /// What `ztisup status` shows: every group, the uploader and the event buffer.
-    func report() -> JSONValue {
-        let now = ContinuousClock.now
-        func seconds(_ instant: ContinuousClock.Instant?) -> JSONValue? {
-            instant.map { .number(Double((now - $0).components.seconds)) }
+    func report() async -> StatusReport {
+        let now = clock.now
+        func seconds(_ instant: ContinuousClock.Instant?) -> Int? {
+            instant.map { Int((now - $0).components.seconds) }
         }
-        var groups: [JSONValue] = []
-        for group in configuration.groups {
+        let groups = configuration.groups.map { group in
             let child = children[.worker(group: group.key)]
-            var entry: [String: JSONValue] = [
-                "group": .string(group.key),
-                "pbx": .object([
-                    "type": .string(group.pbx.type.rawValue), "host": .string(group.pbx.host),
-                    "port": .number(Double(group.pbx.port)),
-                ]),
-                "state": .string(child?.state.rawValue ?? GroupState.starting.rawValue),
-                "restarts": .number(Double(child?.tracker.total ?? 0)),
-            ]
-            entry["pid"] = child?.pid.map { .number(Double($0)) }
-            entry["uptimeSeconds"] = child?.pid == nil ? nil : seconds(child?.startedAt)
-            entry["lastExit"] = child?.lastExit.map(JSONValue.string)
-            entry["lastEventAgeSeconds"] = seconds(child?.lastEventAt)
-            let lastError = child?.reason ?? child?.heartbeat?.lastError
-            entry["lastError"] = lastError.map(JSONValue.string)
-            if let heartbeat = child?.heartbeat, child?.pid != nil {
-                entry["link"] = .string(heartbeat.link)
-                entry["family"] = heartbeat.family.map(JSONValue.string)
-                entry["familySource"] = heartbeat.familySource.map(JSONValue.string)
-                entry["version"] = heartbeat.pbxVersion.map(JSONValue.string)
-                entry["activeCalls"] = .number(Double(heartbeat.activeCalls))
-                entry["eventsIn"] = .number(Double(heartbeat.eventsIn))
-                entry["eventsOut"] = .number(Double(heartbeat.eventsOut))
-                entry["unacked"] = .number(Double(heartbeat.unacked))
-                entry["dropped"] = .number(Double(heartbeat.dropped))
-                entry["session"] = heartbeat.session.map(JSONValue.string)
-                entry["monitored"] = heartbeat.monitored.map { .array($0.map(JSONValue.string)) }
-                entry["failedExtensions"] = heartbeat.failedExtensions.map { .object($0.mapValues(JSONValue.string)) }
-            }
-            groups.append(.object(entry.compactMapValues { $0 }))
+            var entry = StatusReport.Group(group: group.key, state: child?.state ?? .starting)
+            entry.pbx = StatusReport.PBX(type: group.pbx.type.rawValue, host: group.pbx.host, port: group.pbx.port)
+            entry.restarts = child?.machine.tracker.total ?? 0
+            entry.pid = child?.pid
+            entry.uptimeSeconds = child?.pid == nil ? nil : seconds(child?.machine.startedAt)
+            entry.lastExit = child?.machine.lastExit
+            entry.lastEventAgeSeconds = seconds(child?.lastEventAt)
+            entry.lastError = child?.machine.reason ?? child?.machine.heartbeat?.lastError
+            if let heartbeat = child?.machine.heartbeat, child?.pid != nil { entry.include(heartbeat) }
+            return entry
         }
-        var uploaderEntry: [String: JSONValue] = [
-            "state": .string(uploaderConnected ? "connected" : "away"),
-            "socket": .string(uploaderSocket),
-            "spawned": .bool(options.spawnUploader),
-        ]
+        var uploader = StatusReport.Uploader(state: await self.uploader.isConnected ? .connected : .away)
+        uploader.socket = uploaderSocket
+        uploader.spawned = options.spawnUploader
         if let child = children[.uploader] {
-            uploaderEntry["pid"] = child.pid.map { .number(Double($0)) }
-            uploaderEntry["restarts"] = .number(Double(child.tracker.total))
-            uploaderEntry["lastExit"] = child.lastExit.map(JSONValue.string)
+            uploader.pid = child.pid
+            uploader.restarts = child.machine.tracker.total
+            uploader.lastExit = child.machine.lastExit
         }
-        uploaderEntry["lastError"] = uploaderLastError.map(JSONValue.string)
-        if let version = uploaderProtocol {
-            uploaderEntry["protocolVersion"] = .number(Double(version))
+        uploader.lastError = await self.uploader.lastError
+        if let version = await self.uploader.version {
+            uploader.protocolVersion = version
             if version != WireProtocol.version {
-                uploaderEntry["protocolMismatch"] = .string(
+                uploader.protocolMismatch =
                     "the uploader speaks protocol \(version), this supervisor \(WireProtocol.version): upgrade both to the same release"
-                )
             }
         }
-        if case .object(let reported)? = uploaderReport {
-            for (key, value) in reported where key != "role" { uploaderEntry[key] = value }
-        }
-        return .object([
-            "supervisor": .object(
-                [
-                    "pid": .number(Double(getpid())), "summary": .string(summary()),
-                    "uptimeSeconds": seconds(startedAt) ?? .number(0), "socket": .string(controlSocket),
-                    "group": options.onlyGroup.map(JSONValue.string),
-                ].compactMapValues { $0 }),
-            "groups": .array(groups),
-            "uploader": .object(uploaderEntry.compactMapValues { $0 }),
-            "buffer": .object([
-                "queued": .number(Double(bufferedCount)), "dropped": .number(Double(bufferedDropped)),
-                "capacity": .number(Double(global.bufferMaxEvents)),
-            ]),
-        ])
+        if let reported = await self.uploader.status { uploader.include(reported) }
+        return StatusReport(
+            supervisor: StatusReport.Supervisor(
+                pid: getpid(), summary: summary(), uptimeSeconds: seconds(startedAt) ?? 0, socket: controlSocket,
+                group: options.onlyGroup),
+            groups: groups, uploader: uploader,
+            buffer: StatusReport.Buffer(
+                queued: await self.uploader.bufferedCount, dropped: await self.uploader.bufferedDropped,
+                capacity: global.bufferMaxEvents))
     }
 }

@@ -1,3 +1,4 @@
+// A log event's metadata merged in swift-log's order (handler, provider, call site), for both log handlers.
 import Logging
 
 extension LogEvent {

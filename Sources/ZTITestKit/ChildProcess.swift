@@ -1,5 +1,5 @@
 import Glibc
-import ZTISupervisor
+import ZTIProcess
 
 /// A child process for tests and benchmarks: spawned with `posix_spawn`, reaped with `waitpid`, and every wait on
 /// it or its pipes bounded by a deadline, after which the child is killed.

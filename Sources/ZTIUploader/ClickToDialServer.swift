@@ -1,9 +1,9 @@
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 import NIOSSL
 import ZTICore
+import ZTILink
 
 /// The click-to-dial HTTP listener (`clicktodial.listen`, loopback by default; TLS when a certificate is
 /// configured). Requests are bounded: at most ``maximumHeaders`` headers, a body of ``maximumBody`` bytes, and
@@ -41,17 +41,10 @@ public struct ClickToDialServer: Sendable {
     public static func bind(
         host: String, port: Int, tls: TLS?, endpoint: ClickToDialEndpoint, logger: Logger
     ) async throws -> ClickToDialServer {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: host, port: port) { child in
-                child.eventLoop.makeCompletedFuture {
-                    if let tls {
-                        try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
-                    }
-                    try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-                        wrappingChannelSynchronously: child)
-                }
+        let channel: LinkBootstrap.Listener<HTTPServerRequestPart, HTTPServerResponsePart> =
+            try await LinkBootstrap.listen(host: host, port: port) { child in
+                if let tls { try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context)) }
+                try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
             }
         return ClickToDialServer(
             port: channel.channel.localAddress?.port ?? port, endpoint: endpoint, logger: logger, channel: channel)

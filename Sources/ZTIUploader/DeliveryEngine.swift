@@ -192,8 +192,7 @@ public final class DeliveryEngine: Sendable {
                 count("delivered")
             case .skipped(let reason):
                 try spool.record(
-                    row.sequence, state: .delivered, attempts: row.attempts, nextAttemptAt: nil,
-                    error: "skipped: " + reason, at: now)
+                    row.sequence, state: .skipped, attempts: row.attempts, nextAttemptAt: nil, error: reason, at: now)
                 count("skipped")
             case .refused(let reason):
                 try spool.record(

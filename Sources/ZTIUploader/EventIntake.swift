@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import NIOCore
-import NIOPosix
 import ZTICore
+import ZTILink
 
 /// The uploader's event socket: supervisors connect, say HELLO, and send EVENT frames; each batch is committed to
 /// the spool in one transaction and only then acknowledged with an ACK naming every id (new or already spooled).
@@ -16,7 +16,7 @@ public struct EventIntake: Sendable {
     /// Where HELLOs register their groups for click-to-dial, and DIAL_RESULTs go.
     public var router: DialRouter?
     /// More of the uploader's state for STATUS (the sink, delivery counts, click-to-dial), never a secret.
-    public var statusDetails: (@Sendable () async -> [String: JSONValue])?
+    public var statusDetails: (@Sendable () async -> UploaderStatus)?
     /// Which supervisors name which groups (for the uploader's backstop).
     public var backstop: LifecycleBackstop?
     /// Called for every connection closed on a protocol error.
@@ -32,12 +32,7 @@ public struct EventIntake: Sendable {
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         try? FileManager.default.removeItem(atPath: path)
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(unixDomainSocketPath: path) { child in
-                child.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
-                }
-            }
+        let server: LinkBootstrap.Listener<ByteBuffer, ByteBuffer> = try await LinkBootstrap.listen(unixPath: path)
         chmod(path, 0o660)
         return EventIntake(spool: spool, socketPath: path, onCommit: nil, logger: logger, server: server)
     }
@@ -45,12 +40,8 @@ public struct EventIntake: Sendable {
     /// Takes over a listening socket systemd passed (socket activation of `ztisup-uploader.socket`).
     public static func adopt(descriptor: Int32, path: String, spool: Spool, logger: Logger) async throws -> EventIntake
     {
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(descriptor) { child in
-                child.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
-                }
-            }
+        let server: LinkBootstrap.Listener<ByteBuffer, ByteBuffer> = try await LinkBootstrap.listen(
+            descriptor: descriptor)
         return EventIntake(spool: spool, socketPath: path, onCommit: nil, logger: logger, server: server)
     }
 
@@ -159,7 +150,7 @@ public struct EventIntake: Sendable {
                         // event that came before the request on this connection.
                         switch reply {
                         case .statusRequest:
-                            try await send(.status(try await statusReport()), outbound)
+                            try await send(.uploaderStatus(try await statusReport()), outbound)
                         case .openRequest(let request):
                             for chunk in try spool.open(group: request.group, window: openWindow(request.group))
                                 .chunked()
@@ -190,27 +181,29 @@ public struct EventIntake: Sendable {
         guard !batch.isEmpty else { return }
         _ = try spool.append(batch, receivedAt: .now())
         onCommit?()
-        try await outbound.write(ByteBuffer(bytes: try FrameEncoder.encode(.ack(Ack(ids: batch.map(\.event.id))))))
+        // One ACK per group, in the order the groups first appear: the supervisor hands each to its group's worker.
+        var groups: [String] = []
+        var ids: [String: [String]] = [:]
+        for incoming in batch {
+            if ids[incoming.event.group] == nil { groups.append(incoming.event.group) }
+            ids[incoming.event.group, default: []].append(incoming.event.id)
+        }
+        for group in groups {
+            try await send(.ack(Ack(ids: ids[group] ?? [], group: group)), outbound)
+        }
     }
 
-    private func statusReport() async throws -> JSONValue {
+    private func statusReport() async throws -> UploaderStatus {
         let counts = try spool.counts()
-        let skipped = try spool.skippedCount()
-        var details = await statusDetails?() ?? [:]
-        details["role"] = .string("uploader")
-        var spoolDetails: [String: JSONValue] = [
-            "pending": .number(Double(counts[.pending] ?? 0)),
-            "delivered": .number(Double((counts[.delivered] ?? 0) - skipped)),
-            "skipped": .number(Double(skipped)),
-            "dead": .number(Double(counts[.dead] ?? 0)),
-            "kept": .number(Double(counts[.kept] ?? 0)),
-            "afterFinalDropped": .number(Double(spool.afterFinalDropped)),
-        ]
+        var status = await statusDetails?() ?? UploaderStatus()
+        var spoolCounts = UploaderStatus.SpoolCounts(
+            pending: counts[.pending] ?? 0, delivered: counts[.delivered] ?? 0, skipped: counts[.skipped] ?? 0,
+            dead: counts[.dead] ?? 0, kept: counts[.kept] ?? 0, afterFinalDropped: spool.afterFinalDropped)
         if let oldest = try spool.oldestPending() {
             let age = max(0, EventTime.now().millisecondsSinceEpoch - oldest.millisecondsSinceEpoch) / 1000
-            spoolDetails["oldestPendingAgeSeconds"] = .number(Double(age))
+            spoolCounts.oldestPendingAgeSeconds = Int(age)
         }
-        details["spool"] = .object(spoolDetails)
-        return .object(details)
+        status.spool = spoolCounts
+        return status
     }
 }

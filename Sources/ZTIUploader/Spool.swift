@@ -11,8 +11,9 @@ import ZTICore
 public final class Spool: Sendable {
     /// A row's delivery state.
     public enum State: String, Sendable, Codable {
-        /// `kept`: stored for `ztisup calls` only (`crm.sink = none`), never delivered.
-        case pending, delivered, dead, kept
+        /// `kept`: stored for `ztisup calls` only (`crm.sink = none`), never delivered. `skipped`: never sent, on
+        /// purpose (obsolete by the call's end, or by the sink's policy); its reason is the row's last error.
+        case pending, delivered, dead, kept, skipped
     }
 
     /// One spooled event.
@@ -116,6 +117,14 @@ public final class Spool: Sendable {
         migrator.registerMigration("v4") { db in
             try migrateToLifecycles(db)
         }
+        migrator.registerMigration("v5") { db in
+            // Skipped rows were stored as delivered with a "skipped: " prefix on their reason: a state of their own.
+            try db.execute(
+                sql: """
+                    UPDATE events SET state = 'skipped', lastError = substr(lastError, 10)
+                    WHERE state = 'delivered' AND lastError LIKE 'skipped: %'
+                    """)
+        }
         return migrator
     }
 
@@ -186,7 +195,7 @@ public final class Spool: Sendable {
                         """)
                 for incoming in events {
                     let event = incoming.event
-                    let lifecycle = Self.lifecycleKey(event)
+                    let lifecycle = LifecycleKey(event).description
                     if try Bool.fetchOne(finalExists, arguments: [lifecycle, event.id]) == true {
                         dropped += 1
                         continue
@@ -215,11 +224,6 @@ public final class Spool: Sendable {
         } catch {
             throw Self.failure(error, path: path, doing: "write to")
         }
-    }
-
-    /// `group/callId/extension/attempt`: the lifecycle an event belongs to.
-    static func lifecycleKey(_ event: CallEvent) -> String {
-        "\(event.group)/\(event.callId)/\(event.extension)/\(event.attempt)"
     }
 
     /// What `OPEN` tells a group's next worker: the last event and resume key of each open lifecycle, and for the
@@ -395,7 +399,7 @@ public final class Spool: Sendable {
         }
     }
 
-    /// The events of the call of `row` that went to the CRM before it (delivered, not skipped), in order.
+    /// The events of the call of `row` that went to the CRM before it (delivered), in order.
     public func sentBefore(_ row: Row) throws(ZTIUploaderError) -> [CallEvent] {
         do {
             return try pool.read { db in
@@ -404,7 +408,6 @@ public final class Spool: Sendable {
                     sql: """
                         SELECT sequence, payload, state, attempts, lastError FROM events
                         WHERE callKey = ? AND sequence < ? AND state = 'delivered'
-                            AND (lastError IS NULL OR lastError NOT LIKE 'skipped:%')
                         ORDER BY sequence
                         """, arguments: ["\(row.event.group)/\(row.event.callId)", row.sequence]
                 ).compactMap(Self.row).map(\.event)
@@ -459,20 +462,6 @@ public final class Spool: Sendable {
         }
     }
 
-    /// Delivered rows that went nowhere (skipped as obsolete or by the sink's policy): stored as `delivered` so
-    /// that they are never sent, but not delivered to the CRM.
-    public func skippedCount() throws(ZTIUploaderError) -> Int {
-        do {
-            return try pool.read { db in
-                try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM events WHERE state = 'delivered' AND lastError LIKE 'skipped:%'")
-                    ?? 0
-            }
-        } catch {
-            throw Self.failure(error, path: path, doing: "read")
-        }
-    }
-
     /// When the oldest pending event was received, if any is pending.
     public func oldestPending() throws(ZTIUploaderError) -> EventTime? {
         do {
@@ -511,7 +500,7 @@ public final class Spool: Sendable {
         do {
             return try pool.write { db in
                 try db.execute(
-                    sql: "DELETE FROM events WHERE state = 'delivered' AND receivedAt < ?",
+                    sql: "DELETE FROM events WHERE state IN ('delivered', 'skipped') AND receivedAt < ?",
                     arguments: [before.millisecondsSinceEpoch])
                 return db.changesCount
             }

@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
-import NIOPosix
 import ZTICore
+import ZTILink
 
 /// A Unix socket taking one JSON object per line; the handler returns an error text or nil.
 struct JSONLineControl: Sendable {
@@ -10,12 +10,7 @@ struct JSONLineControl: Sendable {
 
     func run() async throws {
         try? FileManager.default.removeItem(atPath: path)
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(unixDomainSocketPath: path) { child in
-                child.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
-                }
-            }
+        let server: LinkBootstrap.Listener<ByteBuffer, ByteBuffer> = try await LinkBootstrap.listen(unixPath: path)
         try await server.executeThenClose { inbound in
             try await withThrowingDiscardingTaskGroup { group in
                 for try await connection in inbound {

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import ZTICore
+import ZTIProcess
 import ZTISupervisor
 import ZTISystemd
 
@@ -38,10 +39,10 @@ struct RunCommand: AsyncParsableCommand {
         let confDir = URL(fileURLWithPath: conf.directory).standardizedFileURL.path
         let supervisor = Supervisor(
             options: Supervisor.Options(
-                configuration: configuration, confDir: confDir, spawnUploader: spawnUploader, logTarget: logTarget,
-                onlyGroup: group),
-            logger: logger)
-        let reaper = ChildReaper(supervisor: supervisor)
+                configuration: configuration, confDir: confDir, spawnUploader: spawnUploader, onlyGroup: group),
+            logger: logger,
+            spawner: ProcessChildSpawner(executable: "/proc/self/exe", logTarget: logTarget, confDir: confDir))
+        let reaper = ChildReaper { pid, status in Task { await supervisor.reaped(pid: pid, status: status) } }
         let (stop, requestStop) = AsyncStream<Void>.makeStream()
         let signals = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         let interrupts = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())

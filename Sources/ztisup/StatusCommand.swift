@@ -24,7 +24,7 @@ struct StatusCommand: AsyncParsableCommand {
             let path = Supervisor.controlSocket(runtimeDir: global.runtimeDir, group: entry)
             if FileManager.default.fileExists(atPath: path) { paths.append(path) }
         }
-        var reports: [JSONValue] = []
+        var reports: [StatusReport] = []
         for path in paths {
             if let report = try? await ControlClient.status(path: path) { reports.append(report) }
         }

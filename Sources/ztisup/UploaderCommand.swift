@@ -4,7 +4,7 @@ import Dispatch
 import Foundation
 import Logging
 import ZTICore
-import ZTISupervisor
+import ZTIProcess
 import ZTISystemd
 import ZTIUploader
 
@@ -114,34 +114,30 @@ struct UploaderCommand: AsyncParsableCommand {
         let delivery = engine
         let clickToDialPort = clickToDial?.port
         intake.statusDetails = {
-            var details: [String: JSONValue] = ["sink": .string(global.sink.rawValue)]
+            var details = UploaderStatus()
+            details.sink = global.sink.rawValue
             if let delivery {
-                details["delivery"] = .object(delivery.counts.mapValues { .number(Double($0)) })
-                if let error = delivery.lastError { details["lastCRMError"] = .string(error) }
+                details.delivery = delivery.counts
+                details.lastCRMError = delivery.lastError
                 let health = delivery.health
-                var crm: [String: JSONValue] = ["state": .string(health.failingSince == nil ? "answering" : "failing")]
+                var crm = UploaderStatus.CRMHealth(state: health.failingSince == nil ? "answering" : "failing")
                 if let since = health.failingSince {
-                    crm["failingSince"] = .string(since.description)
-                    crm["probeIntervalSeconds"] = .number(Double(health.probeInterval.wholeMilliseconds) / 1000)
+                    crm.failingSince = since.description
+                    crm.probeIntervalSeconds = Double(health.probeInterval.wholeMilliseconds) / 1000
                 }
-                details["crm"] = .object(crm)
+                details.crm = crm
                 // Degraded while the backlog is older than crm.degraded.after: the CRM is not getting the calls.
                 if let oldest = try? spool.oldestPending() {
                     let age = EventTime.now().millisecondsSinceEpoch - oldest.millisecondsSinceEpoch
                     if age > global.crmDegradedAfter.wholeMilliseconds {
-                        details["degraded"] = .string(
-                            "the oldest undelivered event waits for \(age / 1000) s (crm.degraded.after \(global.crmDegradedAfter))"
-                        )
+                        details.degraded =
+                            ("the oldest undelivered event waits for \(age / 1000) s (crm.degraded.after \(global.crmDegradedAfter))")
                     }
                 }
             }
-            var clickToDialDetails: [String: JSONValue] = [
-                "routedGroups": .array(await router.routedGroups.map(JSONValue.string))
-            ]
-            if let clickToDialPort {
-                clickToDialDetails["listening"] = .string("\(global.clickToDialListen.host):\(clickToDialPort)")
-            }
-            details["clickToDial"] = .object(clickToDialDetails)
+            details.clickToDial = UploaderStatus.ClickToDial(
+                routedGroups: await router.routedGroups,
+                listening: clickToDialPort.map { "\(global.clickToDialListen.host):\($0)" })
             return details
         }
         logger.info(activated ? "listening unix (socket from systemd, fd 3)" : "listening unix \(path)")

@@ -3,8 +3,9 @@ import CLinux
 import Dispatch
 import Foundation
 import Logging
-import ZTISupervisor
+import ZTIProcess
 import ZTISystemd
+import ZTIWorker
 
 /// `ztisup worker`: started by a supervisor only, with the link on fd 3.
 struct WorkerCommand: AsyncParsableCommand {
@@ -14,7 +15,7 @@ struct WorkerCommand: AsyncParsableCommand {
         discussion: """
             The supervisor passes one end of a socket pair as fd 3 and sends the group's configuration as the \
             first frame. The worker exits when fd 3 closes, on SHUTDOWN, on SIGTERM, or when its parent exits. \
-            Exit 78 means the group's configuration cannot work (e.g. an Avaya group in this version).
+            Exit 78 means the group's configuration cannot work (e.g. a pbx.password.file it cannot read).
             """)
 
     @Option(help: "auto (journal when stderr is the journal), journal or stderr.")

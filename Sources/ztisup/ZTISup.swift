@@ -1,5 +1,6 @@
 import ArgumentParser
 import ZTICore
+import ZTIProcess
 import ZTISupervisor
 
 /// `ztisup`: the one binary of the daemon; subcommands are thin wiring over the library targets.

@@ -69,6 +69,10 @@ final class TrackerBox {
     func handle(_ message: AMIMessage, at time: EventTime) -> [CallEvent] {
         tracker.handle(message, receivedAt: time)
     }
+
+    func handle(_ input: TrackerInput, at time: EventTime) -> [CallEvent] {
+        tracker.handle(input, at: time)
+    }
 }
 
 /// The AMI client against the simulator over real loopback TCP.

@@ -22,6 +22,36 @@ import ZTIPBXSim
                 + "Async: true\r\nVariable: ZTI_CLICKTODIAL=c2d-42\r\n\r\n")
     }
 
+    /// The worker tells its tracker of its own Originate directly; a transcript that recorded the action gives the
+    /// tracker the same input, by the same rule.
+    @Test func theSentOriginateTellsTheTrackerTheSameLiveAndFromATranscript() throws {
+        let action = try ClickToDialOriginate.action(for: Self.request, settings: Self.settings, actionID: "c2d-7")
+        let live = try #require(ClickToDialCorrelation.sent(action))
+        guard case .clickToDialSent(let actionID, let id, let channel, let exten) = live else {
+            Issue.record("not a clickToDialSent: \(live)")
+            return
+        }
+        #expect([actionID, id, channel, exten] == ["c2d-7", "c2d-42", "SIP/101", "90312345678"])
+        var decoder = AMIDecoder()
+        decoder.feed(try AMIEncoder.encode(action))
+        let next = decoder.next()
+        let recorded = try #require(next)
+        #expect(recorded.kind == .action)
+        guard
+            case .clickToDialSent(let actionID2, let id2, let channel2, let exten2)? = ClickToDialCorrelation.inputs(
+                recorded
+            ).first
+        else {
+            Issue.record("the recorded action gave no input")
+            return
+        }
+        #expect([actionID2, id2, channel2, exten2] == [actionID, id, channel, exten])
+        // Another Originate (no request id) tells nothing.
+        #expect(
+            ClickToDialCorrelation.sent(AMIAction("Originate", actionID: "x", headers: [AMIHeader("Channel", "SIP/1")]))
+                == nil)
+    }
+
     @Test func aNumberThatIsNotFinalIsRefusedBeforeAnythingIsSent() {
         let injected = DialRequest(
             clickToDialId: "x", group: "sales", extension: "101", user: "u", number: "101\r\nAction: Logoff")
@@ -36,13 +66,7 @@ import ZTIPBXSim
 
     @Test func outcomesFromTheOriginateAndTheCallEvents() {
         var outcomes = ClickToDialOutcomes(group: "sales")
-        let originate = AMIMessage(
-            kind: .action,
-            headers: [
-                AMIHeader("Action", "Originate"), AMIHeader("ActionID", "c2d-zti-1"),
-                AMIHeader("Variable", "ZTI_CLICKTODIAL=c2d-42"),
-            ])
-        #expect(outcomes.observe(originate) == nil)
+        outcomes.sent(actionID: "c2d-zti-1", clickToDialId: "c2d-42")
         #expect(outcomes.pendingCount == 1)
         let failure = AMIMessage(
             kind: .event,
@@ -56,7 +80,7 @@ import ZTIPBXSim
         #expect(outcomes.pendingCount == 0)
         #expect(outcomes.observe(failure) == nil)
 
-        #expect(outcomes.observe(originate) == nil)
+        outcomes.sent(actionID: "c2d-zti-2", clickToDialId: "c2d-42")
         var answered = CallEvent(
             group: "sales", pbx: .asterisk, callId: "1.1", direction: .outbound, state: .ringing, extension: "101",
             attempt: 1, at: EventTime(millisecondsSinceEpoch: 0))
@@ -93,9 +117,14 @@ import ZTIPBXSim
             if case .resynced = $0 { return true }
             return false
         }
-        let immediate = await harness.client.originate(Self.request, settings: Self.settings)
-        guard immediate.status == .accepted else { return (immediate, [], nil) }
+        // As the worker does: the tracker and the outcomes learn of the Originate before it is sent.
+        let action = try harness.client.originateAction(for: Self.request, settings: Self.settings)
+        let sent = try #require(ClickToDialCorrelation.sent(action))
+        harness.emitted += harness.tracker?.handle(sent, at: .now()) ?? []
         var outcomes = ClickToDialOutcomes(group: "sales")
+        outcomes.sent(actionID: try #require(action.actionID), clickToDialId: Self.request.clickToDialId)
+        let immediate = await harness.client.originate(action, for: Self.request, timeout: Self.settings.timeout)
+        guard immediate.status == .accepted else { return (immediate, [], nil) }
         var final: DialResult?
         var seen = 0
         _ = await harness.next { event in
@@ -146,11 +175,12 @@ import ZTIPBXSim
         #expect(immediate.reason?.contains("lacks the 'originate' write class") == true)
     }
 
-    @Test func whileTheLinkIsDownTheRequestIsRefusedAtOnce() async {
+    @Test func whileTheLinkIsDownTheRequestIsRefusedAtOnce() async throws {
         let client = AMIClient(
             settings: AMIClientSettings(host: "127.0.0.1", port: 9, username: "u", secret: "s"),
             logger: Logger(label: "t"))
-        let result = await client.originate(Self.request, settings: Self.settings)
+        let action = try client.originateAction(for: Self.request, settings: Self.settings)
+        let result = await client.originate(action, for: Self.request, timeout: Self.settings.timeout)
         #expect(result.status == .refused)
         #expect(result.reason == "the PBX link is down; try again when it is back")
     }

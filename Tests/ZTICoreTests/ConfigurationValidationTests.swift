@@ -236,6 +236,21 @@ import Testing
             ])
     }
 
+    /// The Java adapter's group keys load, and a warning says that they do nothing here.
+    @Test func theJavaAdaptersGroupKeysAreInformational() throws {
+        let conf = group("group.representative = alice@example.com\ngroup.crmgroup = Sales\n")
+        #expect(conf.errors() == ["(no error)"])
+        #expect(
+            try conf.warnings() == [
+                "conf/groups/sales.properties:7: warning: group.representative = \"alice@example.com\": "
+                    + "group.representative is informational (kept from the Java adapter's files): ztisup does not use "
+                    + "it; each member's CRM user is user.<name>.crmuser",
+                "conf/groups/sales.properties:8: warning: group.crmgroup = \"Sales\": group.crmgroup is informational "
+                    + "(kept from the Java adapter's files): ztisup does not use it; the CRM knows its users, not groups "
+                    + "of the PBX",
+            ])
+    }
+
     @Test func anUnknownGlobalKeyWarnsWithASuggestion() throws {
         #expect(
             try ConfDirectory(global: "log.levl = info\n").warnings() == [

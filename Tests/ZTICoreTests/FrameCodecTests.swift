@@ -15,7 +15,7 @@ import ZTITestKit
         let frames: [Frame] = [
             .hello(Hello(role: .worker, pid: 4312, group: "sales")),
             .event(event, resumeKey: nil),
-            .heartbeat(Heartbeat(link: "connected", family: "12", pbxVersion: "20.5.0", activeCalls: 2, eventsIn: 10)),
+            .heartbeat(Heartbeat(link: .connected, family: "12", pbxVersion: "20.5.0", activeCalls: 2, eventsIn: 10)),
             .dialResult(DialResult(clickToDialId: "c2d-1", group: "sales", status: .accepted)),
         ]
         return try frames.flatMap { frame throws(ZTICoreError) in try FrameEncoder.encode(frame) }
@@ -86,9 +86,14 @@ import ZTITestKit
             (.hello(Hello(role: .uploader, pid: 2)), .supervisor, .uploader),
             (.hello(Hello(role: .supervisor, pid: 1, groups: ["sales", "support"])), .uploader, .supervisor),
             (
-                .status(.object(["groups": .array([.string("sales")]), "up": .bool(true), "n": .number(2)])), .cli,
-                .supervisor
+                .status(
+                    StatusReport(
+                        supervisor: StatusReport.Supervisor(pid: 4, summary: "1 group: 1 connected", uptimeSeconds: 9),
+                        groups: [StatusReport.Group(group: "sales", state: .connected)],
+                        uploader: StatusReport.Uploader(state: .connected),
+                        buffer: StatusReport.Buffer(queued: 0, dropped: 0, capacity: 10))), .cli, .supervisor
             ),
+            (.uploaderStatus(UploaderStatus()), .supervisor, .uploader),
         ]
         for (frame, receiver, sender) in cases {
             var decoder = FrameDecoder(receiver: receiver, sender: sender)
@@ -142,27 +147,35 @@ import ZTITestKit
         }
     }
 
+    static func statusReport(summary: String) -> StatusReport {
+        StatusReport(
+            supervisor: StatusReport.Supervisor(pid: 1, summary: summary, uptimeSeconds: 0), groups: [],
+            uploader: StatusReport.Uploader(state: .away),
+            buffer: StatusReport.Buffer(queued: 0, dropped: 0, capacity: 1))
+    }
+
     @Test func exactlyTheCapIsAccepted() throws {
-        let payloadLength = WireProtocol.maximumFrameLength - 1
-        let text = String(repeating: "x", count: payloadLength - 2)
-        var bytes: [UInt8] = [0x00, 0x10, 0x00, 0x00, FrameType.status.rawValue]
-        bytes += Array("\"\(text)\"".utf8)
+        let base = CanonicalJSON.data(Self.statusReport(summary: "")).count
+        // The length counts the type byte and the payload: a payload of the cap less one.
+        let summary = String(repeating: "x", count: WireProtocol.maximumFrameLength - 1 - base)
+        let bytes = try FrameEncoder.encode(.status(Self.statusReport(summary: summary)))
+        #expect(bytes.count == WireProtocol.headerLength - 1 + WireProtocol.maximumFrameLength)
         var decoder = FrameDecoder(receiver: .cli, sender: .supervisor)
         decoder.feed(bytes)
-        guard case .status(.string(let decoded)) = try decoder.next() else {
+        guard case .status(let decoded) = try decoder.next() else {
             Issue.record("the frame did not decode")
             return
         }
-        #expect(decoded.count == text.count)
+        #expect(decoded.supervisor?.summary.count == summary.count)
     }
 
     @Test func nonFiniteNumbersEncodeAsNull() throws {
-        let bytes = try FrameEncoder.encode(.status(.array([.number(.nan), .number(.infinity), .number(1.5)])))
-        #expect(String(decoding: bytes[5...], as: UTF8.self) == "[null,null,1.5]")
+        let bytes = CanonicalJSON.data(JSONValue.array([.number(.nan), .number(.infinity), .number(1.5)]))
+        #expect(String(decoding: bytes, as: UTF8.self) == "[null,null,1.5]")
     }
 
     @Test func aTooLargeFrameIsNotEncoded() {
-        let huge = JSONValue.string(String(repeating: "y", count: WireProtocol.maximumFrameLength))
+        let huge = Self.statusReport(summary: String(repeating: "y", count: WireProtocol.maximumFrameLength))
         #expect(throws: ZTICoreError.self) { try FrameEncoder.encode(.status(huge)) }
     }
 

@@ -116,4 +116,41 @@ import ZTICore
         // The migrated rows follow the new rules: p2 has its final already.
         #expect(try spool.append([Self.event("p2", .ended, at: 10)], receivedAt: .now()) == 0)
     }
+
+    /// A spool of the release before v5 kept skipped rows as delivered, with "skipped: " before their reason: they
+    /// become rows of the skipped state, with the reason alone, and are counted apart from the delivered ones.
+    @Test func skippedRowsOfThePreviousReleaseGetTheirOwnState() throws {
+        let path = SpoolTests.temporaryPath()
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try Spool.migrator.migrate(queue, upTo: "v4")
+            try queue.write { db in
+                for (event, error) in [
+                    (Self.event("s1", .ringing), "skipped: obsolete: the call had ended before it could be delivered"),
+                    (Self.event("s1", .ended, at: 5), nil), (Self.event("s2", .ringing), "sent as ended: a note"),
+                ] {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO events (id, groupKey, callKey, state, nextAttemptAt, receivedAt, eventAt, payload,
+                                lastError, lifecycleKey, final)
+                            VALUES (?, ?, ?, 'delivered', 0, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            event.id, event.group, "sales/\(event.callId)", EventTime.now().millisecondsSinceEpoch,
+                            event.at.millisecondsSinceEpoch, event.canonicalJSON(), error,
+                            LifecycleKey(event).description, event.state.isTerminal,
+                        ])
+                }
+            }
+        }
+        let spool = try Spool(path: path)
+        #expect(try spool.counts() == [.delivered: 2, .skipped: 1])
+        let rows = try spool.rows()
+        let skipped = try #require(rows.first { $0.state == .skipped })
+        #expect(skipped.event.id == "sales/s1/101/ringing/1")
+        #expect(skipped.lastError == "obsolete: the call had ended before it could be delivered")
+        #expect(rows.first { $0.event.id == "sales/s2/101/ringing/1" }?.lastError == "sent as ended: a note")
+    }
 }

@@ -86,7 +86,7 @@ import Testing
             generator = generator &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             garbage.append(UInt8(truncatingIfNeeded: generator >> 56))
         }
-        FileManager.default.createFile(atPath: conf + "/zti.properties", contents: Data(garbage))
+        #expect(FileManager.default.createFile(atPath: conf + "/zti.properties", contents: Data(garbage)))
         let outcome = try ZTISupProcess.run(["check-config", "--conf", conf])
         #expect(outcome.status == 78)
         #expect(outcome.stderr.contains("\(conf)/zti.properties: this is not a text file (it contains NUL bytes)"))
@@ -95,9 +95,10 @@ import Testing
         #expect(!printed.contains("warning"))
 
         // A group file of binary garbage: the same, and a pbx.password.file open to others is refused too.
-        FileManager.default.createFile(
-            atPath: conf + "/zti.properties", contents: Data("crm.sink = none\nruntime.dir = run\n".utf8))
-        FileManager.default.createFile(atPath: conf + "/groups/junk.properties", contents: Data(garbage))
+        #expect(
+            FileManager.default.createFile(
+                atPath: conf + "/zti.properties", contents: Data("crm.sink = none\nruntime.dir = run\n".utf8)))
+        #expect(FileManager.default.createFile(atPath: conf + "/groups/junk.properties", contents: Data(garbage)))
         chmod(conf + "/pbx.secret", 0o644)
         let both = try ZTISupProcess.run(["check-config", "--conf", conf])
         #expect(both.status == 78)

@@ -117,19 +117,14 @@ import ZTITestKit
 
         // The uploader's STATUS names the sink and the groups click-to-dial can reach.
         #expect(supervisor.send([.statusRequest(StatusRequest())]))
-        guard case .status(let uploaderStatus)? = supervisor.nextFrame(), case .object(let fields) = uploaderStatus
-        else {
+        guard case .uploaderStatus(let uploaderStatus)? = supervisor.nextFrame() else {
             Issue.record("no STATUS frame")
             return
         }
-        #expect(fields["sink"] == .string("zoho"))
-        #expect(fields["role"] == .string("uploader"))
-        guard case .object(let clickToDial)? = fields["clickToDial"] else {
-            Issue.record("no clickToDial in STATUS")
-            return
-        }
-        #expect(clickToDial["routedGroups"] == .array([.string("sales")]))
-        #expect(clickToDial["listening"] == .string("127.0.0.1:\(setup.port)"))
+        #expect(uploaderStatus.sink == "zoho")
+        #expect(uploaderStatus.role == "uploader")
+        #expect(uploaderStatus.clickToDial?.routedGroups == ["sales"])
+        #expect(uploaderStatus.clickToDial?.listening == "127.0.0.1:\(setup.port)")
 
         let fd = try #require(
             Self.sendRequest(

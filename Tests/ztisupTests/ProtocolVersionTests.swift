@@ -50,7 +50,7 @@ import ZTITestKit
                     }
                     var reply: Frame?
                     switch type {
-                    case .statusRequest: reply = .status(.object(["role": .string("uploader")]))
+                    case .statusRequest: reply = .uploaderStatus(UploaderStatus())
                     case .event:
                         if let event = try? CanonicalJSON.decode(CallEvent.self, from: payload) {
                             reply = .ack(Ack(ids: [event.id]))

@@ -78,7 +78,11 @@ import ZTITestKit
         let conf = try Self.conf(port: group.pbx.port)
         let run = try Run(conf: conf)
         defer { run.process.kill() }
-        var report = try run.status { Self.group($0)["state"] as? String == "connected" }
+        // The group and the uploader connect in either order: the wait is for both.
+        var report = try run.status {
+            Self.group($0)["state"] as? String == "connected"
+                && ($0["uploader"] as? [String: Any])?["state"] as? String == "connected"
+        }
         let sales = Self.group(report)
         #expect(sales["state"] as? String == "connected")
         #expect(sales["family"] as? String == "12")
@@ -130,7 +134,7 @@ import ZTITestKit
     }
 
     @Test func aKilledWorkerIsRestartedAndACrashLoopMakesTheGroupFailed() throws {
-        let (simulator, control, group) = try WorkerProcessTests.simulator()
+        let (simulator, _, group) = try WorkerProcessTests.simulator()
         defer { simulator.kill() }
         let conf = try Self.conf(
             port: group.pbx.port, extra: "restart.intensity = 2\nrestart.period = 60s\n")
@@ -163,7 +167,7 @@ import ZTITestKit
     }
 
     @Test func aRefusedLoginStaysConnectingWithTheReason() throws {
-        let (simulator, control, group) = try WorkerProcessTests.simulator()
+        let (simulator, _, group) = try WorkerProcessTests.simulator()
         defer { simulator.kill() }
         let conf = try Self.conf(port: group.pbx.port, password: "wrong")
         let run = try Run(conf: conf)
@@ -176,7 +180,7 @@ import ZTITestKit
     }
 
     @Test func aGroupRunsOnceAndSystemdHearsReadyAndStopping() throws {
-        let (simulator, control, group) = try WorkerProcessTests.simulator()
+        let (simulator, _, group) = try WorkerProcessTests.simulator()
         defer { simulator.kill() }
         let conf = try Self.conf(port: group.pbx.port, extra: "uploader.spawn = true\n")
         let notify = conf + "/notify.sock"
@@ -258,6 +262,7 @@ import ZTITestKit
         defer { unit.kill() }
         let both = try run.status { report in
             ["sales", "north"].allSatisfy { Self.group(report, $0)["state"] as? String == "connected" }
+                && (report["uploader"] as? [String: Any])?["state"] as? String == "connected"
         }
         #expect(Self.group(both, "north")["state"] as? String == "connected")
         #expect(Self.group(both, "north")["pid"] as? Int != nil)

@@ -240,19 +240,19 @@ import ZTITestKit
             later.send([
                 .hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"])), .statusRequest(StatusRequest()),
             ]))
-        var report: JSONValue?
+        var report: UploaderStatus?
         for _ in 0..<3 {
-            if case .status(let value)? = later.nextFrame() {
+            if case .uploaderStatus(let value)? = later.nextFrame() {
                 report = value
                 break
             }
         }
-        guard case .object(let fields)? = report, case .object(let spool)? = fields["spool"] else {
+        guard let spool = report?.spool else {
             Issue.record("no STATUS with the spool")
             return
         }
-        #expect(spool["pending"] == .number(0))
-        #expect(spool["delivered"] == .number(0))
+        #expect(spool.pending == 0)
+        #expect(spool.delivered == 0)
     }
 
     @Test func killedRepeatedlyItLosesNothingItAcked() throws {

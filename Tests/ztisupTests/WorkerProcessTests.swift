@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import ZTICore
+import ZTIProcess
 import ZTISupervisor
 import ZTITestKit
 
@@ -86,7 +87,7 @@ import ZTITestKit
     }
 
     static func connected(_ frame: Frame) -> Bool {
-        if case .heartbeat(let heartbeat) = frame { return heartbeat.link == "connected" }
+        if case .heartbeat(let heartbeat) = frame { return heartbeat.link == .connected }
         return false
     }
 
@@ -134,6 +135,26 @@ import ZTITestKit
         // The supervisor goes away: the worker ends by itself.
         close(link.fd)
         #expect(worker.wait(seconds: 10) == 0)
+    }
+
+    /// log.level reaches the worker in CONFIG and is what it logs at: the info line of the PBX link coming up is
+    /// there at `info` and not at `warning`.
+    @Test func theWorkerLogsAtTheLevelItsConfigSays() throws {
+        let (simulator, _, group) = try Self.simulator()
+        defer { simulator.kill() }
+        for (level, shown) in [(LogLevelName.warning, false), (.info, true)] {
+            let (worker, link) = try Self.worker()
+            defer { worker.kill() }
+            link.send(.config(WorkerSettings(group: group, ackTimeout: .seconds(5), unackedMax: 1000, logLevel: level)))
+            let (up, _) = link.read(until: Self.connected)
+            #expect(up)
+            close(link.fd)
+            let stderr = StderrReader(process: worker)
+            stderr.readToEnd()
+            #expect(worker.wait(seconds: 10) == 0)
+            #expect(stderr.log.contains("PBX link of group sales up") == shown, "\(level): \(stderr.log)")
+            #expect(stderr.log.contains("stopping: the link to the supervisor closed") == shown)
+        }
     }
 
     @Test func aDialIsPlacedAndAnsweredTwice() throws {
@@ -243,7 +264,7 @@ import ZTITestKit
             if case .heartbeat(let heartbeat) = frame, heartbeat.monitored?.count == 2 { report = heartbeat }
             return report != nil
         }
-        #expect(report?.link == "connected")
+        #expect(report?.link == .connected)
         #expect(report?.family == "aes")
         #expect(report?.pbxVersion == "privE")
         #expect(report?.session?.hasSuffix("-0") == true)

@@ -156,9 +156,10 @@ import ZTITestKit
         let missedRow = events.first { $0["id"] as? String == "sales/c2/101/missed/1" }
         #expect(missedRow?["lastError"] as? String == "sent as ended: Zoho refused received/missed")
         let secondMissed = events.first { $0["id"] as? String == "sales/c2/102/missed/1" }
-        #expect((secondMissed?["lastError"] as? String)?.hasPrefix("skipped: the call's missed notification") == true)
+        #expect(secondMissed?["spoolState"] as? String == "skipped")
+        #expect((secondMissed?["lastError"] as? String)?.hasPrefix("the call's missed notification") == true)
         // Status counts what reached the CRM as delivered, and the skipped apart.
-        let skippedRows = events.filter { ($0["lastError"] as? String)?.hasPrefix("skipped:") == true }.count
+        let skippedRows = events.filter { $0["spoolState"] as? String == "skipped" }.count
         let doneRows = events.filter { $0["spoolState"] as? String == "delivered" }.count
         #expect(skippedRows >= 1)
         let supervisor = try #require(UploaderProcessTests.Supervisor(path: conf + "/run/events.sock"))
@@ -166,16 +167,15 @@ import ZTITestKit
             supervisor.send([
                 .hello(Hello(role: .supervisor, pid: getpid(), groups: ["sales"])), .statusRequest(StatusRequest()),
             ]))
-        var spool: [String: JSONValue] = [:]
+        var spool: UploaderStatus.SpoolCounts?
         for _ in 0..<3 {
-            if case .status(.object(let fields))? = supervisor.nextFrame(), case .object(let counts)? = fields["spool"]
-            {
+            if case .uploaderStatus(let status)? = supervisor.nextFrame(), let counts = status.spool {
                 spool = counts
                 break
             }
         }
-        #expect(spool["skipped"] == .number(Double(skippedRows)))
-        #expect(spool["delivered"] == .number(Double(doneRows - skippedRows)))
+        #expect(spool?.skipped == skippedRows)
+        #expect(spool?.delivered == doneRows)
         let log = uploader.stopAndReadLog()
         // A stop is not a failure of the supervisor's connection.
         #expect(!log.contains("CancellationError"))

@@ -1,12 +1,13 @@
 import Dispatch
 import Glibc
 
-/// Reaps exited children on SIGCHLD (so none stays a zombie) and tells the supervisor.
+/// Reaps exited children on SIGCHLD (so none stays a zombie) and reports each exit: the pid and its status (the
+/// exit code, or 128 + the signal that ended it).
 public final class ChildReaper {
     private let source: any DispatchSourceSignal
     private let sweep: any DispatchSourceTimer
 
-    public init(supervisor: Supervisor) {
+    public init(onExit: @escaping @Sendable (_ pid: pid_t, _ status: Int32) -> Void) {
         let queue = DispatchQueue(label: "ztisup.reaper")
         let reap = {
             // Several exits can share one SIGCHLD: reap until none is left.
@@ -16,7 +17,7 @@ public final class ChildReaper {
                 guard pid > 0 else { break }
                 let signal = status & 0x7f
                 let code = signal == 0 ? (status >> 8) & 0xff : 128 + signal
-                Task { await supervisor.reaped(pid: pid, status: code) }
+                onExit(pid, code)
             }
         }
         source = DispatchSource.makeSignalSource(signal: SIGCHLD, queue: queue)

@@ -3,8 +3,8 @@ import Foundation
 /// One long-lived thread that every child is spawned from. `PR_SET_PDEATHSIG` fires when the *thread* that
 /// created the child ends, not the process: spawned from a thread of the concurrency pool, which may retire when
 /// idle, a child would get SIGTERM while its supervisor is alive. This thread never ends.
-final class SpawnThread: @unchecked Sendable {
-    static let shared = SpawnThread()
+public final class SpawnThread: @unchecked Sendable {
+    public static let shared = SpawnThread()
 
     private let condition = NSCondition()
     private var work: [() -> Void] = []
@@ -24,7 +24,7 @@ final class SpawnThread: @unchecked Sendable {
     }
 
     /// Runs `body` on the spawning thread and returns what it gave.
-    func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    public func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             condition.lock()
             work.append { continuation.resume(returning: body()) }

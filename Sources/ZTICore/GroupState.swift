@@ -14,4 +14,6 @@ public enum GroupState: String, Sendable, Codable {
     case configError = "config-error"
     /// Another supervisor runs the group.
     case heldElsewhere = "held-elsewhere"
+    /// Configured, and no supervisor that answered runs it (`ztisup status` only).
+    case notRunning = "not-running"
 }

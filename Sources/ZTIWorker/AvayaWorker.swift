@@ -5,13 +5,13 @@ import ZTICore
 
 /// What an Avaya worker knows: the Avaya call tracker, the MakeCall outcomes, the monitors and the session for
 /// the heartbeat. The link to the supervisor is its ``WorkerOutbox``.
-actor AvayaWorkerState: LinkedWorker {
+actor AvayaWorker: LinkedWorker {
     let settings: WorkerSettings
     let outbox: WorkerOutbox
     private let logger: Logger
     private var tracker: AvayaCallTracker
     private var outcomes: AvayaDialOutcomes
-    private var link = "connecting"
+    private(set) var link = LinkState.connecting
     private var protocolVersion: String?
     private var session: String?
     private var monitored: [String: String] = [:]
@@ -44,7 +44,7 @@ actor AvayaWorkerState: LinkedWorker {
     func handle(_ report: AESClientEvent) async {
         switch report {
         case .sessionStarted(let id, let version, let recovered):
-            link = "connected"
+            link = .connected
             session = id
             protocolVersion = version.split(separator: "/").last.map(String.init) ?? version
             lastError = nil
@@ -83,36 +83,27 @@ actor AvayaWorkerState: LinkedWorker {
                 )
             }
         case .disconnected(let reason):
-            let wasUp = link == "connected"
-            link = "connecting"
+            let wasUp = link == .connected
+            link = .connecting
             lastError = reason
             if wasUp { logger.warning("PBX link of group \(settings.group.key) down: \(reason)") }
             await heartbeat()
         }
     }
 
-    func tick() async {
-        if link != "connected" {
-            // Nothing left ringing while the PBX cannot be reached: what is quiet for call.max.open is closed.
-            let closings = tracker.closeQuiet(before: await outbox.quietCutoff)
-            await outbox.emitQuietClosings(closings, resumeKeys: tracker.resumeKeys)
-        }
-        let (overdue, heartbeatDue) = await outbox.tick()
-        for id in overdue {
-            if let result = outcomes.expire(id) { await outbox.dialFinished(result) }
-        }
-        if heartbeatDue { await heartbeat() }
+    func closeQuiet(before cutoff: EventTime) -> (closings: [CallEvent], resumeKeys: [String: String]) {
+        (tracker.closeQuiet(before: cutoff), tracker.resumeKeys)
+    }
+
+    func expireDial(_ clickToDialId: String) -> DialResult? {
+        outcomes.expire(clickToDialId)
     }
 
     /// `MakeCall` from the request's extension to its number, dialled exactly as received.
     func dial(_ request: DialRequest, client: AESClient) async {
         var result: DialResult
         do {
-            try request.validate()
-            guard request.group == settings.group.key else {
-                throw ZTICoreError(
-                    .eventInvalid, "DIAL for group \(request.group) reached the worker of \(settings.group.key)")
-            }
+            try check(request)
             switch await client.makeCall(request) {
             case .success(let call):
                 tracker.clickToDialStarted(
@@ -120,35 +111,21 @@ actor AvayaWorkerState: LinkedWorker {
                 outcomes.started(callID: call.callID, member: request.extension, clickToDialId: request.clickToDialId)
                 result = DialResult(clickToDialId: request.clickToDialId, group: settings.group.key, status: .accepted)
             case .failure(let error):
-                result = DialResult(
-                    clickToDialId: request.clickToDialId, group: settings.group.key, status: .refused,
-                    reason: error.message)
+                result = request.refused(error.message)
             }
         } catch {
-            result = DialResult(
-                clickToDialId: request.clickToDialId, group: settings.group.key, status: .refused,
-                reason: (error as? ZTICoreError)?.message ?? "\(error)")
+            result = request.refused(error.message)
         }
         await outbox.dialAnswered(request, result)
     }
 
-    private func heartbeat() async {
-        let (link, version, calls, eventsIn, lastError) = (
-            link, protocolVersion, tracker.activeCalls, eventsIn, lastError
-        )
-        let (session, monitored, failed) = (session, monitored.keys.sorted(), failedExtensions)
-        await outbox.heartbeat { eventsOut, unacked, dropped in
-            var report = Heartbeat(
-                link: link, family: "aes", pbxVersion: version, activeCalls: calls, eventsIn: eventsIn,
-                eventsOut: eventsOut, unacked: unacked, dropped: dropped, lastError: lastError)
-            report.session = session
-            report.monitored = monitored
-            report.failedExtensions = failed.isEmpty ? nil : failed
-            return report
-        }
-    }
-
-    func flush() async {
-        await heartbeat()
+    func report() -> Heartbeat {
+        var report = Heartbeat(
+            link: link, family: "aes", pbxVersion: protocolVersion, activeCalls: tracker.activeCalls,
+            eventsIn: eventsIn, lastError: lastError)
+        report.session = session
+        report.monitored = monitored.keys.sorted()
+        report.failedExtensions = failedExtensions.isEmpty ? nil : failedExtensions
+        return report
     }
 }

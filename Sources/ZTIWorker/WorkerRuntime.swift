@@ -1,10 +1,10 @@
 import Glibc
 import Logging
 import NIOCore
-import NIOPosix
 import ZTIAsterisk
 import ZTIAvaya
 import ZTICore
+import ZTILink
 
 /// `ztisup worker`: one group's PBX link, started by a supervisor with the link on fd 3. It reads `CONFIG`, says
 /// `HELLO`, runs the AMI client and the call tracker, sends each call event as `EVENT` and keeps it until its
@@ -13,7 +13,7 @@ import ZTICore
 /// `SHUTDOWN` or SIGTERM.
 public enum WorkerRuntime {
     /// How often the worker reports; the supervisor counts a heartbeat older than three of these as stale.
-    public static let heartbeatInterval: Duration = .seconds(2)
+    public static let heartbeatInterval = WireProtocol.heartbeatInterval
     /// How long a click-to-dial request waits for its outcome before it is reported `failed`.
     public static let clickToDialOutcomeTimeout: Duration = .seconds(180)
     /// How long the worker waits for `CONFIG` on a new link.
@@ -30,12 +30,7 @@ public enum WorkerRuntime {
     public static func run(descriptor: Int32, logger: Logger, stop: AsyncStream<Void>) async -> Exit {
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
-            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .withConnectedSocket(descriptor) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    }
-                }
+            channel = try await FrameLink.adopt(descriptor).channel
         } catch {
             logger.critical("worker: fd 3 is not a link to a supervisor: \(error)")
             return .linkFailed
@@ -66,6 +61,8 @@ public enum WorkerRuntime {
                 }
                 let group = settings.group
                 var taggedLogger = logger
+                // log.level, as the supervisor read it from zti.properties.
+                taggedLogger.logLevel = Logger.Level(rawValue: settings.logLevel.rawValue) ?? .info
                 taggedLogger[metadataKey: "group"] = .string(group.key)
                 taggedLogger[metadataKey: "pbx"] = .string(group.pbx.host)
                 let groupLogger = taggedLogger
@@ -81,7 +78,7 @@ public enum WorkerRuntime {
                     groupLogger.critical("group \(group.key): \((error as? ZTIAsteriskError)?.message ?? "\(error)")")
                     return .configuration
                 }
-                let worker = WorkerState(settings: settings, open: open, writer: outbound, logger: groupLogger)
+                let worker = AsteriskWorker(settings: settings, open: open, writer: outbound, logger: groupLogger)
                 try await worker.outbox.send(.hello(Hello(role: .worker, pid: getpid(), group: group.key)))
                 groupLogger.info(
                     "worker for group \(group.key) started: \(group.pbx.type.rawValue) \(group.pbx.host):\(group.pbx.port)"
@@ -124,7 +121,7 @@ public enum WorkerRuntime {
             logger.critical("group \(group.key): \(error.message)")
             return .configuration
         }
-        let worker = AvayaWorkerState(settings: settings, open: open, writer: outbound, logger: logger)
+        let worker = AvayaWorker(settings: settings, open: open, writer: outbound, logger: logger)
         do {
             try await worker.outbox.send(.hello(Hello(role: .worker, pid: getpid(), group: group.key)))
         } catch {

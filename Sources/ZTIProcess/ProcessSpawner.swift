@@ -17,14 +17,14 @@ public enum ProcessSpawner {
     public static func spawn(
         _ executable: String, _ arguments: [String], name: String? = nil, environment: [String]? = nil,
         stdin: Wiring = .devNull, stdout: Wiring = .inherit, stderr: Wiring = .inherit, link: Int32? = nil
-    ) throws(ZTISupervisorError) -> pid_t {
+    ) throws(ZTIProcessError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         // A descriptor numbered 0 to 3 would be overwritten before it is copied; move it above first.
         var moved: [Int32] = []
         defer { for fd in moved { close(fd) } }
-        func above3(_ fd: Int32) throws(ZTISupervisorError) -> Int32 {
+        func above3(_ fd: Int32) throws(ZTIProcessError) -> Int32 {
             guard fd <= 3 else { return fd }
             let copy = fcntl(fd, F_DUPFD_CLOEXEC, 10)
             guard copy >= 0 else { throw .system(.spawnFailed, "fcntl(F_DUPFD_CLOEXEC)") }
@@ -74,10 +74,10 @@ public enum ProcessSpawner {
     }
 
     /// A connected pair of stream sockets, both close-on-exec: one end for the parent, one for the child's fd 3.
-    public static func socketPair() throws(ZTISupervisorError) -> (parent: Int32, child: Int32) {
+    public static func socketPair() throws(ZTIProcessError) -> (parent: Int32, child: Int32) {
         var fds: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
-            throw .system(.linkFailed, "socketpair")
+            throw .system(.socketFailed, "socketpair")
         }
         return (fds[0], fds[1])
     }

@@ -1,7 +1,7 @@
 import Testing
 import ZTICore
 
-@testable import ZTISupervisor
+@testable import ZTIWorker
 
 /// The worker's side of the delivery guarantee, as a pure value.
 @Suite struct UnackedEventsTests {

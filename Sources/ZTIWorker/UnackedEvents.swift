@@ -55,10 +55,10 @@ public struct UnackedEvents: Sendable {
     }
 
     /// ``due(now:timeout:)`` with each event's resume key.
-    public mutating func dueEntries(now: ContinuousClock.Instant, timeout: Duration) -> [EventBuffer.Entry] {
+    public mutating func dueEntries(now: ContinuousClock.Instant, timeout: Duration) -> [QueuedEvent] {
         let due = entries.values.filter { now - $0.sentAt >= timeout }.sorted { $0.order < $1.order }
         for entry in due { entries[entry.event.id]?.sentAt = now }
-        return due.map { EventBuffer.Entry(event: $0.event, resumeKey: $0.resumeKey) }
+        return due.map { QueuedEvent(event: $0.event, resumeKey: $0.resumeKey) }
     }
 
     /// Every held event, oldest first (to send again on a new link).

@@ -1,13 +1,14 @@
 import Logging
 import NIOCore
 import ZTICore
+import ZTILink
 
 /// A worker's side of the link to its supervisor, the same for every PBX: it writes frames, keeps each call event
 /// until its `ACK` (sending it again after `ack.timeout`), keeps the click-to-dial requests waiting for their
 /// outcome, and times the heartbeats.
 actor WorkerOutbox {
     let settings: WorkerSettings
-    private let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let writer: FrameWriter
     private let logger: Logger
     private var unacked: UnackedEvents
     private var eventsOut = 0
@@ -16,14 +17,14 @@ actor WorkerOutbox {
 
     init(settings: WorkerSettings, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>, logger: Logger) {
         self.settings = settings
-        self.writer = writer
+        self.writer = FrameWriter(writer: writer)
         self.logger = logger
         unacked = UnackedEvents(capacity: settings.unackedMax)
     }
 
     /// Sends a frame; a failed write is left to the reader, which sees the link end.
     func send(_ frame: Frame) async throws {
-        try await writer.write(ByteBuffer(bytes: try FrameEncoder.encode(frame)))
+        try await writer.send(frame)
     }
 
     func sendQuietly(_ frame: Frame) async {
@@ -116,24 +117,14 @@ actor WorkerOutbox {
         await emit(closings, resumeKeys: resumeKeys)
     }
 
-    /// Sends the heartbeat `report` makes from the outbox's counters (events out, unacked, dropped).
-    func heartbeat(_ report: @Sendable (_ eventsOut: Int, _ unacked: Int, _ dropped: Int) -> Heartbeat) async {
+    /// Sends the PBX side's `report` with the outbox's counters: events out, unacked, and the unacked dropped
+    /// added to what the PBX side dropped.
+    func heartbeat(_ report: Heartbeat) async {
         lastHeartbeat = .now
-        await sendQuietly(.heartbeat(report(eventsOut, unacked.count, unacked.dropped)))
+        var report = report
+        report.eventsOut = eventsOut
+        report.unacked = unacked.count
+        report.dropped += unacked.dropped
+        await sendQuietly(.heartbeat(report))
     }
-}
-
-/// The PBX side of a worker (Asterisk or Avaya), as the link's frame loop drives it.
-protocol LinkedWorker: Actor {
-    var outbox: WorkerOutbox { get }
-    /// Resends, settles overdue click-to-dial requests, and reports when a heartbeat is due.
-    func tick() async
-    /// A last report on the way out.
-    func flush() async
-    /// A chunk of `OPEN` that came after the worker started.
-    func openArrived(_ chunk: OpenLifecycles) async
-}
-
-extension LinkedWorker {
-    func openArrived(_ chunk: OpenLifecycles) async {}
 }

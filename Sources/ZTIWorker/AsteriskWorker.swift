@@ -5,13 +5,13 @@ import ZTICore
 
 /// What an Asterisk worker knows: the call tracker, the click-to-dial outcomes and the PBX link's state for the
 /// heartbeat. The link to the supervisor is its ``WorkerOutbox``.
-actor WorkerState: LinkedWorker {
+actor AsteriskWorker: LinkedWorker {
     let settings: WorkerSettings
     let outbox: WorkerOutbox
     private let logger: Logger
     private var tracker: AsteriskCallTracker
     private var outcomes: ClickToDialOutcomes
-    private var link = "connecting"
+    private(set) var link = LinkState.connecting
     private var pbxVersion: String?
     private var lastError: String?
     private var eventsIn = 0
@@ -35,7 +35,7 @@ actor WorkerState: LinkedWorker {
         clientDropped = droppedByClient
         switch event {
         case .connected(let detected, let version, let source):
-            link = "connected"
+            link = .connected
             pbxVersion = version
             lastError = nil
             if let detected { await emitTracked(tracker.decide(detected, source: source ?? .banner)) }
@@ -50,8 +50,8 @@ actor WorkerState: LinkedWorker {
                 await heartbeat()
             }
         case .disconnected(let reason):
-            let wasUp = link == "connected"
-            link = "connecting"
+            let wasUp = link == .connected
+            link = .connecting
             lastError = reason
             if wasUp { logger.warning("PBX link of group \(settings.group.key) down: \(reason)") }
             await heartbeat()
@@ -83,36 +83,32 @@ actor WorkerState: LinkedWorker {
         await outbox.resyncAfterTakeOver(open)
     }
 
-    /// Sends again what is unacked for too long, reports, and settles click-to-dial requests without an outcome.
-    func tick() async {
-        if link != "connected" {
-            // Nothing left ringing while the PBX cannot be reached: what is quiet for call.max.open is closed.
-            let closings = tracker.closeQuiet(before: await outbox.quietCutoff)
-            await outbox.emitQuietClosings(closings, resumeKeys: tracker.resumeKeys)
-        }
-        let (overdue, heartbeatDue) = await outbox.tick()
-        for id in overdue {
-            if let result = outcomes.expire(id) { await outbox.dialFinished(result) }
-        }
-        if heartbeatDue { await heartbeat() }
+    func closeQuiet(before cutoff: EventTime) -> (closings: [CallEvent], resumeKeys: [String: String]) {
+        (tracker.closeQuiet(before: cutoff), tracker.resumeKeys)
+    }
+
+    func expireDial(_ clickToDialId: String) -> DialResult? {
+        outcomes.expire(clickToDialId)
     }
 
     func dial(_ request: DialRequest, client: AMIClient) async {
         let result: DialResult
         do {
-            try request.validate()
-            guard request.group == settings.group.key else {
-                throw ZTICoreError(
-                    .eventInvalid, "DIAL for group \(request.group) reached the worker of \(settings.group.key)")
-            }
+            try check(request)
             guard let originate = settings.group.pbx.originate else {
                 throw ZTICoreError(.eventInvalid, "group \(settings.group.key) has no Originate settings")
             }
-            result = await client.originate(request, settings: originate)
+            let action = try client.originateAction(for: request, settings: originate)
+            // The tracker and the outcomes learn of the request before the PBX can answer it.
+            if let sent = ClickToDialCorrelation.sent(action),
+                case .clickToDialSent(let actionID, let clickToDialId, _, _) = sent
+            {
+                outcomes.sent(actionID: actionID, clickToDialId: clickToDialId)
+                await emitTracked(tracker.handle(sent, at: .now()))
+            }
+            result = await client.originate(action, for: request, timeout: originate.timeout)
         } catch {
-            result = DialResult(
-                clickToDialId: request.clickToDialId, group: settings.group.key, status: .refused,
-                reason: (error as? ZTICoreError)?.message ?? "\(error)")
+            result = request.refused((error as? ZTICoreError)?.message ?? "\(error)")
         }
         await outbox.dialAnswered(request, result)
     }
@@ -142,25 +138,12 @@ actor WorkerState: LinkedWorker {
         return "family \(tracker.family.rawValue)\(how)"
     }
 
-    private func heartbeat() async {
+    func report() -> Heartbeat {
         let decided = !tracker.isUndecided
-        let (link, family, source) = (
-            link, decided ? tracker.family.rawValue : nil, decided ? tracker.familySource.rawValue : nil
-        )
-        let (pbxVersion, calls, eventsIn, dropped, lastError) = (
-            pbxVersion, tracker.activeCallCount, eventsIn, clientDropped, lastError
-        )
-        await outbox.heartbeat { eventsOut, unacked, unackedDropped in
-            var report = Heartbeat(
-                link: link, family: family, pbxVersion: pbxVersion, activeCalls: calls, eventsIn: eventsIn,
-                eventsOut: eventsOut, unacked: unacked, dropped: unackedDropped + dropped, lastError: lastError)
-            report.familySource = source
-            return report
-        }
-    }
-
-    /// On the way out: a last report, so the supervisor knows what stayed unacked.
-    func flush() async {
-        await heartbeat()
+        var report = Heartbeat(
+            link: link, family: decided ? tracker.family.rawValue : nil, pbxVersion: pbxVersion,
+            activeCalls: tracker.activeCallCount, eventsIn: eventsIn, dropped: clientDropped, lastError: lastError)
+        report.familySource = decided ? tracker.familySource.rawValue : nil
+        return report
     }
 }
