@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -74,6 +75,7 @@ let package = Package(
         .target(
             name: "ZTIWorker",
             dependencies: [
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "ZTICore",
                 "ZTILink",
                 "ZTIAsterisk",
@@ -85,6 +87,8 @@ let package = Package(
         .target(
             name: "ZTISupervisor",
             dependencies: [
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "ZTICore",
                 "ZTILink",
                 "ZTIProcess",
@@ -96,6 +100,7 @@ let package = Package(
         .target(
             name: "ZTIUploader",
             dependencies: [
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "ZTILink",
                 "ZTICore",
                 "ZTISystemd",
@@ -142,6 +147,8 @@ let package = Package(
         .executableTarget(
             name: "ztisup",
             dependencies: [
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 "ZTICore",
                 "CLinux",
                 "ZTIAsterisk",

@@ -289,16 +289,9 @@ extension CallTrackerCore {
             state: state, extension: lifecycle.extensionNumber, attempt: lifecycle.attempt, at: time,
             from: lifecycle.from, to: lifecycle.to, dialled: lifecycle.dialled, numbers: directory.numbers,
             user: lifecycle.user)
-        event.startedAt = lifecycle.startedAt
-        event.answeredAt = lifecycle.answeredAt
-        if state == .answered {
-            event.ringSeconds = lifecycle.startedAt.wholeSeconds(until: time)
-        }
+        event.stampTimes(
+            startedAt: lifecycle.startedAt, answeredAt: lifecycle.answeredAt, ringEndedAt: lifecycle.legsEndedAt)
         if state.isTerminal {
-            event.endedAt = time
-            event.ringSeconds = lifecycle.startedAt.wholeSeconds(
-                until: lifecycle.answeredAt ?? lifecycle.legsEndedAt ?? time)
-            if let answeredAt = lifecycle.answeredAt { event.talkSeconds = answeredAt.wholeSeconds(until: time) }
             event.cause = cause
             event.rawCause = raw
         }

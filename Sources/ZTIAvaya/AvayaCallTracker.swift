@@ -521,14 +521,10 @@ public struct AvayaCallTracker: Sendable {
             group: group, pbx: .avaya, callId: lifecycle.callId, direction: lifecycle.direction, state: state,
             extension: lifecycle.extensionNumber, attempt: lifecycle.attempt, at: time, from: lifecycle.from,
             to: lifecycle.to, dialled: lifecycle.dialled, numbers: numbers, user: lifecycle.user)
-        event.startedAt = lifecycle.startedAt
-        event.answeredAt = state == .answered ? time : lifecycle.answeredAt
-        if state == .answered { event.ringSeconds = lifecycle.startedAt.wholeSeconds(until: time) }
+        event.stampTimes(
+            startedAt: lifecycle.startedAt, answeredAt: state == .answered ? time : lifecycle.answeredAt,
+            ringEndedAt: lifecycle.legEndedAt)
         if state.isTerminal {
-            event.endedAt = time
-            event.ringSeconds = lifecycle.startedAt.wholeSeconds(
-                until: lifecycle.answeredAt ?? lifecycle.legEndedAt ?? time)
-            if let answeredAt = lifecycle.answeredAt { event.talkSeconds = answeredAt.wholeSeconds(until: time) }
             event.cause = cause
             event.rawCause = raw
         }

@@ -22,12 +22,7 @@ extension CallEvent {
             attempt: attempt, at: endedAt, from: from, to: to, dialled: dialled, user: user)
         closing.fromE164 = fromE164
         closing.toE164 = toE164
-        let startedAt = startedAt ?? at
-        closing.startedAt = startedAt
-        closing.answeredAt = answeredAt
-        closing.endedAt = endedAt
-        closing.ringSeconds = startedAt.wholeSeconds(until: answeredAt ?? endedAt)
-        if let answeredAt { closing.talkSeconds = answeredAt.wholeSeconds(until: endedAt) }
+        closing.stampTimes(startedAt: startedAt ?? at, answeredAt: answeredAt)
         closing.cause = self.state != .answered && answeredElsewhere ? .answeredElsewhere : .unknown
         closing.rawCause = reason
         closing.transferredCallId = transferredCallId

@@ -65,6 +65,21 @@ public enum LinkBootstrap {
             .withConnectedSocket(descriptor) { channel in wrap(channel, setup: nil) }
     }
 
+    /// Accepts connections until the listener closes or the task is cancelled; each is served by `handle` in a
+    /// child task of its own.
+    public static func accept<Inbound: Sendable, Outbound: Sendable>(
+        _ listener: Listener<Inbound, Outbound>,
+        _ handle: @escaping @Sendable (NIOAsyncChannel<Inbound, Outbound>) async -> Void
+    ) async throws {
+        try await listener.executeThenClose { inbound in
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await connection in inbound {
+                    group.addTask { await handle(connection) }
+                }
+            }
+        }
+    }
+
     private static func wrap<Inbound: Sendable, Outbound: Sendable>(
         _ channel: any Channel, setup: Setup?
     ) -> EventLoopFuture<NIOAsyncChannel<Inbound, Outbound>> {

@@ -39,11 +39,9 @@ public struct AESScenario: Sendable, Equatable {
 
     /// Parses the text of a scenario file.
     public init(_ text: String) throws(ParseError) {
-        var steps: [Step] = []
-        for line in try ScenarioLine.parse(text) {
-            steps.append(Step(at: line.at, action: try Self.action(line.verb, line.arguments, line: line.line)))
+        steps = try ScenarioLine.parse(text).map { line throws(ParseError) in
+            Step(at: line.at, action: try Self.action(line.verb, line.arguments, line: line.line))
         }
-        self.steps = steps
     }
 
     private static func action(_ verb: String, _ words: [String], line: Int) throws(ParseError) -> Action {

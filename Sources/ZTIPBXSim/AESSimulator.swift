@@ -34,7 +34,7 @@ public actor AESSimulator {
     var sessions: [String: Session] = [:]
     private var nextConnection = 0
     private var nextCrossRef = 0
-    private var stalledUntil: ContinuousClock.Instant?
+    private var stall = StallFault()
     var calls: [Int: SimulatedAESCall] = [:]
     var ucidSequence = 0
     /// The names of the requests received, in order (for tests).
@@ -87,13 +87,7 @@ public actor AESSimulator {
 
     /// How long a writer must wait before writing (a `stall` fault).
     func stallDelay() -> Duration? {
-        guard let until = stalledUntil else { return nil }
-        let now = ContinuousClock.now
-        if until <= now {
-            stalledUntil = nil
-            return nil
-        }
-        return until - now
+        stall.remaining()
     }
 
     /// Ends sessions whose timer ran out (with `ApplicationSessionTerminated`, then closing the connection) and
@@ -129,7 +123,7 @@ public actor AESSimulator {
 
     /// Stops writing for `duration`.
     public func stall(for duration: Duration) {
-        stalledUntil = .now + duration
+        stall.start(for: duration)
     }
 
     /// A header with a length under 8, which no AES sends.

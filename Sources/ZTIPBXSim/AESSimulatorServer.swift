@@ -42,34 +42,21 @@ public struct AESSimulatorServer: Sendable {
                     await simulator.expireSessions()
                 }
             }
-            try await channel.executeThenClose { inbound in
-                for try await connection in inbound {
-                    group.addTask { await serve(connection) }
-                }
-            }
+            try await LinkBootstrap.accept(channel) { await serve($0) }
         }
     }
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let (id, outputs) = await simulator.open()
-        try? await connection.executeThenClose { inbound, outbound in
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    await SimulatorOutput.write(outputs, to: outbound) { await simulator.stallDelay() }
-                }
-                group.addTask {
-                    var decoder = DMCCFrameDecoder()
-                    do {
-                        for try await buffer in inbound {
-                            decoder.feed(buffer.readableBytesView)
-                            while let frame = try decoder.next() { await simulator.handle(id, frame) }
-                        }
-                    } catch {}
-                }
-                await group.next()
-                group.cancelAll()
+        let read: @Sendable (NIOAsyncChannelInboundStream<ByteBuffer>) async throws -> Void = { inbound in
+            var decoder = DMCCFrameDecoder()
+            for try await buffer in inbound {
+                decoder.feed(buffer.readableBytesView)
+                while let frame = try decoder.next() { await simulator.handle(id, frame) }
             }
         }
+        await SimulatorOutput.serve(
+            connection, outputs: outputs, stallDelay: { await simulator.stallDelay() }, read: read)
         await simulator.close(id)
     }
 }

@@ -21,7 +21,7 @@ public actor AMISimulator {
     private var sessions: [Int: Session] = [:]
     private var nextSession = 0
     private var channels = SimulatedChannels()
-    private var stalledUntil: ContinuousClock.Instant?
+    private var stall = StallFault()
     private var loginWaiters: [CheckedContinuation<Void, Never>] = []
     /// Connections accepted so far.
     public private(set) var connectionCount = 0
@@ -82,13 +82,7 @@ public actor AMISimulator {
 
     /// How long a writer must wait before writing (a `stall` fault).
     func stallDelay() -> Duration? {
-        guard let until = stalledUntil else { return nil }
-        let now = ContinuousClock.now
-        if until <= now {
-            stalledUntil = nil
-            return nil
-        }
-        return until - now
+        stall.remaining()
     }
 
     /// Waits until at least one session is logged in.
@@ -410,7 +404,7 @@ public actor AMISimulator {
 
     /// Stops writing to clients for `duration` (a hung PBX).
     public func stall(for duration: Duration) {
-        stalledUntil = ContinuousClock.now + duration
+        stall.start(for: duration)
     }
 
     /// Writes `bytes` as they are to every logged-in client (hostile-input tests: oversized lines and messages).

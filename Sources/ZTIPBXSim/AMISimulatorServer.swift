@@ -20,38 +20,22 @@ public struct AMISimulatorServer: Sendable {
 
     /// Serves connections until cancelled.
     public func run() async throws {
-        try await channel.executeThenClose { inbound in
-            try await withThrowingDiscardingTaskGroup { group in
-                for try await connection in inbound {
-                    group.addTask { await serve(connection) }
-                }
-            }
-        }
+        try await LinkBootstrap.accept(channel) { await serve($0) }
     }
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let (id, outputs) = await simulator.open()
-        try? await connection.executeThenClose { inbound, outbound in
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    await SimulatorOutput.write(outputs, to: outbound) { await simulator.stallDelay() }
+        let read: @Sendable (NIOAsyncChannelInboundStream<ByteBuffer>) async throws -> Void = { inbound in
+            var decoder = AMIDecoder(droppedEvents: [], droppedEventPrefixes: [])
+            for try await buffer in inbound {
+                decoder.feed(buffer.readableBytesView)
+                while let message = decoder.next() {
+                    if message.kind == .action { await simulator.handle(id, message) }
                 }
-                group.addTask {
-                    var decoder = AMIDecoder(droppedEvents: [], droppedEventPrefixes: [])
-                    do {
-                        for try await buffer in inbound {
-                            decoder.feed(buffer.readableBytesView)
-                            while let message = decoder.next() {
-                                if message.kind == .action { await simulator.handle(id, message) }
-                            }
-                        }
-                    } catch {}
-                }
-                // The connection ends when either side ends: the writer closing, or the client hanging up.
-                await group.next()
-                group.cancelAll()
             }
         }
+        await SimulatorOutput.serve(
+            connection, outputs: outputs, stallDelay: { await simulator.stallDelay() }, read: read)
         await simulator.close(id)
     }
 }

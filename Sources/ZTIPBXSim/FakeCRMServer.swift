@@ -19,13 +19,7 @@ public struct FakeCRMServer: Sendable {
 
     /// Serves until cancelled.
     public func run() async throws {
-        try await channel.executeThenClose { inbound in
-            try await withThrowingDiscardingTaskGroup { group in
-                for try await connection in inbound {
-                    group.addTask { try? await serve(connection) }
-                }
-            }
-        }
+        try await LinkBootstrap.accept(channel) { try? await serve($0) }
     }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>)

@@ -24,4 +24,21 @@ enum SimulatorOutput: Sendable {
             }
         }
     }
+
+    /// Serves one client of a simulator: what the simulator writes for it goes out (see ``write(_:to:stallDelay:)``)
+    /// while `read` takes what the client sends; the connection ends when either side ends.
+    static func serve(
+        _ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, outputs: AsyncStream<SimulatorOutput>,
+        stallDelay: @escaping @Sendable () async -> Duration?,
+        read: @escaping @Sendable (NIOAsyncChannelInboundStream<ByteBuffer>) async throws -> Void
+    ) async {
+        try? await connection.executeThenClose { inbound, outbound in
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await write(outputs, to: outbound, stallDelay: stallDelay) }
+                group.addTask { try? await read(inbound) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import ZTICore
+
 /// What the supervisor runs, as data: which role (a group's worker, or the uploader), how it is restarted and how
 /// it is stopped.
 public struct ChildSpec: Sendable, Equatable {
@@ -29,5 +31,15 @@ public struct ChildSpec: Sendable, Equatable {
         self.role = role
         self.restart = restart
         self.stop = stop
+    }
+
+    /// The spec of `role` by the restart policy and stop timeout of `zti.properties`.
+    public init(_ role: Role, _ global: GlobalConfig) {
+        self.init(
+            role: role,
+            restart: RestartPolicy(
+                floor: global.restartBackoffFloor, cap: global.restartBackoffCap, intensity: global.restartIntensity,
+                period: global.restartPeriod),
+            stop: StopSequence(grace: global.stopTimeout))
     }
 }

@@ -18,13 +18,7 @@ struct ControlServer: Sendable {
     }
 
     func run() async throws {
-        try await channel.executeThenClose { inbound in
-            try await withThrowingDiscardingTaskGroup { group in
-                for try await connection in inbound {
-                    group.addTask { await serve(connection) }
-                }
-            }
-        }
+        try await LinkBootstrap.accept(channel) { await serve($0) }
     }
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {

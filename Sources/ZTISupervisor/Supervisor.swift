@@ -70,24 +70,14 @@ public actor Supervisor {
         self.clock = clock
         self.startedAt = clock.now
         self.locks = GroupLocks(runtimeDir: configuration.global.runtimeDir)
-        let global = configuration.global
-        let socket =
-            global.uploaderSocket
-            ?? (options.spawnUploader ? global.runtimeDir + "/events.sock" : "/run/ztisup-uploader/events.sock")
-        uploader = UploaderLink(
-            settings: UploaderLink.Settings(
-                socket: socket, bufferCapacity: global.bufferMaxEvents, openTimeout: global.openTimeout,
-                connectPatience: options.spawnUploader
-                    ? max(global.openTimeout, global.startupTimeout) : global.openTimeout,
-                spawned: options.spawnUploader),
-            clock: clock, logger: logger)
-        uploaderSocket = socket
+        let settings = UploaderLink.Settings(configuration.global, spawned: options.spawnUploader)
+        uploader = UploaderLink(settings: settings, clock: clock, logger: logger)
+        uploaderSocket = settings.socket
     }
 
     var global: GlobalConfig { configuration.global }
 
-    /// The uploader's event socket: `uploader.socket`, else the spawned uploader's `<runtime.dir>/events.sock` in
-    /// all-in-one mode, else the socket of `ztisup-uploader.socket`.
+    /// The uploader's event socket.
     let uploaderSocket: String
 
     /// The control socket that `ztisup status` and `ztisup dial` use.
@@ -99,14 +89,7 @@ public actor Supervisor {
         group.map { runtimeDir + "/" + $0 + "/control.sock" } ?? runtimeDir + "/control.sock"
     }
 
-    func spec(_ role: ChildSpec.Role) -> ChildSpec {
-        ChildSpec(
-            role: role,
-            restart: RestartPolicy(
-                floor: global.restartBackoffFloor, cap: global.restartBackoffCap, intensity: global.restartIntensity,
-                period: global.restartPeriod),
-            stop: StopSequence(grace: global.stopTimeout))
-    }
+    func spec(_ role: ChildSpec.Role) -> ChildSpec { ChildSpec(role, global) }
 
     // MARK: - Running
 

@@ -18,6 +18,19 @@ actor UploaderLink {
         let connectPatience: Duration
         /// The uploader is this supervisor's child: it needs a moment to open its socket, which is not worth a line.
         let spawned: Bool
+
+        /// The uploader's event socket is `uploader.socket`, else the spawned uploader's `<runtime.dir>/events.sock`
+        /// in all-in-one mode, else the socket of `ztisup-uploader.socket`. In all-in-one mode a worker's start also
+        /// waits for the spawned uploader to start (`startup.timeout`).
+        init(_ global: GlobalConfig, spawned: Bool) {
+            socket =
+                global.uploaderSocket
+                ?? (spawned ? global.runtimeDir + "/events.sock" : "/run/ztisup-uploader/events.sock")
+            bufferCapacity = global.bufferMaxEvents
+            openTimeout = global.openTimeout
+            connectPatience = spawned ? max(global.openTimeout, global.startupTimeout) : global.openTimeout
+            self.spawned = spawned
+        }
     }
 
     /// What the link hands to the supervisor.

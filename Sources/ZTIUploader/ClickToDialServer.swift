@@ -52,19 +52,14 @@ public struct ClickToDialServer: Sendable {
 
     /// Serves until cancelled.
     public func run() async throws {
-        try await channel.executeThenClose { inbound in
-            try await withThrowingDiscardingTaskGroup { group in
-                for try await connection in inbound {
-                    group.addTask {
-                        await withTaskGroup(of: Void.self) { connectionGroup in
-                            connectionGroup.addTask { try? await serve(connection) }
-                            connectionGroup.addTask { try? await Task.sleep(for: Self.connectionLifetime) }
-                            await connectionGroup.next()
-                            connectionGroup.cancelAll()
-                            try? await connection.channel.close()
-                        }
-                    }
-                }
+        try await LinkBootstrap.accept(channel) { connection in
+            // A connection lives at most connectionLifetime, whatever the client does.
+            await withTaskGroup(of: Void.self) { connectionGroup in
+                connectionGroup.addTask { try? await serve(connection) }
+                connectionGroup.addTask { try? await Task.sleep(for: Self.connectionLifetime) }
+                await connectionGroup.next()
+                connectionGroup.cancelAll()
+                try? await connection.channel.close()
             }
         }
     }

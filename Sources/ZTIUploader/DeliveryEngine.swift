@@ -174,7 +174,7 @@ public final class DeliveryEngine: Sendable {
             let sent = (try? spool.sentBefore(row)) ?? []
             outcome = await sink.deliver(row.event, sentBefore: sent)
         } else {
-            outcome = await sink.deliver(row.event)
+            outcome = await sink.deliver(row.event, stored: row.payload)
         }
         let now = EventTime.now()
         do {

@@ -47,13 +47,7 @@ public struct EventIntake: Sendable {
 
     /// Serves supervisors until cancelled.
     public func run() async throws {
-        try await server.executeThenClose { inbound in
-            try await withThrowingDiscardingTaskGroup { group in
-                for try await connection in inbound {
-                    group.addTask { await serve(connection) }
-                }
-            }
-        }
+        try await LinkBootstrap.accept(server) { await serve($0) }
     }
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {

@@ -6,12 +6,16 @@ public protocol EventSink: Sendable {
     func deliver(_ event: CallEvent) async -> DeliveryOutcome
     /// Delivers one event knowing the events of its call that went to the CRM before it.
     func deliver(_ event: CallEvent, sentBefore: [CallEvent]) async -> DeliveryOutcome
+    /// Delivers one spooled event: `stored` is its JSON as the spool holds it (a sink that posts the event sends
+    /// it as it is, without encoding it again).
+    func deliver(_ event: CallEvent, stored: String) async -> DeliveryOutcome
     /// Whether ``deliver(_:sentBefore:)`` needs that history (the engine reads it from the spool only then).
     var wantsHistory: Bool { get }
 }
 
 extension EventSink {
     public func deliver(_ event: CallEvent, sentBefore: [CallEvent]) async -> DeliveryOutcome { await deliver(event) }
+    public func deliver(_ event: CallEvent, stored: String) async -> DeliveryOutcome { await deliver(event) }
     public var wantsHistory: Bool { false }
 }
 

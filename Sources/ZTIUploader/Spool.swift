@@ -23,6 +23,19 @@ public final class Spool: Sendable {
         public let state: State
         public let attempts: Int
         public let lastError: String?
+        /// The event's JSON as the spool holds it: what a sink that posts the event sends, as it is.
+        public let payload: String
+
+        public init(
+            sequence: Int64, event: CallEvent, state: State, attempts: Int, lastError: String?, payload: String? = nil
+        ) {
+            self.sequence = sequence
+            self.event = event
+            self.state = state
+            self.attempts = attempts
+            self.lastError = lastError
+            self.payload = payload ?? event.canonicalJSON()
+        }
     }
 
     /// One event to commit: the event, its JSON as it will be stored and delivered, and the member's leg.
@@ -130,34 +143,26 @@ public final class Spool: Sendable {
 
     /// The click-to-dial registrations: CRM user → fingerprint.
     public func registrations() throws(ZTIUploaderError) -> [String: String] {
-        do {
-            return try pool.read { db in
-                var result: [String: String] = [:]
-                for row in try GRDB.Row.fetchAll(db, sql: "SELECT crmUser, fingerprint FROM registrations") {
-                    result[row["crmUser"]] = row["fingerprint"]
-                }
-                return result
+        return try reading { db in
+            var result: [String: String] = [:]
+            for row in try GRDB.Row.fetchAll(db, sql: "SELECT crmUser, fingerprint FROM registrations") {
+                result[row["crmUser"]] = row["fingerprint"]
             }
-        } catch {
-            throw Self.failure(error, path: path, doing: "read")
+            return result
         }
     }
 
     /// Records (or, with nil, forgets) the registration of `crmUser`.
     public func setRegistration(_ crmUser: String, fingerprint: String?) throws(ZTIUploaderError) {
-        do {
-            try pool.write { db in
-                if let fingerprint {
-                    try db.execute(
-                        sql:
-                            "INSERT OR REPLACE INTO registrations (crmUser, fingerprint, registeredAt) VALUES (?, ?, ?)",
-                        arguments: [crmUser, fingerprint, EventTime.now().millisecondsSinceEpoch])
-                } else {
-                    try db.execute(sql: "DELETE FROM registrations WHERE crmUser = ?", arguments: [crmUser])
-                }
+        try writing { db in
+            if let fingerprint {
+                try db.execute(
+                    sql:
+                        "INSERT OR REPLACE INTO registrations (crmUser, fingerprint, registeredAt) VALUES (?, ?, ?)",
+                    arguments: [crmUser, fingerprint, EventTime.now().millisecondsSinceEpoch])
+            } else {
+                try db.execute(sql: "DELETE FROM registrations WHERE crmUser = ?", arguments: [crmUser])
             }
-        } catch {
-            throw Self.failure(error, path: path, doing: "write to")
         }
     }
 
@@ -171,59 +176,55 @@ public final class Spool: Sendable {
     /// (`ended`, `missed`, `failed`, `transferred`) is dropped and counted: one final per lifecycle, whatever a
     /// restarted worker sends. The open-lifecycle table follows each commit.
     public func append(_ events: [Incoming], receivedAt: EventTime) throws(ZTIUploaderError) -> Int {
-        do {
-            let (inserted, dropped) = try pool.write { db -> (Int, Int) in
-                var inserted = 0
-                var dropped = 0
-                let insert = try db.cachedStatement(
-                    sql: """
-                        INSERT OR IGNORE INTO events
-                            (id, groupKey, callKey, state, nextAttemptAt, receivedAt, eventAt, payload, lifecycleKey,
-                             resumeKey, final)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
-                let finalExists = try db.cachedStatement(
-                    sql: "SELECT 1 FROM events WHERE lifecycleKey = ? AND final = 1 AND id <> ? LIMIT 1")
-                let closeOpen = try db.cachedStatement(sql: "DELETE FROM openLifecycles WHERE lifecycleKey = ?")
-                let keepOpen = try db.cachedStatement(
-                    sql: """
-                        INSERT INTO openLifecycles (lifecycleKey, groupKey, sequence, resumeKey, lastReceivedAt)
-                        VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT(lifecycleKey) DO UPDATE SET sequence = excluded.sequence,
-                            resumeKey = COALESCE(excluded.resumeKey, openLifecycles.resumeKey),
-                            lastReceivedAt = excluded.lastReceivedAt
-                        """)
-                for incoming in events {
-                    let event = incoming.event
-                    let lifecycle = LifecycleKey(event).description
-                    if try Bool.fetchOne(finalExists, arguments: [lifecycle, event.id]) == true {
-                        dropped += 1
-                        continue
-                    }
-                    try insert.execute(arguments: [
-                        event.id, event.group, "\(event.group)/\(event.callId)", arrivalState.rawValue,
-                        receivedAt.millisecondsSinceEpoch, receivedAt.millisecondsSinceEpoch,
-                        event.at.millisecondsSinceEpoch, incoming.json, lifecycle, incoming.resumeKey,
-                        event.state.isTerminal,
-                    ])
-                    guard db.changesCount > 0 else { continue }
-                    inserted += 1
-                    if event.state.isTerminal {
-                        try closeOpen.execute(arguments: [lifecycle])
-                    } else {
-                        try keepOpen.execute(arguments: [
-                            lifecycle, event.group, db.lastInsertedRowID, incoming.resumeKey,
-                            receivedAt.millisecondsSinceEpoch,
-                        ])
-                    }
+        let (inserted, dropped) = try writing { db -> (Int, Int) in
+            var inserted = 0
+            var dropped = 0
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO events
+                        (id, groupKey, callKey, state, nextAttemptAt, receivedAt, eventAt, payload, lifecycleKey,
+                         resumeKey, final)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            let finalExists = try db.cachedStatement(
+                sql: "SELECT 1 FROM events WHERE lifecycleKey = ? AND final = 1 AND id <> ? LIMIT 1")
+            let closeOpen = try db.cachedStatement(sql: "DELETE FROM openLifecycles WHERE lifecycleKey = ?")
+            let keepOpen = try db.cachedStatement(
+                sql: """
+                    INSERT INTO openLifecycles (lifecycleKey, groupKey, sequence, resumeKey, lastReceivedAt)
+                    VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(lifecycleKey) DO UPDATE SET sequence = excluded.sequence,
+                        resumeKey = COALESCE(excluded.resumeKey, openLifecycles.resumeKey),
+                        lastReceivedAt = excluded.lastReceivedAt
+                    """)
+            for incoming in events {
+                let event = incoming.event
+                let lifecycle = LifecycleKey(event).description
+                if try Bool.fetchOne(finalExists, arguments: [lifecycle, event.id]) == true {
+                    dropped += 1
+                    continue
                 }
-                return (inserted, dropped)
+                try insert.execute(arguments: [
+                    event.id, event.group, "\(event.group)/\(event.callId)", arrivalState.rawValue,
+                    receivedAt.millisecondsSinceEpoch, receivedAt.millisecondsSinceEpoch,
+                    event.at.millisecondsSinceEpoch, incoming.json, lifecycle, incoming.resumeKey,
+                    event.state.isTerminal,
+                ])
+                guard db.changesCount > 0 else { continue }
+                inserted += 1
+                if event.state.isTerminal {
+                    try closeOpen.execute(arguments: [lifecycle])
+                } else {
+                    try keepOpen.execute(arguments: [
+                        lifecycle, event.group, db.lastInsertedRowID, incoming.resumeKey,
+                        receivedAt.millisecondsSinceEpoch,
+                    ])
+                }
             }
-            if dropped > 0 { droppedAfterFinal.withLock { $0 += dropped } }
-            return inserted
-        } catch {
-            throw Self.failure(error, path: path, doing: "write to")
+            return (inserted, dropped)
         }
+        if dropped > 0 { droppedAfterFinal.withLock { $0 += dropped } }
+        return inserted
     }
 
     /// What `OPEN` tells a group's next worker: the last event and resume key of each open lifecycle, and for the
@@ -231,67 +232,59 @@ public final class Spool: Sendable {
     public func open(group: String, window: Duration, now: EventTime = .now()) throws(ZTIUploaderError)
         -> OpenLifecycles
     {
-        do {
-            return try pool.read { db in
-                let lifecycles = try GRDB.Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT e.payload, o.resumeKey FROM openLifecycles o JOIN events e ON e.sequence = o.sequence
-                        WHERE o.groupKey = ? ORDER BY o.sequence
-                        """, arguments: [group]
-                ).compactMap { row -> OpenLifecycles.Lifecycle? in
-                    let payload: String = row["payload"]
-                    guard let event = try? CanonicalJSON.decode(CallEvent.self, from: Array(payload.utf8)) else {
-                        return nil
-                    }
-                    return OpenLifecycles.Lifecycle(event: event, resumeKey: row["resumeKey"])
+        return try reading { db in
+            let lifecycles = try GRDB.Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.payload, o.resumeKey FROM openLifecycles o JOIN events e ON e.sequence = o.sequence
+                    WHERE o.groupKey = ? ORDER BY o.sequence
+                    """, arguments: [group]
+            ).compactMap { row -> OpenLifecycles.Lifecycle? in
+                let payload: String = row["payload"]
+                guard let event = try? CanonicalJSON.decode(CallEvent.self, from: Array(payload.utf8)) else {
+                    return nil
                 }
-                let since = now.millisecondsSinceEpoch - window.wholeMilliseconds
-                var highest: [String: OpenLifecycles.Attempt] = [:]
-                for row in try GRDB.Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT lifecycleKey, MAX(final) AS final, MAX(resumeKey) AS resumeKey FROM events
-                        WHERE callKey IN (
-                            SELECT DISTINCT callKey FROM events INDEXED BY eventsByGroupReceived
-                            WHERE groupKey = ? AND receivedAt >= ?)
-                        GROUP BY lifecycleKey
-                        """, arguments: [group, since])
-                {
-                    let key: String = row["lifecycleKey"]
-                    let parts = key.split(separator: "/", omittingEmptySubsequences: false)
-                    guard parts.count == 4, let attempt = Int(parts[3]) else { continue }
-                    let entry = OpenLifecycles.Attempt(
-                        callId: String(parts[1]), extension: String(parts[2]), attempt: attempt,
-                        final: (row["final"] as Int?) == 1, resumeKey: row["resumeKey"])
-                    let slot = entry.callId + "/" + entry.extension
-                    if let known = highest[slot], known.attempt >= attempt { continue }
-                    highest[slot] = entry
-                }
-                let attempts = highest.values.sorted {
-                    ($0.callId, $0.extension, $0.attempt) < ($1.callId, $1.extension, $1.attempt)
-                }
-                return OpenLifecycles(group: group, lifecycles: lifecycles, attempts: attempts)
+                return OpenLifecycles.Lifecycle(event: event, resumeKey: row["resumeKey"])
             }
-        } catch {
-            throw Self.failure(error, path: path, doing: "read")
+            let since = now.millisecondsSinceEpoch - window.wholeMilliseconds
+            var highest: [String: OpenLifecycles.Attempt] = [:]
+            for row in try GRDB.Row.fetchAll(
+                db,
+                sql: """
+                    SELECT lifecycleKey, MAX(final) AS final, MAX(resumeKey) AS resumeKey FROM events
+                    WHERE callKey IN (
+                        SELECT DISTINCT callKey FROM events INDEXED BY eventsByGroupReceived
+                        WHERE groupKey = ? AND receivedAt >= ?)
+                    GROUP BY lifecycleKey
+                    """, arguments: [group, since])
+            {
+                let key: String = row["lifecycleKey"]
+                let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+                guard parts.count == 4, let attempt = Int(parts[3]) else { continue }
+                let entry = OpenLifecycles.Attempt(
+                    callId: String(parts[1]), extension: String(parts[2]), attempt: attempt,
+                    final: (row["final"] as Int?) == 1, resumeKey: row["resumeKey"])
+                let slot = entry.callId + "/" + entry.extension
+                if let known = highest[slot], known.attempt >= attempt { continue }
+                highest[slot] = entry
+            }
+            let attempts = highest.values.sorted {
+                ($0.callId, $0.extension, $0.attempt) < ($1.callId, $1.extension, $1.attempt)
+            }
+            return OpenLifecycles(group: group, lifecycles: lifecycles, attempts: attempts)
         }
     }
 
     /// The groups with open lifecycles, and when each group's newest open lifecycle last heard of.
     public func groupsWithOpenLifecycles() throws(ZTIUploaderError) -> [String: EventTime] {
-        do {
-            return try pool.read { db in
-                var result: [String: EventTime] = [:]
-                for row in try GRDB.Row.fetchAll(
-                    db, sql: "SELECT groupKey, MAX(lastReceivedAt) AS last FROM openLifecycles GROUP BY groupKey")
-                {
-                    result[row["groupKey"]] = EventTime(millisecondsSinceEpoch: row["last"])
-                }
-                return result
+        return try reading { db in
+            var result: [String: EventTime] = [:]
+            for row in try GRDB.Row.fetchAll(
+                db, sql: "SELECT groupKey, MAX(lastReceivedAt) AS last FROM openLifecycles GROUP BY groupKey")
+            {
+                result[row["groupKey"]] = EventTime(millisecondsSinceEpoch: row["last"])
             }
-        } catch {
-            throw Self.failure(error, path: path, doing: "read")
+            return result
         }
     }
 
@@ -334,86 +327,57 @@ public final class Spool: Sendable {
 
     /// The rows of calls with an event at or after `since`, in spool order; only dead rows with `deadOnly`.
     public func rows(since: EventTime? = nil, deadOnly: Bool = false) throws(ZTIUploaderError) -> [Row] {
-        do {
-            return try pool.read { db in
-                var sql = "SELECT sequence, payload, state, attempts, lastError FROM events"
-                var conditions: [String] = []
-                var arguments: StatementArguments = []
-                if deadOnly { conditions.append("state = 'dead'") }
-                if let since {
-                    conditions.append("callKey IN (SELECT callKey FROM calls WHERE lastAt >= ?)")
-                    arguments += [since.millisecondsSinceEpoch]
-                }
-                if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-                sql += " ORDER BY sequence"
-                return try GRDB.Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row -> Row? in
-                    let payload: String = row["payload"]
-                    guard let event = try? CanonicalJSON.decode(CallEvent.self, from: Array(payload.utf8)) else {
-                        return nil
-                    }
-                    return Row(
-                        sequence: row["sequence"], event: event, state: State(rawValue: row["state"]) ?? .pending,
-                        attempts: row["attempts"], lastError: row["lastError"])
-                }
+        return try reading { db in
+            var sql = "SELECT sequence, payload, state, attempts, lastError FROM events"
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if deadOnly { conditions.append("state = 'dead'") }
+            if let since {
+                conditions.append("callKey IN (SELECT callKey FROM calls WHERE lastAt >= ?)")
+                arguments += [since.millisecondsSinceEpoch]
             }
-        } catch {
-            throw Self.failure(error, path: path, doing: "read")
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            sql += " ORDER BY sequence"
+            return try GRDB.Row.fetchAll(db, sql: sql, arguments: arguments).compactMap(Self.row)
         }
     }
 
     /// For each call with pending rows, its first pending row (so a call's events go out in order), when due.
     public func nextDeliverable(now: EventTime, limit: Int) throws(ZTIUploaderError) -> [Row] {
-        do {
-            return try pool.read { db in
-                try GRDB.Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT e.sequence, e.payload, e.state, e.attempts, e.lastError
-                        FROM events e INDEXED BY eventsPending
-                        WHERE e.state = 'pending' AND e.nextAttemptAt <= ? AND NOT EXISTS (
-                            SELECT 1 FROM events p
-                            WHERE p.callKey = e.callKey AND p.state = 'pending' AND p.sequence < e.sequence)
-                        ORDER BY e.sequence LIMIT ?
-                        """, arguments: [now.millisecondsSinceEpoch, limit]
-                ).compactMap(Self.row)
-            }
-        } catch {
-            throw Self.failure(error, path: path, doing: "read")
+        return try reading { db in
+            try GRDB.Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.sequence, e.payload, e.state, e.attempts, e.lastError
+                    FROM events e INDEXED BY eventsPending
+                    WHERE e.state = 'pending' AND e.nextAttemptAt <= ? AND NOT EXISTS (
+                        SELECT 1 FROM events p
+                        WHERE p.callKey = e.callKey AND p.state = 'pending' AND p.sequence < e.sequence)
+                    ORDER BY e.sequence LIMIT ?
+                    """, arguments: [now.millisecondsSinceEpoch, limit]
+            ).compactMap(Self.row)
         }
     }
 
     /// The pending rows of the call of `row` that come after it.
     public func laterPending(after row: Row) throws(ZTIUploaderError) -> [Row] {
-        do {
-            return try pool.read { db in
-                try GRDB.Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT sequence, payload, state, attempts, lastError FROM events
-                        WHERE callKey = ? AND state = 'pending' AND sequence > ? ORDER BY sequence
-                        """, arguments: ["\(row.event.group)/\(row.event.callId)", row.sequence]
-                ).compactMap(Self.row)
-            }
-        } catch {
-            throw Self.failure(error, path: path, doing: "read")
-        }
+        try rowsOfCall(of: row, "state = 'pending' AND sequence > ?")
     }
 
     /// The events of the call of `row` that went to the CRM before it (delivered), in order.
     public func sentBefore(_ row: Row) throws(ZTIUploaderError) -> [CallEvent] {
-        do {
-            return try pool.read { db in
-                try GRDB.Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT sequence, payload, state, attempts, lastError FROM events
-                        WHERE callKey = ? AND sequence < ? AND state = 'delivered'
-                        ORDER BY sequence
-                        """, arguments: ["\(row.event.group)/\(row.event.callId)", row.sequence]
-                ).compactMap(Self.row).map(\.event)
-            }
-        } catch {
-            throw Self.failure(error, path: path, doing: "read")
+        try rowsOfCall(of: row, "state = 'delivered' AND sequence < ?").map(\.event)
+    }
+
+    /// The rows of the call of `row` that meet `condition` (whose `?` is `row`'s sequence), in order.
+    private func rowsOfCall(of row: Row, _ condition: String) throws(ZTIUploaderError) -> [Row] {
+        try reading { db in
+            try GRDB.Row.fetchAll(
+                db,
+                sql: "SELECT sequence, payload, state, attempts, lastError FROM events WHERE callKey = ? AND "
+                    + condition + " ORDER BY sequence",
+                arguments: ["\(row.event.group)/\(row.event.callId)", row.sequence]
+            ).compactMap(Self.row)
         }
     }
 
@@ -421,21 +385,17 @@ public final class Spool: Sendable {
     public func record(
         _ sequence: Int64, state: State, attempts: Int, nextAttemptAt: EventTime?, error: String?, at time: EventTime
     ) throws(ZTIUploaderError) {
-        do {
-            try pool.write { db in
-                try db.execute(
-                    sql: """
-                        UPDATE events SET state = ?, attempts = ?, nextAttemptAt = ?, lastError = ?,
-                            deliveredAt = CASE WHEN ? = 'delivered' THEN ? ELSE deliveredAt END
-                        WHERE sequence = ?
-                        """,
-                    arguments: [
-                        state.rawValue, attempts, nextAttemptAt?.millisecondsSinceEpoch ?? 0, error, state.rawValue,
-                        time.millisecondsSinceEpoch, sequence,
-                    ])
-            }
-        } catch {
-            throw Self.failure(error, path: path, doing: "write to")
+        try writing { db in
+            try db.execute(
+                sql: """
+                    UPDATE events SET state = ?, attempts = ?, nextAttemptAt = ?, lastError = ?,
+                        deliveredAt = CASE WHEN ? = 'delivered' THEN ? ELSE deliveredAt END
+                    WHERE sequence = ?
+                    """,
+                arguments: [
+                    state.rawValue, attempts, nextAttemptAt?.millisecondsSinceEpoch ?? 0, error, state.rawValue,
+                    time.millisecondsSinceEpoch, sequence,
+                ])
         }
     }
 
@@ -444,66 +404,68 @@ public final class Spool: Sendable {
         guard let event = try? CanonicalJSON.decode(CallEvent.self, from: Array(payload.utf8)) else { return nil }
         return Row(
             sequence: row["sequence"], event: event, state: State(rawValue: row["state"]) ?? .pending,
-            attempts: row["attempts"], lastError: row["lastError"])
+            attempts: row["attempts"], lastError: row["lastError"], payload: payload)
     }
 
     /// Counts of rows per state.
     public func counts() throws(ZTIUploaderError) -> [State: Int] {
-        do {
-            return try pool.read { db in
-                var counts: [State: Int] = [:]
-                for row in try GRDB.Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM events GROUP BY state") {
-                    if let state = State(rawValue: row["state"]) { counts[state] = row["n"] }
-                }
-                return counts
+        return try reading { db in
+            var counts: [State: Int] = [:]
+            for row in try GRDB.Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM events GROUP BY state") {
+                if let state = State(rawValue: row["state"]) { counts[state] = row["n"] }
             }
-        } catch {
-            throw Self.failure(error, path: path, doing: "read")
+            return counts
         }
     }
 
     /// When the oldest pending event was received, if any is pending.
     public func oldestPending() throws(ZTIUploaderError) -> EventTime? {
-        do {
-            return try pool.read { db in
-                try Int64.fetchOne(db, sql: "SELECT MIN(receivedAt) FROM events WHERE state = 'pending'")
-                    .map { EventTime(millisecondsSinceEpoch: $0) }
-            }
-        } catch {
-            throw Self.failure(error, path: path, doing: "read")
+        return try reading { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(receivedAt) FROM events WHERE state = 'pending'")
+                .map { EventTime(millisecondsSinceEpoch: $0) }
         }
     }
 
     /// Puts dead rows back in the queue: the one with `id`, or all when `id` is nil. Returns how many.
     public func redeliver(id: String?) throws(ZTIUploaderError) -> Int {
-        do {
-            return try pool.write { db in
-                if let id {
-                    try db.execute(
-                        sql:
-                            "UPDATE events SET state = 'pending', attempts = 0, nextAttemptAt = 0 WHERE state = 'dead' AND id = ?",
-                        arguments: [id])
-                } else {
-                    try db.execute(
-                        sql: "UPDATE events SET state = 'pending', attempts = 0, nextAttemptAt = 0 WHERE state = 'dead'"
-                    )
-                }
-                return db.changesCount
+        return try writing { db in
+            if let id {
+                try db.execute(
+                    sql:
+                        "UPDATE events SET state = 'pending', attempts = 0, nextAttemptAt = 0 WHERE state = 'dead' AND id = ?",
+                    arguments: [id])
+            } else {
+                try db.execute(
+                    sql: "UPDATE events SET state = 'pending', attempts = 0, nextAttemptAt = 0 WHERE state = 'dead'"
+                )
             }
-        } catch {
-            throw Self.failure(error, path: path, doing: "write to")
+            return db.changesCount
         }
     }
 
     /// Deletes delivered rows received before `before`; returns how many.
     public func prune(deliveredBefore before: EventTime) throws(ZTIUploaderError) -> Int {
+        return try writing { db in
+            try db.execute(
+                sql: "DELETE FROM events WHERE state IN ('delivered', 'skipped') AND receivedAt < ?",
+                arguments: [before.millisecondsSinceEpoch])
+            return db.changesCount
+        }
+    }
+
+    /// Runs `body` in a read transaction; a failure is an error naming the spool file.
+    private func reading<T>(_ body: (Database) throws -> T) throws(ZTIUploaderError) -> T {
         do {
-            return try pool.write { db in
-                try db.execute(
-                    sql: "DELETE FROM events WHERE state IN ('delivered', 'skipped') AND receivedAt < ?",
-                    arguments: [before.millisecondsSinceEpoch])
-                return db.changesCount
-            }
+            return try pool.read(body)
+        } catch {
+            throw Self.failure(error, path: path, doing: "read")
+        }
+    }
+
+    /// Runs `body` in a write transaction; a failure is an error naming the spool file.
+    private func writing<T>(_ body: (Database) throws -> T) throws(ZTIUploaderError) -> T {
+        do {
+            return try pool.write(body)
         } catch {
             throw Self.failure(error, path: path, doing: "write to")
         }

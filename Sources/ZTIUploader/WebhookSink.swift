@@ -31,7 +31,13 @@ public struct WebhookSink: EventSink {
     }
 
     public func deliver(_ event: CallEvent) async -> DeliveryOutcome {
-        let body = Array(event.canonicalJSON().utf8)
+        await deliver(event, stored: event.canonicalJSON())
+    }
+
+    /// Posts the spooled JSON as it is: the spool holds the event's canonical form, so the body (and what the
+    /// signature covers) is what the worker emitted.
+    public func deliver(_ event: CallEvent, stored: String) async -> DeliveryOutcome {
+        let body = Array(stored.utf8)
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

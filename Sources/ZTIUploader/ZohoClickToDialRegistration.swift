@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import NIOHTTP1
 import ZTICore
 
 /// Registers the click-to-dial URI (`clicktodial.public.url`) with Zoho for every CRM user of the groups, with the
@@ -49,43 +50,51 @@ public enum ZohoClickToDialRegistration {
                 summary.unchanged += 1
                 continue
             }
-            do {
-                let reply = try await api.send(
-                    .POST, "clicktodial", fields: fields(url: url, user: user, secret: secret))
-                guard reply.isSuccess else {
-                    summary.failed += 1
-                    logger.error(
-                        "Zoho refused the click-to-dial registration of user \(user): HTTP \(reply.status) \(reply.snippet)"
-                    )
-                    continue
-                }
-                try spool.setRegistration(user, fingerprint: print)
+            if await change(
+                .POST, fields: fields(url: url, user: user, secret: secret), api: api, logger: logger,
+                refused: "Zoho refused the click-to-dial registration of user \(user)",
+                failed: "click-to-dial registration of user \(user)",
+                then: { try spool.setRegistration(user, fingerprint: print) })
+            {
                 summary.registered += 1
-            } catch {
+            } else {
                 summary.failed += 1
-                logger.error("click-to-dial registration of user \(user): \(error.message)")
             }
         }
         for user in stored.keys.sorted() where !wanted.contains(user) {
-            do {
-                let reply = try await api.send(.DELETE, "clicktodial", fields: [("zohouser", user)])
-                guard reply.isSuccess else {
-                    summary.failed += 1
-                    logger.error(
-                        "Zoho refused to unregister click-to-dial for user \(user): HTTP \(reply.status) \(reply.snippet)"
-                    )
-                    continue
-                }
-                try spool.setRegistration(user, fingerprint: nil)
+            if await change(
+                .DELETE, fields: [("zohouser", user)], api: api, logger: logger,
+                refused: "Zoho refused to unregister click-to-dial for user \(user)",
+                failed: "click-to-dial unregistration of user \(user)",
+                then: { try spool.setRegistration(user, fingerprint: nil) })
+            {
                 summary.removed += 1
-            } catch {
+            } else {
                 summary.failed += 1
-                logger.error("click-to-dial unregistration of user \(user): \(error.message)")
             }
         }
         logger.info(
             "click-to-dial at \(url): \(summary.registered) users registered, \(summary.unchanged) unchanged, \(summary.removed) removed, \(summary.failed) failed"
         )
         return summary
+    }
+
+    /// Sends one registration change and, once Zoho took it, records it with `then`; false (logged) otherwise.
+    static func change(
+        _ method: HTTPMethod, fields: [(name: String, value: String)], api: PhoneBridgeClient, logger: Logger,
+        refused: String, failed: String, then record: () throws -> Void
+    ) async -> Bool {
+        do {
+            let reply = try await api.send(method, "clicktodial", fields: fields)
+            guard reply.isSuccess else {
+                logger.error("\(refused): HTTP \(reply.status) \(reply.snippet)")
+                return false
+            }
+            try record()
+            return true
+        } catch {
+            logger.error("\(failed): \((error as? ZTIUploaderError)?.message ?? "\(error)")")
+            return false
+        }
     }
 }

@@ -8,12 +8,12 @@ import ZTICore
 actor AsteriskWorker: LinkedWorker {
     let settings: WorkerSettings
     let outbox: WorkerOutbox
-    private let logger: Logger
-    private var tracker: AsteriskCallTracker
-    private var outcomes: ClickToDialOutcomes
-    private(set) var link = LinkState.connecting
+    let logger: Logger
+    var tracker: AsteriskCallTracker
+    var outcomes: ClickToDialOutcomes
+    var link = LinkState.connecting
     private var pbxVersion: String?
-    private var lastError: String?
+    var lastError: String?
     private var eventsIn = 0
     private var clientDropped = 0
     init(
@@ -50,11 +50,7 @@ actor AsteriskWorker: LinkedWorker {
                 await heartbeat()
             }
         case .disconnected(let reason):
-            let wasUp = link == .connected
-            link = .connecting
-            lastError = reason
-            if wasUp { logger.warning("PBX link of group \(settings.group.key) down: \(reason)") }
-            await heartbeat()
+            await linkDown(reason)
         case .warning(let text):
             lastError = text
         case .resynced:
@@ -81,14 +77,6 @@ actor AsteriskWorker: LinkedWorker {
         guard let open = await outbox.assembleLateOpen(chunk) else { return }
         tracker.takeOver(open)
         await outbox.resyncAfterTakeOver(open)
-    }
-
-    func closeQuiet(before cutoff: EventTime) -> (closings: [CallEvent], resumeKeys: [String: String]) {
-        (tracker.closeQuiet(before: cutoff), tracker.resumeKeys)
-    }
-
-    func expireDial(_ clickToDialId: String) -> DialResult? {
-        outcomes.expire(clickToDialId)
     }
 
     func dial(_ request: DialRequest, client: AMIClient) async {

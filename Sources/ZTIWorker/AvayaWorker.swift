@@ -8,15 +8,15 @@ import ZTICore
 actor AvayaWorker: LinkedWorker {
     let settings: WorkerSettings
     let outbox: WorkerOutbox
-    private let logger: Logger
-    private var tracker: AvayaCallTracker
-    private var outcomes: AvayaDialOutcomes
-    private(set) var link = LinkState.connecting
+    let logger: Logger
+    var tracker: AvayaCallTracker
+    var outcomes: AvayaDialOutcomes
+    var link = LinkState.connecting
     private var protocolVersion: String?
     private var session: String?
     private var monitored: [String: String] = [:]
     private var failedExtensions: [String: String] = [:]
-    private var lastError: String?
+    var lastError: String?
     private var eventsIn = 0
 
     init(
@@ -83,20 +83,8 @@ actor AvayaWorker: LinkedWorker {
                 )
             }
         case .disconnected(let reason):
-            let wasUp = link == .connected
-            link = .connecting
-            lastError = reason
-            if wasUp { logger.warning("PBX link of group \(settings.group.key) down: \(reason)") }
-            await heartbeat()
+            await linkDown(reason)
         }
-    }
-
-    func closeQuiet(before cutoff: EventTime) -> (closings: [CallEvent], resumeKeys: [String: String]) {
-        (tracker.closeQuiet(before: cutoff), tracker.resumeKeys)
-    }
-
-    func expireDial(_ clickToDialId: String) -> DialResult? {
-        outcomes.expire(clickToDialId)
     }
 
     /// `MakeCall` from the request's extension to its number, dialled exactly as received.

@@ -1,18 +1,20 @@
+import Logging
 import ZTICore
 
 /// The PBX side of a worker (Asterisk or Avaya), as the link's frame loop drives it. What every PBX does alike
-/// (the tick, the heartbeat, the checks of a DIAL) is written once, in the extension; each worker says only what
-/// its PBX knows.
+/// (the tick, the heartbeat, the link going down, the checks of a DIAL) is written once, in the extension; each
+/// worker says only what its PBX knows.
 protocol LinkedWorker: Actor {
+    associatedtype Tracker: WorkerTracking
+    associatedtype Outcomes: DialOutcomeTracking
     var settings: WorkerSettings { get }
     var outbox: WorkerOutbox { get }
-    /// The PBX link's state.
-    var link: LinkState { get }
-    /// Closes the lifecycles quiet since before `cutoff` (the PBX cannot be reached): their closings and the
-    /// resume keys.
-    func closeQuiet(before cutoff: EventTime) -> (closings: [CallEvent], resumeKeys: [String: String])
-    /// Settles a click-to-dial request that got no outcome in time.
-    func expireDial(_ clickToDialId: String) -> DialResult?
+    var logger: Logger { get }
+    var tracker: Tracker { get set }
+    var outcomes: Outcomes { get set }
+    /// The PBX link's state, and its last problem.
+    var link: LinkState { get set }
+    var lastError: String? { get set }
     /// The heartbeat as the PBX side sees it; the outbox adds its own counters.
     func report() -> Heartbeat
     /// A chunk of `OPEN` that came after the worker started.
@@ -27,14 +29,24 @@ extension LinkedWorker {
     func tick() async {
         if link != .connected {
             // Nothing left ringing while the PBX cannot be reached: what is quiet for call.max.open is closed.
-            let (closings, resumeKeys) = closeQuiet(before: await outbox.quietCutoff)
-            await outbox.emitQuietClosings(closings, resumeKeys: resumeKeys)
+            let closings = tracker.closeQuiet(before: await outbox.quietCutoff)
+            await outbox.emitQuietClosings(closings, resumeKeys: tracker.resumeKeys)
         }
         let (overdue, heartbeatDue) = await outbox.tick()
         for id in overdue {
-            if let result = expireDial(id) { await outbox.dialFinished(result) }
+            if let result = outcomes.expire(id) { await outbox.dialFinished(result) }
         }
         if heartbeatDue { await heartbeat() }
+    }
+
+    /// The PBX link went down (or a connection attempt failed): reported once it had been up, and in the
+    /// heartbeat at once.
+    func linkDown(_ reason: String) async {
+        let wasUp = link == .connected
+        link = .connecting
+        lastError = reason
+        if wasUp { logger.warning("PBX link of group \(settings.group.key) down: \(reason)") }
+        await heartbeat()
     }
 
     func heartbeat() async {

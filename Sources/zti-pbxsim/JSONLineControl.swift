@@ -11,30 +11,24 @@ struct JSONLineControl: Sendable {
     func run() async throws {
         try? FileManager.default.removeItem(atPath: path)
         let server: LinkBootstrap.Listener<ByteBuffer, ByteBuffer> = try await LinkBootstrap.listen(unixPath: path)
-        try await server.executeThenClose { inbound in
-            try await withThrowingDiscardingTaskGroup { group in
-                for try await connection in inbound {
-                    group.addTask {
-                        try? await connection.executeThenClose { input, output in
-                            var pending: [UInt8] = []
-                            for try await buffer in input {
-                                pending += buffer.readableBytesView
-                                while let newline = pending.firstIndex(of: 0x0A) {
-                                    let line = Data(pending[..<newline])
-                                    pending.removeSubrange(...newline)
-                                    var answer = #"{"ok":true}"#
-                                    if let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] {
-                                        if let error = await handler(object) {
-                                            answer = CanonicalJSON.string(
-                                                JSONValue.object(["ok": .bool(false), "error": .string(error)]))
-                                        }
-                                    } else {
-                                        answer = #"{"ok":false,"error":"expected a JSON object"}"#
-                                    }
-                                    try await output.write(ByteBuffer(string: answer + "\n"))
-                                }
+        try await LinkBootstrap.accept(server) { connection in
+            try? await connection.executeThenClose { input, output in
+                var pending: [UInt8] = []
+                for try await buffer in input {
+                    pending += buffer.readableBytesView
+                    while let newline = pending.firstIndex(of: 0x0A) {
+                        let line = Data(pending[..<newline])
+                        pending.removeSubrange(...newline)
+                        var answer = #"{"ok":true}"#
+                        if let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] {
+                            if let error = await handler(object) {
+                                answer = CanonicalJSON.string(
+                                    JSONValue.object(["ok": .bool(false), "error": .string(error)]))
                             }
+                        } else {
+                            answer = #"{"ok":false,"error":"expected a JSON object"}"#
                         }
+                        try await output.write(ByteBuffer(string: answer + "\n"))
                     }
                 }
             }

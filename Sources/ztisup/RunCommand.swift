@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import ServiceLifecycle
 import ZTICore
 import ZTIProcess
 import ZTISupervisor
@@ -43,22 +44,16 @@ struct RunCommand: AsyncParsableCommand {
             logger: logger,
             spawner: ProcessChildSpawner(executable: "/proc/self/exe", logTarget: logTarget, confDir: confDir))
         let reaper = ChildReaper { pid, status in Task { await supervisor.reaped(pid: pid, status: status) } }
-        let (stop, requestStop) = AsyncStream<Void>.makeStream()
-        let signals = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        let interrupts = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        let (reload, requestReload) = AsyncStream<Void>.makeStream()
-        let hangups = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        hangups.setEventHandler { requestReload.yield() }
-        hangups.resume()
-        signals.setEventHandler { requestStop.yield() }
-        interrupts.setEventHandler { requestStop.yield() }
-        signals.resume()
-        interrupts.resume()
         logger.info(
             "supervisor started for \(configuration.groups.count) group(s)\(spawnUploader ? ", with the uploader" : "")"
         )
         do {
-            try await supervisor.run(stop: stop, reload: reload)
+            let service = SupervisorService(supervisor: supervisor)
+            try await ServiceGroup(
+                configuration: ServiceGroupConfiguration(
+                    services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            ).run()
         } catch let error as ZTISupervisorError where error.code == .groupLocked {
             // Not restarted by systemd (RestartPreventExitStatus=78): the other supervisor keeps the group.
             logger.critical("\(error.message)")

@@ -1,8 +1,8 @@
 import ArgumentParser
 import AsyncHTTPClient
-import Dispatch
 import Foundation
 import Logging
+import ServiceLifecycle
 import ZTICore
 import ZTIProcess
 import ZTISystemd
@@ -111,101 +111,46 @@ struct UploaderCommand: AsyncParsableCommand {
             logger.info("spool \(spool.path); crm.sink = none: calls stay in the local spool (ztisup calls)")
         }
         let clickToDial = try await Self.clickToDial(configuration, secrets: secrets, router: router, logger: logger)
-        let delivery = engine
-        let clickToDialPort = clickToDial?.port
-        intake.statusDetails = {
-            var details = UploaderStatus()
-            details.sink = global.sink.rawValue
-            if let delivery {
-                details.delivery = delivery.counts
-                details.lastCRMError = delivery.lastError
-                let health = delivery.health
-                var crm = UploaderStatus.CRMHealth(state: health.failingSince == nil ? "answering" : "failing")
-                if let since = health.failingSince {
-                    crm.failingSince = since.description
-                    crm.probeIntervalSeconds = Double(health.probeInterval.wholeMilliseconds) / 1000
-                }
-                details.crm = crm
-                // Degraded while the backlog is older than crm.degraded.after: the CRM is not getting the calls.
-                if let oldest = try? spool.oldestPending() {
-                    let age = EventTime.now().millisecondsSinceEpoch - oldest.millisecondsSinceEpoch
-                    if age > global.crmDegradedAfter.wholeMilliseconds {
-                        details.degraded =
-                            ("the oldest undelivered event waits for \(age / 1000) s (crm.degraded.after \(global.crmDegradedAfter))")
-                    }
-                }
-            }
-            details.clickToDial = UploaderStatus.ClickToDial(
-                routedGroups: await router.routedGroups,
-                listening: clickToDialPort.map { "\(global.clickToDialListen.host):\($0)" })
-            return details
-        }
+        let status = UploaderStatusSource(
+            global: global, spool: spool, delivery: engine, router: router,
+            clickToDialListening: clickToDial.map { "\(global.clickToDialListen.host):\($0.port)" })
+        intake.statusDetails = { await status.status() }
         logger.info(activated ? "listening unix (socket from systemd, fd 3)" : "listening unix \(path)")
         _ = try? notifier.send([.ready, .status("spool open, listening on \(path)")])
 
+        // Any of these ending (a listener that failed) stops the others gracefully; SIGTERM does the same.
+        func main(_ service: any Service) -> ServiceGroupConfiguration.ServiceConfiguration {
+            .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)
+        }
+        // These end by themselves, which ends nothing.
+        func aside(_ service: any Service) -> ServiceGroupConfiguration.ServiceConfiguration {
+            .init(service: service, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
+        }
+        let intakeService = intake
+        var services = [
+            main(UploaderTask("event socket") { try await intakeService.run() }),
+            main(SpoolPruner(spool: spool, retention: global.spoolRetention, logger: logger)),
+            main(BackstopSweeper(backstop: backstop, spool: spool, delivery: engine, logger: logger)),
+        ]
+        if let engine { services.append(main(UploaderTask("delivery") { await engine.run() })) }
+        if let clickToDial { services.append(main(UploaderTask("click-to-dial") { try await clickToDial.run() })) }
+        if let interval = Watchdog.pingInterval() {
+            services.append(main(SpoolWatchdog(spool: spool, interval: interval)))
+        }
+        // Zoho's integrate and the click-to-dial registrations: done once Zoho has answered.
+        if let start = sink?.start { services.append(aside(UploaderTask("CRM set-up") { await start() })) }
+        // Last, so that it is the first to hear of the shutdown (services are shut down in reverse order).
+        services.append(aside(StopNotice(logger: logger)))
         // SIGTERM winds the tasks down (listeners close, deliveries in flight are cancelled); every acked event is
-        // already committed, so if that takes longer than the grace the process leaves anyway.
-        let (stopRequests, requestStop) = AsyncStream<Void>.makeStream()
-        let stop = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        stop.setEventHandler {
-            _ = try? SystemdNotifier().send(.stopping)
-            Logger(label: "ztisup.uploader").info("stopping on SIGTERM")
-            requestStop.yield()
-            DispatchQueue.global().asyncAfter(deadline: .now() + Self.stopGrace) { _exit(0) }
-        }
-        stop.resume()
-
-        // Not in the group below: that one ends the uploader when any of its tasks ends, and this one is done once
-        // Zoho has answered.
-        let integrating = sink?.start.map { start in Task { await start() } }
-        defer { integrating?.cancel() }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            let intake = intake
-            group.addTask { try await intake.run() }
-            if let engine { group.addTask { await engine.run() } }
-            if let clickToDial { group.addTask { try await clickToDial.run() } }
-            if let interval = Watchdog.pingInterval() {
-                group.addTask {
-                    // Alive means the spool still answers: a stuck database stops the pings and systemd restarts us.
-                    while true {
-                        try await Task.sleep(for: interval)
-                        if (try? spool.counts()) != nil { _ = try? SystemdNotifier().send(.watchdog) }
-                    }
-                }
-            }
-            group.addTask {
-                // Delivered rows older than spool.retention go, once an hour.
-                while true {
-                    let cutoff = EventTime.now().millisecondsSinceEpoch - global.spoolRetention.wholeMilliseconds
-                    if let pruned = try? spool.prune(deliveredBefore: EventTime(millisecondsSinceEpoch: cutoff)),
-                        pruned > 0
-                    {
-                        logger.info("pruned \(pruned) delivered events older than spool.retention")
-                    }
-                    try await Task.sleep(for: .seconds(3600))
-                }
-            }
-            group.addTask {
-                while true {
-                    try await Task.sleep(for: .seconds(2))
-                    do {
-                        if try backstop.sweep(spool, logger: logger) > 0 { delivery?.poke() }
-                    } catch {
-                        logger.error("\((error as? ZTIUploaderError)?.message ?? "\(error)")")
-                    }
-                }
-            }
-            group.addTask {
-                for await _ in stopRequests { return }
-            }
-            // The first task to end (the stop request, or a listener that failed) ends the uploader.
-            try await group.next()
-            group.cancelAll()
-        }
+        // already committed, so what has not ended after the grace is cancelled.
+        var group = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = Self.stopGrace
+        try await ServiceGroup(configuration: group).run()
     }
 
-    /// How long SIGTERM waits for the tasks to wind down.
-    static let stopGrace: Double = 5
+    /// How long SIGTERM waits for the tasks to wind down before they are cancelled.
+    static let stopGrace: Duration = .seconds(5)
 
     /// The click-to-dial listener, when the `clicktodial-secret` that authenticates its requests is there.
     static func clickToDial(

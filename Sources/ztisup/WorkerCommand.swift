@@ -3,6 +3,7 @@ import CLinux
 import Dispatch
 import Foundation
 import Logging
+import ServiceLifecycle
 import ZTIProcess
 import ZTISystemd
 import ZTIWorker
@@ -38,12 +39,12 @@ struct WorkerCommand: AsyncParsableCommand {
             logger.critical("worker: the supervisor (pid \(parent)) is gone")
             throw ExitCode(1)
         }
-        let (stop, requestStop) = AsyncStream<Void>.makeStream()
-        let signals = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        signals.setEventHandler { requestStop.yield() }
-        signals.resume()
-        let exit = await WorkerRuntime.run(descriptor: 3, logger: logger, stop: stop)
-        signals.cancel()
-        if exit != .done { throw ExitCode(exit.rawValue) }
+        let worker = WorkerService(descriptor: 3, logger: logger)
+        // The worker ending (its link closed) is a normal end, not a failure of the group.
+        let configuration = ServiceGroupConfiguration(
+            services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm], logger: logger)
+        try await ServiceGroup(configuration: configuration).run()
+        if worker.exit != .done { throw ExitCode(worker.exit.rawValue) }
     }
 }

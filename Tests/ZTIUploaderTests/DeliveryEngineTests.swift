@@ -101,6 +101,50 @@ import ZTICore
         #expect(engine.counts["probes", default: 0] >= 6)
     }
 
+    /// A sink that records what the engine hands it as the stored JSON.
+    final class StoredSink: EventSink {
+        let stored = Mutex<[String]>([])
+
+        func deliver(_ event: CallEvent) async -> DeliveryOutcome {
+            .refused(reason: "the engine did not hand the stored JSON")
+        }
+
+        func deliver(_ event: CallEvent, stored: String) async -> DeliveryOutcome {
+            self.stored.withLock { $0.append(stored) }
+            return .delivered
+        }
+    }
+
+    /// The engine hands a sink the event's JSON as the spool holds it (a bare event of protocol 1 is kept as it
+    /// came): the webhook posts those bytes and never encodes the event again.
+    @Test func theSinkGetsTheSpooledJSONAsItIs() async throws {
+        let spool = try Spool(path: SpoolTests.temporaryPath())
+        let event = CallEvent(
+            group: "sales", pbx: .asterisk, callId: "c1", direction: .inbound, state: .ringing, extension: "101",
+            attempt: 1, at: EventTime(millisecondsSinceEpoch: 5))
+        // The same event, with its keys in another order than the canonical form: as an older worker wrote it.
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(event.canonicalJSON().utf8)) as? [String: Any])
+        let reordered =
+            "{"
+            + object.keys.sorted(by: >).map { key in
+                let value = String(
+                    decoding: try! JSONSerialization.data(withJSONObject: object[key]!, options: .fragmentsAllowed),
+                    as: UTF8.self)
+                return "\"\(key)\":\(value)"
+            }.joined(separator: ",") + "}"
+        #expect(reordered != event.canonicalJSON())
+        _ = try spool.append([Spool.Incoming(event: event, json: reordered)], receivedAt: .now())
+        let sink = StoredSink()
+        let engine = DeliveryEngine(
+            spool: spool, sink: sink, concurrency: 1, retryMin: .milliseconds(20), probeMax: .milliseconds(80),
+            logger: Logger(label: "test"))
+        let running = Task { await engine.run() }
+        defer { running.cancel() }
+        #expect(await Self.wait(seconds: 10) { !sink.stored.withLock { $0 }.isEmpty })
+        #expect(sink.stored.withLock { $0 } == [reordered])
+    }
+
     @Test func theNextProbeTakesTheNextCallAndNeverTheSameEventTwice() throws {
         func row(_ sequence: Int64, _ call: String) -> Spool.Row {
             Spool.Row(

@@ -1,18 +1,18 @@
 import AsyncHTTPClient
 import Logging
 import ZTICore
-import ZTIUploader
 
 /// The sink `crm.sink` names, wired: where events go, what runs once at start (Zoho's `integrate`), and where
 /// failed click-to-dial calls are reported (Zoho's `clicktodialerror`).
-struct UploaderSink {
-    let sink: any EventSink
-    let description: String
-    let start: (@Sendable () async -> Void)?
-    let reportDialFailure: (@Sendable (DialRouter.Pending, DialResult) async -> Void)?
+public struct UploaderSink: Sendable {
+    public let sink: any EventSink
+    public let description: String
+    /// Runs once at the start (Zoho's `integrate` and the click-to-dial registrations).
+    public let start: (@Sendable () async -> Void)?
+    public let reportDialFailure: (@Sendable (DialRouter.Pending, DialResult) async -> Void)?
 
     /// The secrets the sink cannot work without.
-    static func neededSecrets(_ sink: CRMSink) -> Set<SecretName> {
+    public static func neededSecrets(_ sink: CRMSink) -> Set<SecretName> {
         switch sink {
         case .zoho: [.crmRefreshToken, .crmClientSecret, .clickToDialSecret]
         case .webhook, .zammad: [.crmWebhookSecret]
@@ -21,7 +21,7 @@ struct UploaderSink {
     }
 
     /// The configured sink; nil for `crm.sink = none`.
-    static func make(_ configuration: Configuration, secrets: SecretStore, spool: Spool, logger: Logger)
+    public static func make(_ configuration: Configuration, secrets: SecretStore, spool: Spool, logger: Logger)
         -> UploaderSink?
     {
         let global = configuration.global
