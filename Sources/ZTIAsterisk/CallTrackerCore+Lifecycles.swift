@@ -284,20 +284,9 @@ extension CallTrackerCore {
     ) {
         // A call adopted before the spool said what it knows of it: nothing goes out until then.
         guard !lifecycle.provisional else { return }
-        var event = CallEvent(
-            group: directory.group, pbx: directory.pbx, callId: lifecycle.callId, direction: lifecycle.direction,
-            state: state, extension: lifecycle.extensionNumber, attempt: lifecycle.attempt, at: time,
-            from: lifecycle.from, to: lifecycle.to, dialled: lifecycle.dialled, numbers: directory.numbers,
-            user: lifecycle.user)
-        event.stampTimes(
-            startedAt: lifecycle.startedAt, answeredAt: lifecycle.answeredAt, ringEndedAt: lifecycle.legsEndedAt)
-        if state.isTerminal {
-            event.cause = cause
-            event.rawCause = raw
-        }
-        event.transferredTo = transferredTo
-        event.transferredCallId = lifecycle.transferredCallId
-        event.clickToDialId = lifecycle.clickToDialId
+        let event = lifecycle.event(
+            state, at: time, group: directory.group, pbx: directory.pbx, numbers: directory.numbers, cause: cause,
+            raw: raw, transferredTo: transferredTo)
         if let leg = lifecycle.resumeLeg { resumeKeys[event.id] = leg }
         output.append(event)
     }

@@ -61,3 +61,7 @@ struct MemberLifecycle: Sendable {
         case timedOut(hangupCause: Int?)
     }
 }
+
+extension MemberLifecycle: LifecycleRecord {
+    var ringEndedAt: EventTime? { legsEndedAt }
+}

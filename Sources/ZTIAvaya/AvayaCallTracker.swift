@@ -517,20 +517,9 @@ public struct AvayaCallTracker: Sendable {
         _ lifecycle: AvayaLifecycle, _ state: CallState, in callID: String, at time: EventTime,
         cause: CallCause? = nil, raw: String? = nil, transferredTo: String? = nil
     ) {
-        var event = CallEvent(
-            group: group, pbx: .avaya, callId: lifecycle.callId, direction: lifecycle.direction, state: state,
-            extension: lifecycle.extensionNumber, attempt: lifecycle.attempt, at: time, from: lifecycle.from,
-            to: lifecycle.to, dialled: lifecycle.dialled, numbers: numbers, user: lifecycle.user)
-        event.stampTimes(
-            startedAt: lifecycle.startedAt, answeredAt: state == .answered ? time : lifecycle.answeredAt,
-            ringEndedAt: lifecycle.legEndedAt)
-        if state.isTerminal {
-            event.cause = cause
-            event.rawCause = raw
-        }
-        event.transferredTo = transferredTo
-        event.transferredCallId = lifecycle.transferredCallId
-        event.clickToDialId = lifecycle.clickToDialId
+        let event = lifecycle.event(
+            state, at: time, group: group, pbx: .avaya, numbers: numbers,
+            answeredAt: state == .answered ? time : nil, cause: cause, raw: raw, transferredTo: transferredTo)
         output.append(event)
         resumeKeys[event.id] =
             AvayaLeg(

@@ -55,3 +55,7 @@ struct AvayaLifecycle: Sendable {
     /// Still ringing or talking (not waiting for the call to decide its end).
     var isActive: Bool { phase != .pending }
 }
+
+extension AvayaLifecycle: LifecycleRecord {
+    var ringEndedAt: EventTime? { legEndedAt }
+}

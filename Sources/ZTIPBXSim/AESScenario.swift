@@ -26,11 +26,7 @@ public struct AESScenario: Sendable, Equatable {
         case conference(call: String, consultation: String, by: String)
     }
 
-    public struct Step: Sendable, Equatable {
-        /// Scenario time in milliseconds.
-        public let at: Int64
-        public let action: Action
-    }
+    public typealias Step = ScenarioStep<Action>
 
     public let steps: [Step]
 
@@ -39,8 +35,8 @@ public struct AESScenario: Sendable, Equatable {
 
     /// Parses the text of a scenario file.
     public init(_ text: String) throws(ParseError) {
-        steps = try ScenarioLine.parse(text).map { line throws(ParseError) in
-            Step(at: line.at, action: try Self.action(line.verb, line.arguments, line: line.line))
+        steps = try ScenarioLine.steps(text) { verb, words, line throws(ParseError) in
+            try Self.action(verb, words, line: line)
         }
     }
 

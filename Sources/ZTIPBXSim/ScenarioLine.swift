@@ -45,3 +45,26 @@ struct ScenarioLine: Sendable {
         return lines
     }
 }
+
+/// One step of a scenario and its scenario time in milliseconds.
+public struct ScenarioStep<Action: Sendable & Equatable>: Sendable, Equatable {
+    public let at: Int64
+    public let action: Action
+
+    /// A step at `at` milliseconds of scenario time.
+    public init(at: Int64, action: Action) {
+        self.at = at
+        self.action = action
+    }
+}
+
+extension ScenarioLine {
+    /// The steps of a scenario file, each line's verb and words turned into an action by `action`.
+    static func steps<Action>(
+        _ text: String, _ action: (_ verb: String, _ words: [String], _ line: Int) throws(ScenarioParseError) -> Action
+    ) throws(ScenarioParseError) -> [ScenarioStep<Action>] {
+        try parse(text).map { line throws(ScenarioParseError) in
+            ScenarioStep(at: line.at, action: try action(line.verb, line.arguments, line.line))
+        }
+    }
+}

@@ -29,17 +29,7 @@ public struct SimScenario: Sendable, Equatable {
         case hangup(call: String)
     }
 
-    /// A step and its scenario time in milliseconds.
-    public struct Step: Sendable, Equatable {
-        public let at: Int64
-        public let action: Action
-
-        /// A step at `at` milliseconds of scenario time.
-        public init(at: Int64, action: Action) {
-            self.at = at
-            self.action = action
-        }
-    }
+    public typealias Step = ScenarioStep<Action>
 
     public let steps: [Step]
 
@@ -48,8 +38,8 @@ public struct SimScenario: Sendable, Equatable {
 
     /// Parses the text of a scenario file.
     public init(_ text: String) throws(ParseError) {
-        steps = try ScenarioLine.parse(text).map { line throws(ParseError) in
-            Step(at: line.at, action: try Self.action(line.verb, line.arguments, line: line.line))
+        steps = try ScenarioLine.steps(text) { verb, words, line throws(ParseError) in
+            try Self.action(verb, words, line: line)
         }
     }
 
