@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "ZTITestKit", dependencies: ["ZTIProcess", "ZTISupervisor", "ZTICore"]),
         // The process boundaries: a worker (one group's PBX link), a deliberately dumb supervisor that knows
         // neither PBX stack, and the uploader; they share only ZTICore's frames over ZTILink.
-        .target(name: "ZTIProcess", dependencies: ["CLinux"]),
+        .target(name: "ZTIProcess", dependencies: ["CLinux", "ZTICore"]),
         .target(
             name: "ZTILink",
             dependencies: [

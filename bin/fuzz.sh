@@ -28,6 +28,7 @@ sources_for() {
             Sources/ZTIAvaya/DMCCDocumentSplitter.swift Sources/ZTIAvaya/DMCCXMLParser.swift \
             Sources/ZTIAvaya/DMCCElement.swift Sources/ZTIAvaya/DMCCMessage.swift Sources/ZTIAvaya/DMCCParty.swift \
             Sources/ZTIAvaya/CSTAEvent.swift Sources/ZTIAvaya/ZTIAvayaError.swift Sources/ZTICore/Untrusted.swift \
+            Sources/ZTICore/CodedError.swift \
             Fuzz/FuzzDMCC.swift ;;
         frames | events | properties | clicktodial) echo Sources/ZTICore/*.swift Fuzz/FuzzCore.swift \
             Fuzz/FuzzFrames.swift Fuzz/FuzzEvents.swift Fuzz/FuzzProperties.swift Fuzz/FuzzClickToDial.swift ;;

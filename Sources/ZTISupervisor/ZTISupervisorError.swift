@@ -1,30 +1,22 @@
+import ZTICore
+
 /// The one error type of ZTISupervisor.
-public struct ZTISupervisorError: Error, Sendable, Equatable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Backing: String, Sendable {
-            case groupLocked
-            case linkFailed
-        }
+public typealias ZTISupervisorError = CodedError<ZTISupervisorErrorCode>
 
-        private let backing: Backing
-        private init(_ backing: Backing) { self.backing = backing }
-
-        public var description: String { backing.rawValue }
-
-        /// Another supervisor runs the group.
-        public static let groupLocked = Code(.groupLocked)
-        /// The control socket could not be reached or used.
-        public static let linkFailed = Code(.linkFailed)
+/// What kind of failure a ``ZTISupervisorError`` is.
+public struct ZTISupervisorErrorCode: ErrorCode {
+    private enum Backing: String, Sendable {
+        case groupLocked
+        case linkFailed
     }
 
-    public let code: Code
-    /// A line for the administrator.
-    public let message: String
+    private let backing: Backing
+    private init(_ backing: Backing) { self.backing = backing }
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
+    public var description: String { backing.rawValue }
 
-    public var description: String { message }
+    /// Another supervisor runs the group.
+    public static let groupLocked = Self(.groupLocked)
+    /// The control socket could not be reached or used.
+    public static let linkFailed = Self(.linkFailed)
 }
