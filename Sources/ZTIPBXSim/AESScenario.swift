@@ -12,7 +12,7 @@
 /// leave on a trunk), `ring ID EXT`, `answer ID PARTY`, `divert ID EXT to DEST`, `pickup ID EXT by EXT`,
 /// `busy ID EXT`, `hangup ID PARTY`, `transfer ID CONSULTATION by EXT`, `conference ID CONSULTATION by EXT`.
 /// `at SECONDS` is scenario time from the start; `+SECONDS` is relative to the previous step.
-public struct AESScenario: Sendable, Equatable {
+public struct AESScenario: ScenarioFile {
     public enum Action: Sendable, Equatable {
         case inbound(call: String, from: String, to: String)
         case outbound(call: String, from: String, to: String)
@@ -26,21 +26,13 @@ public struct AESScenario: Sendable, Equatable {
         case conference(call: String, consultation: String, by: String)
     }
 
-    public typealias Step = ScenarioStep<Action>
-
     public let steps: [Step]
 
-    /// A problem with a scenario file, naming the line.
-    public typealias ParseError = ScenarioParseError
-
-    /// Parses the text of a scenario file.
-    public init(_ text: String) throws(ParseError) {
-        steps = try ScenarioLine.steps(text) { verb, words, line throws(ParseError) in
-            try Self.action(verb, words, line: line)
-        }
+    public init(steps: [Step]) {
+        self.steps = steps
     }
 
-    private static func action(_ verb: String, _ words: [String], line: Int) throws(ParseError) -> Action {
+    public static func action(_ verb: String, _ words: [String], line: Int) throws(ParseError) -> Action {
         func shape(_ count: Int, _ keyword: (Int, String)?, _ usage: String) throws(ParseError) {
             guard words.count == count, keyword.map({ words[$0.0] == $0.1 }) ?? true,
                 words.allSatisfy({ !$0.isEmpty })

@@ -68,3 +68,27 @@ extension ScenarioLine {
         }
     }
 }
+
+/// A scenario file format (the AMI and the AES simulators' own): steps in time, each line's verb and words turned
+/// into an action by ``action(_:_:line:)``, and parsed by the one rule of ``ScenarioLine``.
+public protocol ScenarioFile: Sendable, Equatable {
+    associatedtype Action: Sendable & Equatable
+    var steps: [ScenarioStep<Action>] { get }
+    init(steps: [ScenarioStep<Action>])
+    /// The action of one line, or an error naming the line.
+    static func action(_ verb: String, _ words: [String], line: Int) throws(ScenarioParseError) -> Action
+}
+
+extension ScenarioFile {
+    /// A problem with a scenario file, naming the line.
+    public typealias ParseError = ScenarioParseError
+    public typealias Step = ScenarioStep<Action>
+
+    /// Parses the text of a scenario file.
+    public init(_ text: String) throws(ScenarioParseError) {
+        self.init(
+            steps: try ScenarioLine.steps(text) { verb, words, line throws(ScenarioParseError) in
+                try Self.action(verb, words, line: line)
+            })
+    }
+}

@@ -15,7 +15,7 @@ import ZTIAsterisk
 /// trunk), `answer ID EXT|far`, `busy ID EXT|far`, `noanswer ID EXT|far`, `giveup ID` (the caller hangs up
 /// while ringing), `hangup ID`. `at SECONDS` is scenario time from the start; `+SECONDS` is relative to the
 /// previous step.
-public struct SimScenario: Sendable, Equatable {
+public struct SimScenario: ScenarioFile {
     /// One step.
     public enum Action: Sendable, Equatable {
         case inbound(call: String, from: String, to: String)
@@ -29,21 +29,13 @@ public struct SimScenario: Sendable, Equatable {
         case hangup(call: String)
     }
 
-    public typealias Step = ScenarioStep<Action>
-
     public let steps: [Step]
 
-    /// A problem with a scenario file, naming the line.
-    public typealias ParseError = ScenarioParseError
-
-    /// Parses the text of a scenario file.
-    public init(_ text: String) throws(ParseError) {
-        steps = try ScenarioLine.steps(text) { verb, words, line throws(ParseError) in
-            try Self.action(verb, words, line: line)
-        }
+    public init(steps: [Step]) {
+        self.steps = steps
     }
 
-    private static func action(_ verb: String, _ words: [String], line: Int) throws(ParseError) -> Action {
+    public static func action(_ verb: String, _ words: [String], line: Int) throws(ParseError) -> Action {
         func need(_ count: Int, _ usage: String) throws(ParseError) {
             guard words.count >= count else { throw ParseError(line: line, message: "expected \(usage)") }
         }

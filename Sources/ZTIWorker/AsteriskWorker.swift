@@ -6,9 +6,7 @@ import ZTICore
 /// What an Asterisk worker knows: the call tracker, the click-to-dial outcomes and the PBX link's state for the
 /// heartbeat. The link to the supervisor is its ``WorkerOutbox``.
 actor AsteriskWorker: LinkedWorker {
-    let settings: WorkerSettings
     let outbox: WorkerOutbox
-    let logger: Logger
     var tracker: AsteriskCallTracker
     var outcomes: ClickToDialOutcomes
     var link = LinkState.connecting
@@ -20,8 +18,6 @@ actor AsteriskWorker: LinkedWorker {
         settings: WorkerSettings, open: OpenLifecycles?, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>,
         logger: Logger
     ) {
-        self.settings = settings
-        self.logger = logger
         outbox = WorkerOutbox(settings: settings, writer: writer, logger: logger)
         // The banner tells the family; without one (a proxy), CoreSettings or the first call events do.
         tracker = AsteriskCallTracker.detecting(directory: MemberDirectory(group: settings.group))

@@ -6,9 +6,7 @@ import ZTICore
 /// What an Avaya worker knows: the Avaya call tracker, the MakeCall outcomes, the monitors and the session for
 /// the heartbeat. The link to the supervisor is its ``WorkerOutbox``.
 actor AvayaWorker: LinkedWorker {
-    let settings: WorkerSettings
     let outbox: WorkerOutbox
-    let logger: Logger
     var tracker: AvayaCallTracker
     var outcomes: AvayaDialOutcomes
     var link = LinkState.connecting
@@ -23,8 +21,6 @@ actor AvayaWorker: LinkedWorker {
         settings: WorkerSettings, open: OpenLifecycles?, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>,
         logger: Logger
     ) {
-        self.settings = settings
-        self.logger = logger
         outbox = WorkerOutbox(settings: settings, writer: writer, logger: logger)
         tracker = AvayaCallTracker(group: settings.group)
         outcomes = AvayaDialOutcomes(group: settings.group.key)

@@ -7,9 +7,8 @@ import ZTICore
 protocol LinkedWorker: Actor {
     associatedtype Tracker: WorkerTracking
     associatedtype Outcomes: DialOutcomeTracking
-    var settings: WorkerSettings { get }
+    /// The link to the supervisor, which also holds the worker's settings and logger.
     var outbox: WorkerOutbox { get }
-    var logger: Logger { get }
     var tracker: Tracker { get set }
     var outcomes: Outcomes { get set }
     /// The PBX link's state, and its last problem.
@@ -22,6 +21,9 @@ protocol LinkedWorker: Actor {
 }
 
 extension LinkedWorker {
+    var settings: WorkerSettings { outbox.settings }
+    var logger: Logger { outbox.logger }
+
     func openArrived(_ chunk: OpenLifecycles) async {}
 
     /// Sends again what is unacked for too long, closes what is quiet while the PBX cannot be reached, settles

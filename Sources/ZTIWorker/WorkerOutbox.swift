@@ -9,7 +9,7 @@ import ZTILink
 actor WorkerOutbox {
     let settings: WorkerSettings
     private let writer: FrameWriter
-    private let logger: Logger
+    let logger: Logger
     private var unacked: UnackedEvents
     private var eventsOut = 0
     private var dialsSent: [String: ContinuousClock.Instant] = [:]
