@@ -5,11 +5,8 @@ import ZTICore
 /// `missed`, `failed`, `transferred`) is never dropped: its worker may be gone, so it is kept even past the
 /// capacity. A pure value.
 public struct EventBuffer: Sendable {
-    /// One queued event and the member's leg it came with.
-    public typealias Entry = QueuedEvent
-
     public let capacity: Int
-    public private(set) var entries: [Entry] = []
+    public private(set) var entries: [QueuedEvent] = []
     /// Events dropped for room since the start.
     public private(set) var dropped = 0
 
@@ -21,7 +18,7 @@ public struct EventBuffer: Sendable {
 
     /// Queues `entry`; true when an older event was dropped for it.
     @discardableResult
-    public mutating func append(_ entry: Entry) -> Bool {
+    public mutating func append(_ entry: QueuedEvent) -> Bool {
         var droppedOne = false
         if entries.count >= capacity {
             if let victim = entries.firstIndex(where: { !$0.event.state.isTerminal }) {
@@ -39,7 +36,7 @@ public struct EventBuffer: Sendable {
     }
 
     /// Everything queued, oldest first, and empties the buffer.
-    public mutating func drain() -> [Entry] {
+    public mutating func drain() -> [QueuedEvent] {
         defer { entries = [] }
         return entries
     }

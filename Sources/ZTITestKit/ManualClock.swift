@@ -14,9 +14,6 @@ public final class ManualClock: SupervisorClock, @unchecked Sendable {
 
     public var now: ContinuousClock.Instant { lock.withLock { base + offset } }
 
-    /// How many tasks are waiting on the clock.
-    public var sleeping: Int { lock.withLock { sleepers.count } }
-
     public func sleep(for duration: Duration) async throws {
         let id = UUID()
         try await withTaskCancellationHandler {

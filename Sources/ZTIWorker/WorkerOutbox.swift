@@ -13,7 +13,7 @@ actor WorkerOutbox {
     private var unacked: UnackedEvents
     private var eventsOut = 0
     private var dialsSent: [String: ContinuousClock.Instant] = [:]
-    private var lastHeartbeat = ContinuousClock.now - WorkerRuntime.heartbeatInterval
+    private var lastHeartbeat = ContinuousClock.now - WireProtocol.heartbeatInterval
 
     init(settings: WorkerSettings, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>, logger: Logger) {
         self.settings = settings
@@ -60,7 +60,7 @@ actor WorkerOutbox {
         }
         let overdue = dialsSent.filter { now - $0.value > WorkerRuntime.clickToDialOutcomeTimeout }.map(\.key)
         for id in overdue { dialsSent[id] = nil }
-        return (overdue.sorted(), now - lastHeartbeat >= WorkerRuntime.heartbeatInterval)
+        return (overdue.sorted(), now - lastHeartbeat >= WireProtocol.heartbeatInterval)
     }
 
     /// The immediate result of a `DIAL`: logged, sent, and remembered until its final result when accepted.

@@ -8,12 +8,10 @@ import ZTILink
 
 /// `ztisup worker`: one group's PBX link, started by a supervisor with the link on fd 3. It reads `CONFIG`, says
 /// `HELLO`, runs the AMI client and the call tracker, sends each call event as `EVENT` and keeps it until its
-/// `ACK` (sending it again after `ack.timeout`), reports a `HEARTBEAT` every ``heartbeatInterval``, executes
+/// `ACK` (sending it again after `ack.timeout`), reports a `HEARTBEAT` every `WireProtocol.heartbeatInterval`, executes
 /// `DIAL` with a `DIAL_RESULT` at once and another when the call's outcome is known, and ends on EOF of fd 3,
 /// `SHUTDOWN` or SIGTERM.
 public enum WorkerRuntime {
-    /// How often the worker reports; the supervisor counts a heartbeat older than three of these as stale.
-    public static let heartbeatInterval = WireProtocol.heartbeatInterval
     /// How long a click-to-dial request waits for its outcome before it is reported `failed`.
     public static let clickToDialOutcomeTimeout: Duration = .seconds(180)
     /// How long the worker waits for `CONFIG` on a new link.
@@ -158,7 +156,8 @@ public enum WorkerRuntime {
             tasks.addTask { await runPBX() }
             tasks.addTask {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: min(heartbeatInterval, worker.outbox.settings.ackTimeout / 2))
+                    try? await Task.sleep(
+                        for: min(WireProtocol.heartbeatInterval, worker.outbox.settings.ackTimeout / 2))
                     await worker.tick()
                 }
             }
