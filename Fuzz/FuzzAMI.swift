@@ -9,11 +9,13 @@ public func fuzzAMI(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     var decoder = AMIDecoder(droppedEvents: ["VarSet"], droppedEventPrefixes: ["RTCP"], limits: limits)
     // The first byte chooses the chunk size, so that every split of the stream is tried.
     let chunk = max(1, Int(bytes.first ?? 1))
+    // The second byte chooses the copying reader or the in-place view (which must agree with the copy it makes).
+    let useView = (bytes.dropFirst().first ?? 0) & 1 == 1
     var offset = 0
     while offset < bytes.count {
         let end = min(bytes.count, offset + chunk)
         decoder.feed(bytes[offset..<end])
-        while let message = decoder.next() {
+        while let message = useView ? decoder.nextView(checkedCopy) : decoder.next() {
             for header in message.headers {
                 precondition(!header.name.contains("\n") && !header.value.contains("\n"), "a header holds a line feed")
             }
@@ -24,4 +26,14 @@ public func fuzzAMI(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         offset = end
     }
     return 0
+}
+
+/// The view's lookups agree with the message it copies out.
+private func checkedCopy(_ view: AMIMessageView) -> AMIMessage {
+    let message = view.message
+    precondition(view.headerCount == message.headerCount, "the view and its copy count different headers")
+    for header in message.headers {
+        precondition(view.contains(header.name) && view[header.name] == message[header.name], "a lookup disagrees")
+    }
+    return message
 }

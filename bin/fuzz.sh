@@ -23,7 +23,8 @@ mkdir -p "$out"
 sources_for() {
     case "$1" in
         ami) echo Sources/ZTIAsterisk/AMIDecoder.swift Sources/ZTIAsterisk/AMIMessage.swift \
-            Sources/ZTIAsterisk/AMIHeader.swift Fuzz/FuzzAMI.swift ;;
+            Sources/ZTIAsterisk/AMIHeader.swift Sources/ZTIAsterisk/AMIHeaderTable.swift \
+            Sources/ZTIAsterisk/AMIMessageView.swift Fuzz/FuzzAMI.swift ;;
         dmcc) echo Sources/ZTIAvaya/DMCCFrame.swift Sources/ZTIAvaya/DMCCFrameDecoder.swift \
             Sources/ZTIAvaya/DMCCDocumentSplitter.swift Sources/ZTIAvaya/DMCCXMLParser.swift \
             Sources/ZTIAvaya/DMCCElement.swift Sources/ZTIAvaya/DMCCMessage.swift Sources/ZTIAvaya/DMCCParty.swift \

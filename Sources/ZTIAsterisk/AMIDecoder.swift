@@ -48,9 +48,15 @@ public struct AMIDecoder: Sendable {
     private static let markerBytes = Array(endCommandMarker.utf8)
 
     private let limits: Limits
-    private var droppedNames: Set<[UInt8]>
+    /// Lowercased; a short list compared in place, so that the drop test allocates nothing.
+    private var droppedNames: [[UInt8]]
     private let droppedPrefixes: [[UInt8]]
     private var buffer: [UInt8] = []
+    /// Where each header of the message being read lies, relative to its start: filled while its lines are
+    /// found, so a complete block is never scanned twice.
+    private var located: [AMIMessage.Field] = []
+    /// False once a line of the current message has no colon (then it is parsed the slow way, as opaque).
+    private var everyLineHasColon = true
     private var messageStart = 0
     private var lineStart = 0
     private var mode = Mode.idle
@@ -70,14 +76,14 @@ public struct AMIDecoder: Sendable {
         droppedEventPrefixes: [String] = AMIDecoder.defaultDroppedEventPrefixes, limits: Limits = Limits()
     ) {
         self.limits = limits
-        self.droppedNames = Set(droppedEvents.map { $0.utf8.map(AMIHeader.asciiLowercase) })
+        self.droppedNames = droppedEvents.sorted().map { $0.utf8.map(AMIHeader.asciiLowercase) }
         self.droppedPrefixes = droppedEventPrefixes.map { $0.utf8.map(AMIHeader.asciiLowercase) }
     }
 
     /// Stops dropping `eventName` (1.4 needs `Newexten`: it is the only place its dialled numbers appear).
     public mutating func stopDropping(_ eventName: String) {
         let lowered = eventName.utf8.map(AMIHeader.asciiLowercase)
-        droppedNames.remove(lowered)
+        droppedNames.removeAll { $0 == lowered }
     }
 
     /// Bytes received and not yet returned as messages.
@@ -91,6 +97,40 @@ public struct AMIDecoder: Sendable {
 
     /// The next complete message, or nil when more bytes are needed.
     public mutating func next() -> AMIMessage? {
+        switch advance() {
+        case nil: return nil
+        case .message(let message): return message
+        case .block(let kind, let range, let isUTF8):
+            return AMIMessage(kind: kind, bytes: Array(buffer[range]), fields: located, isUTF8: isUTF8)
+        }
+    }
+
+    /// Hands the next complete message to `body` as a view over the read buffer, without copying it; nil when
+    /// more bytes are needed. Every header is located, and any is found by name; a value becomes a `String` only
+    /// when it is read. The view is valid inside `body` only.
+    public mutating func nextView<Result>(_ body: (AMIMessageView) -> Result) -> Result? {
+        switch advance() {
+        case nil: return nil
+        case .message(let message): return body(AMIMessageView(message))
+        case .block(let kind, let range, let isUTF8):
+            return buffer.withUnsafeBufferPointer { bytes in
+                located.withUnsafeBufferPointer { fields in
+                    body(
+                        AMIMessageView(
+                            kind: kind, bytes: UnsafeBufferPointer(rebasing: bytes[range]), fields: fields,
+                            isUTF8: isUTF8))
+                }
+            }
+        }
+    }
+
+    /// A complete message: a header block located in place (its fields in ``located``), or one built the slow way.
+    private enum Decoded {
+        case block(kind: AMIMessage.Kind, range: Range<Int>, isUTF8: Bool)
+        case message(AMIMessage)
+    }
+
+    private mutating func advance() -> Decoded? {
         while true {
             guard let lineFeed = findLineFeed(from: lineStart) else {
                 boundPartialLine()
@@ -107,22 +147,28 @@ public struct AMIDecoder: Sendable {
                     messageStart = nextLine
                     continue
                 }
-                if startsWith(line, Self.bannerBytes) || (!sawFirstLine && firstColon(in: line) == nil) {
+                let colon = firstColon(in: line)
+                if startsWith(line, Self.bannerBytes) || (!sawFirstLine && colon == nil) {
                     sawFirstLine = true
                     let banner = AMIMessage(kind: .banner, body: decode(line, asUTF8: isUTF8(line)))
                     lineStart = nextLine
                     messageStart = nextLine
-                    return banner
+                    return .message(banner)
                 }
                 sawFirstLine = true
-                mode = startMode(for: line)
+                mode = startMode(for: line, colon: colon)
+                if mode == .headers {
+                    beginLocating()
+                    locate(line, colon: colon)
+                }
                 lineStart = nextLine
             case .headers:
                 if line.isEmpty {
-                    let message = parseBlock(messageStart..<lineStart)
+                    let decoded = finishBlock(messageStart..<lineStart)
                     finishMessage(at: nextLine)
-                    return message
+                    return decoded
                 }
+                locate(line, colon: firstColon(in: line))
                 lineStart = nextLine
                 if nextLine - messageStart > limits.maximumMessageBytes {
                     discardedByteCount += nextLine - messageStart
@@ -137,25 +183,80 @@ public struct AMIDecoder: Sendable {
                 if endsWith(line, Self.markerBytes) {
                     let message = parseFollows(messageStart..<(contentEnd - Self.markerBytes.count), truncated: false)
                     finishMessage(at: nextLine)
-                    return message
+                    return .message(message)
                 }
                 if previousLineBlank && (startsWithKey(line, "response") || startsWithKey(line, "event")) {
                     let message = parseFollows(messageStart..<lineStart, truncated: true)
                     mode = .idle
                     messageStart = lineStart
-                    return message
+                    return .message(message)
                 }
                 if nextLine - messageStart > limits.maximumBodyBytes {
                     let message = parseFollows(messageStart..<nextLine, truncated: true)
                     finishMessage(at: nextLine)
                     mode = .skipping
-                    return message
+                    return .message(message)
                 }
                 mode = .follows(previousLineBlank: line.isEmpty)
                 lineStart = nextLine
             }
         }
     }
+
+    // MARK: - Locating headers
+
+    private mutating func beginLocating() {
+        // One hostile message of many tiny lines must not keep its table for the life of the link.
+        if located.capacity > Self.retainedFieldCapacity {
+            located = []
+            located.reserveCapacity(64)
+        } else {
+            located.removeAll(keepingCapacity: true)
+        }
+        everyLineHasColon = true
+    }
+
+    /// Records where a header line's name and value lie (relative to the message start).
+    private mutating func locate(_ line: Range<Int>, colon: Int?) {
+        guard let colon else {
+            everyLineHasColon = false
+            return
+        }
+        var valueStart = colon + 1
+        if valueStart < line.upperBound && buffer[valueStart] == Self.space { valueStart += 1 }
+        let base = messageStart
+        located.append(
+            AMIMessage.Field(
+                nameStart: Int32(line.lowerBound - base), nameEnd: Int32(colon - base),
+                valueStart: Int32(valueStart - base), valueEnd: Int32(line.upperBound - base)))
+    }
+
+    /// The located block of an event, reply or action; anything else (a line without a colon, another first key)
+    /// is parsed the slow way.
+    private func finishBlock(_ block: Range<Int>) -> Decoded {
+        guard everyLineHasColon, let first = located.first else { return .message(parseBlock(block)) }
+        let name = block.lowerBound + Int(first.nameStart)..<block.lowerBound + Int(first.nameEnd)
+        let kind: AMIMessage.Kind
+        if equalsKey(name, "event") {
+            kind = .event
+        } else if equalsKey(name, "response") {
+            kind = .response
+        } else if equalsKey(name, "action") {
+            kind = .action
+        } else {
+            return .message(parseBlock(block))
+        }
+        return .block(kind: kind, range: block, isUTF8: isUTF8(block))
+    }
+
+    private func equalsKey(_ range: Range<Int>, _ key: StaticString) -> Bool {
+        buffer.withUnsafeBufferPointer { bytes in
+            AMIHeader.equalsIgnoringASCIICase(UnsafeBufferPointer(rebasing: bytes[range]), key)
+        }
+    }
+
+    /// The most header slots kept between messages.
+    static let retainedFieldCapacity = 4096
 
     // MARK: - Scanning
 
@@ -204,15 +305,16 @@ public struct AMIDecoder: Sendable {
     /// The room the buffer keeps between messages; more is given back once the messages that needed it are done.
     static let retainedCapacity = 256 * 1024
 
-    private mutating func startMode(for line: Range<Int>) -> Mode {
+    private mutating func startMode(for line: Range<Int>, colon: Int?) -> Mode {
+        guard let colon else { return .headers }
         if startsWithKey(line, "event") {
-            if isDropped(eventValue(line)) {
+            if isDropped(trimmed(colon + 1..<line.upperBound)) {
                 droppedEventCount += 1
                 return .skipping
             }
             return .headers
         }
-        if startsWithKey(line, "response"), let colon = firstColon(in: line) {
+        if startsWithKey(line, "response") {
             let value = trimmed(colon + 1..<line.upperBound)
             if AMIHeader.equalsIgnoringASCIICase(buffer[value], "follows".utf8) {
                 return .follows(previousLineBlank: false)
@@ -221,19 +323,28 @@ public struct AMIDecoder: Sendable {
         return .headers
     }
 
-    private func eventValue(_ line: Range<Int>) -> Range<Int> {
-        guard let colon = firstColon(in: line) else { return line.upperBound..<line.upperBound }
-        return trimmed(colon + 1..<line.upperBound)
-    }
-
     private func isDropped(_ name: Range<Int>) -> Bool {
-        let lowered = buffer[name].map(AMIHeader.asciiLowercase)
-        if droppedNames.contains(lowered) { return true }
-        return droppedPrefixes.contains { lowered.starts(with: $0) }
+        buffer.withUnsafeBufferPointer { bytes in
+            let value = UnsafeBufferPointer(rebasing: bytes[name])
+            for dropped in droppedNames where AMIHeader.equalsIgnoringASCIICase(value, lowercased: dropped) {
+                return true
+            }
+            for prefix in droppedPrefixes where prefix.count <= value.count {
+                if AMIHeader.equalsIgnoringASCIICase(UnsafeBufferPointer(rebasing: value[..<prefix.count]), lowercased: prefix) {
+                    return true
+                }
+            }
+            return false
+        }
     }
 
     private func firstColon(in line: Range<Int>) -> Int? {
-        buffer[line].firstIndex(of: Self.colon)
+        guard !line.isEmpty else { return nil }
+        return buffer.withUnsafeBufferPointer { bytes -> Int? in
+            let base = bytes.baseAddress!
+            guard let found = memchr(base + line.lowerBound, Int32(Self.colon), line.count) else { return nil }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
     }
 
     private func trimmed(_ range: Range<Int>) -> Range<Int> {
@@ -262,9 +373,11 @@ public struct AMIDecoder: Sendable {
     // MARK: - Parsing complete blocks
 
     private func isUTF8(_ range: Range<Int>) -> Bool {
-        let slice = buffer[range]
-        if slice.allSatisfy({ $0 < 0x80 }) { return true }
-        return String(validating: slice, as: UTF8.self) != nil
+        buffer.withUnsafeBufferPointer { bytes in
+            let slice = UnsafeBufferPointer(rebasing: bytes[range])
+            if AMIHeader.isASCII(slice) { return true }
+            return String(validating: slice, as: UTF8.self) != nil
+        }
     }
 
     private func decode(_ range: Range<Int>, asUTF8: Bool) -> String {
@@ -296,7 +409,7 @@ public struct AMIDecoder: Sendable {
             decode(line.lowerBound..<colon, asUTF8: utf8), decode(valueStart..<line.upperBound, asUTF8: utf8))
     }
 
-    /// A header block, kept as bytes with the ranges of its keys and values; nothing is decoded yet.
+    /// A header block found not to be a plain event, reply or action: parsed line by line.
     private func parseBlock(_ block: Range<Int>) -> AMIMessage {
         let utf8 = isUTF8(block)
         let blockLines = lines(of: block)

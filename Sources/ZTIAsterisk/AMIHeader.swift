@@ -23,6 +23,45 @@ public struct AMIHeader: Sendable, Equatable {
         return true
     }
 
+    /// The pointer form, for the decoder's hot path: lengths first, then bytes.
+    @inline(__always)
+    static func equalsIgnoringASCIICase(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        for index in 0..<lhs.count where asciiLowercase(lhs[index]) != asciiLowercase(rhs[index]) { return false }
+        return true
+    }
+
+    /// `bytes` against an ASCII key.
+    @inline(__always)
+    static func equalsIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, _ key: StaticString) -> Bool {
+        equalsIgnoringASCIICase(bytes, UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+    }
+
+    /// `bytes` against a key already lowercased.
+    @inline(__always)
+    static func equalsIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, lowercased key: [UInt8]) -> Bool {
+        guard bytes.count == key.count else { return false }
+        for index in 0..<key.count where asciiLowercase(bytes[index]) != key[index] { return false }
+        return true
+    }
+
+    /// True when every byte is below 0x80, read eight at a time.
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var index = 0
+        var seen: UInt64 = 0
+        while index + 8 <= bytes.count {
+            seen |= raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < bytes.count {
+            seen |= UInt64(bytes[index])
+            index += 1
+        }
+        return seen & 0x8080_8080_8080_8080 == 0
+    }
+
     @inline(__always)
     static func asciiLowercase(_ byte: UInt8) -> UInt8 {
         byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte

@@ -71,59 +71,41 @@ public struct AMIMessage: Sendable, Equatable {
 
     /// The headers, in order, all decoded.
     public var headers: [AMIHeader] {
-        fields.map { AMIHeader(text($0.nameStart, $0.nameEnd), text($0.valueStart, $0.valueEnd)) }
+        withTable { table in fields.map { AMIHeader(table.text(table.name($0)), table.text(table.value($0))) } }
     }
 
     /// The number of headers.
     public var headerCount: Int { fields.count }
 
-    private func text(_ start: Int32, _ end: Int32) -> String {
-        let slice = bytes[Int(start)..<Int(end)]
-        if isUTF8 { return String(decoding: slice, as: UTF8.self) }
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: slice.map { Unicode.Scalar($0) })
-        return String(view)
+    func withTable<Result>(_ body: (AMIHeaderTable) -> Result) -> Result {
+        bytes.withUnsafeBufferPointer { bytes in
+            fields.withUnsafeBufferPointer { fields in body(AMIHeaderTable(bytes: bytes, fields: fields, isUTF8: isUTF8)) }
+        }
     }
 
-    private func nameMatches(_ field: Field, _ name: String.UTF8View) -> Bool {
-        AMIHeader.equalsIgnoringASCIICase(bytes[Int(field.nameStart)..<Int(field.nameEnd)], name)
+    private func text(_ start: Int32, _ end: Int32) -> String {
+        withTable { $0.text(UnsafeBufferPointer(rebasing: $0.bytes[Int(start)..<Int(end)])) }
     }
 
     /// The first value of `name` (case-insensitive), if present.
     public subscript(name: String) -> String? {
-        let key = name.utf8
-        for field in fields where nameMatches(field, key) { return text(field.valueStart, field.valueEnd) }
-        return nil
+        withTable { $0.firstValue(name) }
     }
 
     /// The first value of each of `keys` (ASCII bytes, compared case-insensitively after `prefix`, which is compared
     /// exactly), in one pass over the headers.
     func firstValues(_ keys: [[UInt8]], prefix: String) -> [String?] {
-        let prefixBytes = Array(prefix.utf8)
-        var found = [String?](repeating: nil, count: keys.count)
-        for field in fields {
-            var start = Int(field.nameStart)
-            let end = Int(field.nameEnd)
-            guard end - start > prefixBytes.count else { continue }
-            if !prefixBytes.isEmpty {
-                guard bytes[start..<start + prefixBytes.count].elementsEqual(prefixBytes) else { continue }
-                start += prefixBytes.count
-            }
-            for (index, key) in keys.enumerated()
-            where found[index] == nil && key.count == end - start
-                && AMIHeader.equalsIgnoringASCIICase(bytes[start..<end], key)
-            {
-                found[index] = text(field.valueStart, field.valueEnd)
-                break
-            }
-        }
-        return found
+        withTable { $0.firstValues(keys, prefix: prefix) }
+    }
+
+    /// Hands the raw bytes of the first value of `name` (case-insensitive) to `body`, without making a `String`.
+    func withValue<Result>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        withTable { table in table.firstIndex(name).map { body(table.value(table.fields[$0])) } }
     }
 
     /// Every value of `name` (case-insensitive), in order.
     public func values(_ name: String) -> [String] {
-        let key = name.utf8
-        return fields.filter { nameMatches($0, key) }.map { text($0.valueStart, $0.valueEnd) }
+        withTable { $0.values(name) }
     }
 
     /// The event name, for events.
