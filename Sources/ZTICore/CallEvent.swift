@@ -57,6 +57,41 @@ public struct CallEvent: Sendable, Equatable, Codable {
         }
     }
 
+    /// Every field as read (the hand-written JSON reader); ``validate()`` checks the id against them.
+    init(
+        id: String, group: String, pbx: PBXType, callId: String, direction: CallDirection, state: CallState,
+        from: String?, to: String?, dialled: String?, fromE164: String?, toE164: String?,
+        extension extensionNumber: String, user: String?, attempt: Int, at: EventTime, startedAt: EventTime?,
+        answeredAt: EventTime?, endedAt: EventTime?, ringSeconds: Int?, talkSeconds: Int?, cause: CallCause?,
+        rawCause: String?, transferredTo: String?, transferredCallId: String?, clickToDialId: String?
+    ) {
+        self.id = id
+        self.group = group
+        self.pbx = pbx
+        self.callId = callId
+        self.direction = direction
+        self.state = state
+        self.from = from
+        self.to = to
+        self.dialled = dialled
+        self.fromE164 = fromE164
+        self.toE164 = toE164
+        self.extension = extensionNumber
+        self.user = user
+        self.attempt = attempt
+        self.at = at
+        self.startedAt = startedAt
+        self.answeredAt = answeredAt
+        self.endedAt = endedAt
+        self.ringSeconds = ringSeconds
+        self.talkSeconds = talkSeconds
+        self.cause = cause
+        self.rawCause = rawCause
+        self.transferredTo = transferredTo
+        self.transferredCallId = transferredCallId
+        self.clickToDialId = clickToDialId
+    }
+
     /// `group/callId/extension/state/attempt`.
     public static func makeId(
         group: String, callId: String, extension extensionNumber: String, state: CallState, attempt: Int
@@ -89,6 +124,6 @@ public struct CallEvent: Sendable, Equatable, Codable {
 
     /// The canonical JSON form: sorted keys, absent fields omitted, millisecond UTC times.
     public func canonicalJSON() -> String {
-        CanonicalJSON.string(self)
+        String(decoding: CallEventJSON.bytes(self), as: UTF8.self)
     }
 }

@@ -24,7 +24,13 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// Parses `yyyy-MM-ddTHH:mm:ss.SSSZ`; nil for anything else.
     public init?(_ text: String) {
-        let bytes = Array(text.utf8)
+        var text = text
+        guard let time = text.withUTF8({ EventTime(canonical: $0) }) else { return nil }
+        self = time
+    }
+
+    /// Parses the canonical text from its UTF-8 bytes.
+    public init?(canonical bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count == 24, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x54, bytes[13] == 0x3A,
             bytes[16] == 0x3A, bytes[19] == 0x2E, bytes[23] == 0x5A
         else { return nil }
@@ -49,16 +55,35 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// The canonical text, e.g. `2026-11-25T09:30:00.123Z`.
     public var description: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        writeCanonical(into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the canonical text's 24 bytes (the year is 0001…9999: ``representable`` keeps it there).
+    public func writeCanonical(into output: inout [UInt8]) {
         let milliseconds = millisecondsSinceEpoch.modulo(1000)
         let totalSeconds = (millisecondsSinceEpoch - milliseconds) / 1000
         let secondOfDay = totalSeconds.modulo(86_400)
         let days = (totalSeconds - secondOfDay) / 86_400
         let (year, month, day) = Self.civilFromDays(days)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let millisText = String(milliseconds).leftPadded(to: 3)
-        let yearText = String(year).leftPadded(to: 4)
-        return "\(yearText)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):"
-            + "\(two(secondOfDay % 60)).\(millisText)Z"
+        func digits(_ value: Int64, _ count: Int, then separator: UInt8?) {
+            var divisor: Int64 = 1
+            for _ in 1..<count { divisor *= 10 }
+            while divisor > 0 {
+                output.append(0x30 + UInt8(truncatingIfNeeded: value / divisor % 10))
+                divisor /= 10
+            }
+            if let separator { output.append(separator) }
+        }
+        digits(year, 4, then: 0x2D)
+        digits(month, 2, then: 0x2D)
+        digits(day, 2, then: 0x54)
+        digits(secondOfDay / 3600, 2, then: 0x3A)
+        digits(secondOfDay / 60 % 60, 2, then: 0x3A)
+        digits(secondOfDay % 60, 2, then: 0x2E)
+        digits(milliseconds, 3, then: 0x5A)
     }
 
     public static func < (lhs: EventTime, rhs: EventTime) -> Bool {

@@ -105,7 +105,14 @@ public struct FrameDecoder: Sendable {
         case .hello: return .hello(try decode(Hello.self))
         case .config: return .config(try decode(WorkerSettings.self))
         case .event:
-            let envelope = try decode(EventEnvelope.self)
+            let envelope: (event: CallEvent, resumeKey: String?)
+            do {
+                envelope = try CallEventJSON.decodeEnvelope(payload)
+            } catch {
+                throw ZTICoreError(
+                    .framePayloadInvalid, "the \(sender) sent a \(type) frame whose payload is not the expected JSON: "
+                        + error.message)
+            }
             try envelope.event.validate()
             if let key = envelope.resumeKey, key.isEmpty || key.utf8.count > 512 {
                 throw ZTICoreError(

@@ -30,10 +30,7 @@ public enum FrameEncoder {
         switch frame {
         case .hello(let value): Array(CanonicalJSON.data(value))
         case .config(let value): Array(CanonicalJSON.data(value))
-        case .event(let value, let resumeKey):
-            Array(
-                resumeKey.map { CanonicalJSON.data(EventEnvelope(event: value, resumeKey: $0)) }
-                    ?? CanonicalJSON.data(value))
+        case .event(let value, let resumeKey): CallEventJSON.envelope(value, resumeKey: resumeKey)
         case .ack(let value): Array(CanonicalJSON.data(value))
         case .dial(let value): Array(CanonicalJSON.data(value))
         case .dialResult(let value): Array(CanonicalJSON.data(value))

@@ -241,7 +241,7 @@ public final class Spool: Sendable {
                     """, arguments: [group]
             ).compactMap { row -> OpenLifecycles.Lifecycle? in
                 let payload: String = row["payload"]
-                guard let event = try? CanonicalJSON.decode(CallEvent.self, from: Array(payload.utf8)) else {
+                guard let event = try? CallEventJSON.decode(payload.utf8) else {
                     return nil
                 }
                 return OpenLifecycles.Lifecycle(event: event, resumeKey: row["resumeKey"])
@@ -401,7 +401,7 @@ public final class Spool: Sendable {
 
     static func row(_ row: GRDB.Row) -> Row? {
         let payload: String = row["payload"]
-        guard let event = try? CanonicalJSON.decode(CallEvent.self, from: Array(payload.utf8)) else { return nil }
+        guard let event = try? CallEventJSON.decode(payload.utf8) else { return nil }
         return Row(
             sequence: row["sequence"], event: event, state: State(rawValue: row["state"]) ?? .pending,
             attempts: row["attempts"], lastError: row["lastError"], payload: payload)
