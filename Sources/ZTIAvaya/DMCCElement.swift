@@ -61,7 +61,19 @@ public struct DMCCElement: Sendable, Equatable {
 
     /// The text with surrounding white space removed.
     public var trimmedText: String {
-        String(text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+        // ASCII white space, the only kind AES writes, is trimmed byte by byte; a non-ASCII character at an edge
+        // is left to the Unicode definition.
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        func isASCIISpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+        while start < end, isASCIISpace(bytes[start]) { start = bytes.index(after: start) }
+        while end > start, isASCIISpace(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+        let trimmed = text[start..<end]
+        guard let first = trimmed.utf8.first, let last = trimmed.utf8.last, first >= 0x80 || last >= 0x80 else {
+            return start == bytes.startIndex && end == bytes.endIndex ? text : String(trimmed)
+        }
+        return String(trimmed.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
 
     /// The document: an XML declaration and this element, every text and attribute value escaped.

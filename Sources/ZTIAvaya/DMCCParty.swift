@@ -30,7 +30,9 @@ public enum DMCCParty: Sendable, Equatable {
     /// by it, since the rest of an ID varies between AES releases and events).
     public var number: String? {
         guard case .device(let id) = self else { return nil }
-        let first = id.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let first = id[..<(id.utf8.firstIndex(of: 0x3A) ?? id.endIndex)]
+        // The usual ID is ASCII without white space: its first field is the number as it stands.
+        if first.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) { return first.isEmpty ? nil : String(first) }
         let number = first.filter { !$0.isWhitespace }
         return number.isEmpty ? nil : number
     }
