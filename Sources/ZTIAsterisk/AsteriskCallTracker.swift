@@ -137,25 +137,34 @@ public struct AsteriskCallTracker: Sendable {
         }
     }
 
-    /// `Timestamp: 1732526400.123456` as milliseconds.
+    /// `Timestamp: 1732526400.123456` as milliseconds, read from the bytes (every event carries one).
     static func timestamp(_ message: AMIMessage) -> EventTime? {
-        guard message.kind == .event, let text = message["Timestamp"] else { return nil }
-        let parts = text.split(separator: ".", maxSplits: 1)
-        guard let secondsText = parts.first, secondsText.count <= 12, let seconds = Int64(secondsText) else {
-            return nil
+        guard message.kind == .event else { return nil }
+        let parsed: Int64?? = message.withValue("Timestamp") { bytes -> Int64? in
+            var seconds: Int64 = 0
+            var index = 0
+            while index < bytes.count, bytes[index] != 0x2E {
+                guard index < 12, (0x30...0x39).contains(bytes[index]) else { return nil }
+                seconds = seconds * 10 + Int64(bytes[index] - 0x30)
+                index += 1
+            }
+            guard index > 0 else { return nil }
+            var milliseconds: Int64 = 0
+            if index < bytes.count {
+                // The fraction's first three digits; fewer are padded with zeros, and the rest is not read.
+                var scale: Int64 = 100
+                index += 1
+                let fractionStart = index
+                while index < bytes.count, index - fractionStart < 3 {
+                    guard (0x30...0x39).contains(bytes[index]) else { return nil }
+                    milliseconds += Int64(bytes[index] - 0x30) * scale
+                    scale /= 10
+                    index += 1
+                }
+            }
+            return seconds * 1000 + milliseconds
         }
-        var milliseconds: Int64 = 0
-        if parts.count == 2 {
-            let fraction = parts[1].prefix(3)
-            guard fraction.allSatisfy(\.isNumber), let value = Int64(fraction.padding(toLength: 3)) else { return nil }
-            milliseconds = value
-        }
-        return EventTime(millisecondsSinceEpoch: seconds * 1000 + milliseconds)
-    }
-}
-
-extension Substring {
-    fileprivate func padding(toLength length: Int) -> String {
-        count >= length ? String(self) : String(self) + String(repeating: "0", count: length - count)
+        guard let milliseconds = parsed ?? nil else { return nil }
+        return EventTime(millisecondsSinceEpoch: milliseconds)
     }
 }

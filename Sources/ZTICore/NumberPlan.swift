@@ -69,7 +69,7 @@ public struct NumberPlan: Sendable, Codable {
         let digits: Substring
         if cleaned.hasPrefix("+") {
             digits = cleaned.dropFirst()
-        } else if !cleaned.allSatisfy(\.isASCIIDigit) || isInternal(cleaned) {
+        } else if !cleaned.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) || isInternal(cleaned) {
             return nil
         } else if !internationalPrefix.isEmpty && cleaned.hasPrefix(internationalPrefix) {
             digits = cleaned.dropFirst(internationalPrefix.count)
@@ -78,7 +78,9 @@ public struct NumberPlan: Sendable, Codable {
         } else {
             return nil
         }
-        guard (7...15).contains(digits.count), digits.allSatisfy(\.isASCIIDigit), digits.first != "0" else {
+        guard (7...15).contains(digits.utf8.count), digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            digits.utf8.first != 0x30
+        else {
             return nil
         }
         return "+" + digits
@@ -97,8 +99,10 @@ public struct NumberPlan: Sendable, Codable {
 
     /// Drops the formatting characters people and CRMs put in numbers: spaces, `-`, `.`, `(` and `)`.
     public static func stripFormatting(_ number: String) -> String {
-        let formatting: Set<UInt8> = [0x20, 0x2D, 0x2E, 0x28, 0x29]
-        guard number.utf8.contains(where: formatting.contains) else { return number }
-        return String(decoding: number.utf8.filter { !formatting.contains($0) }, as: UTF8.self)
+        func isFormatting(_ byte: UInt8) -> Bool {
+            byte == 0x20 || byte == 0x2D || byte == 0x2E || byte == 0x28 || byte == 0x29
+        }
+        guard number.utf8.contains(where: isFormatting) else { return number }
+        return String(decoding: number.utf8.filter { !isFormatting($0) }, as: UTF8.self)
     }
 }
