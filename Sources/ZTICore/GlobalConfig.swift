@@ -21,6 +21,8 @@ public struct GlobalConfig: Sendable, Codable {
     public let zohoAccountsURL: String
     /// `crm.webhook.url`, for the webhook sink.
     public let webhookURL: String?
+    /// `crm.webhook.batch`: the most events per webhook request (default 1: one event per body, no array).
+    public let webhookBatch: Int
     /// `crm.zoho.missed`, default `percall`.
     public let zohoMissed: ZohoMissedPolicy
     /// `crm.zoho.auth.scheme`, default `Zoho-oauthtoken`.
@@ -96,8 +98,9 @@ public struct GlobalConfig: Sendable, Codable {
         file: String, zohoUnanswered: ZohoUnansweredPolicy = .auto, zohoRefreshLimit: Int = 10,
         zohoRefreshWindow: Duration = .seconds(600), clickToDialTLSCert: String? = nil,
         clickToDialTLSKey: String? = nil,
-        zohoAuthScheme: ZohoAuthScheme = .zohoOAuthToken, openTimeout: Duration = .seconds(5)
+        zohoAuthScheme: ZohoAuthScheme = .zohoOAuthToken, openTimeout: Duration = .seconds(5), webhookBatch: Int = 1
     ) {
+        self.webhookBatch = webhookBatch
         self.openTimeout = openTimeout
         self.zohoAuthScheme = zohoAuthScheme
         self.clickToDialTLSCert = clickToDialTLSCert

@@ -8,7 +8,7 @@ enum GlobalConfigReader {
             "crm.zoho.auth.scheme",
             "crm.zoho.refresh.limit", "crm.zoho.refresh.window", "crm.internal", "crm.concurrency",
             "crm.retry.min", "crm.retry.max", "crm.probe.max", "crm.degraded.after",
-            "crm.webhook.url", "restart.intensity", "restart.period",
+            "crm.webhook.url", "crm.webhook.batch", "restart.intensity", "restart.period",
             "restart.backoff.floor", "restart.backoff.cap", "stop.timeout", "startup.timeout", "buffer.max.events",
             "worker.unacked.max", "ack.timeout", "open.timeout", "uploader.spawn", "uploader.socket",
             "uploader.peer.group",
@@ -69,6 +69,7 @@ enum GlobalConfigReader {
             "crm.webhook.url", default: nil, required: sink == .webhook,
             expected: "the http:// or https:// URL that receives the events", httpURL)
 
+        let webhookBatch = reader.integer("crm.webhook.batch", default: 1, range: 1...1000)
         let zohoMissed: ZohoMissedPolicy = reader.choice("crm.zoho.missed", default: .percall) ?? .percall
         let zohoUnanswered: ZohoUnansweredPolicy = reader.choice("crm.zoho.unanswered", default: .auto) ?? .auto
         let authScheme: ZohoAuthScheme =
@@ -137,7 +138,7 @@ enum GlobalConfigReader {
             groupsEnabled: groupsEnabled, spoolRetention: retention, logLevel: logLevel, file: file.path,
             zohoUnanswered: zohoUnanswered, zohoRefreshLimit: refreshLimit, zohoRefreshWindow: refreshWindow,
             clickToDialTLSCert: tlsCert, clickToDialTLSKey: tlsKey, zohoAuthScheme: authScheme,
-            openTimeout: openTimeout)
+            openTimeout: openTimeout, webhookBatch: webhookBatch)
         return (global, reader.diagnostics)
     }
 

@@ -128,6 +128,13 @@ public actor FakeCRM {
             method: method, path: path, headers: headers, body: text, signatureValid: valid, status: status)
         requests.append(request)
         if let id = headers["x-zti-event-id"], status == 200 { arrivals[id] = Date() }
+        // A batch (`crm.webhook.batch` above 1): a JSON array of events, each accepted with the request.
+        if headers["x-zti-event-count"] != nil, status == 200,
+            let events = (try? JSONSerialization.jsonObject(with: Data(body))) as? [[String: Any]]
+        {
+            let now = Date()
+            for case let id as String in events.map({ $0["id"] }) { arrivals[id] = now }
+        }
         if let recordPath, let handle = FileHandle(forWritingAtPath: recordPath) {
             handle.seekToEndOfFile()
             let encoder = JSONEncoder()

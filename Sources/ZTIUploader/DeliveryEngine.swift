@@ -3,7 +3,8 @@ import Synchronization
 import ZTICore
 
 /// Delivers spooled events to a sink: in order within a call (only a call's first pending row is ever in
-/// flight), concurrently across calls, dead-lettered when the CRM refuses them for good. A ringing already made
+/// flight), concurrently across calls (up to `concurrency` requests, each of up to the sink's batch limit of
+/// calls' first rows), dead-lettered when the CRM refuses them for good. A ringing already made
 /// obsolete by a later terminal state of the same lifecycle is skipped, and counted.
 ///
 /// The CRM failing is one condition, not one per call: the first retryable failure (408, 429, 5xx, a network
@@ -70,21 +71,25 @@ public final class DeliveryEngine: Sendable {
                 continue
             }
             let due: [Spool.Row]
+            let batch = sink.batchLimit
             do {
-                due = try spool.nextDeliverable(now: .now(), limit: concurrency)
+                due = try spool.nextDeliverable(now: .now(), limit: concurrency * batch)
             } catch {
                 logger.error("\(error.message)")
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
             if due.isEmpty {
-                await wakeup.wait(timeout: .milliseconds(200))
+                // A commit pokes at once; the long timeout only notices a `ztisup redeliver` run by another process.
+                await wakeup.wait(timeout: Self.externalChangeInterval)
                 continue
             }
             let failures = await withTaskGroup(of: (Duration?, String)?.self) { group in
-                for row in due {
+                for start in stride(from: 0, to: due.count, by: batch) {
+                    let rows = Array(due[start..<min(due.count, start + batch)])
                     group.addTask {
-                        if case .retry(let after, let reason) = await self.deliver(row) { return (after, reason) }
+                        let outcome = batch == 1 ? await self.deliver(rows[0]) : await self.deliver(batch: rows)
+                        if case .retry(let after, let reason) = outcome { return (after, reason) }
                         return nil
                     }
                 }
@@ -125,7 +130,8 @@ public final class DeliveryEngine: Sendable {
         }
         lastProbe.withLock { $0 = ("\(row.event.group)/\(row.event.callId)", row.event.id) }
         count("probes")
-        if case .retry(let after, let reason) = await deliver(row) {
+        let outcome = sink.batchLimit > 1 ? await deliver(batch: [row]) : await deliver(row)
+        if case .retry(let after, let reason) = outcome {
             let interval = state.withLock { health -> Duration in
                 health.probeInterval = max(min(health.probeInterval * 2, probeMax), after ?? .zero)
                 health.lastError = reason
@@ -159,53 +165,55 @@ public final class DeliveryEngine: Sendable {
         return rotated.first { $0.event.id != last.id } ?? rotated.first
     }
 
-    @discardableResult
-    private func deliver(_ row: Spool.Row) async -> DeliveryOutcome {
-        var outcome: DeliveryOutcome
-        // A ringing that could not go out at its first try and whose lifecycle has ended meanwhile is obsolete.
-        if row.event.state == .ringing, row.attempts > 0, let later = try? spool.laterPending(after: row),
-            later.contains(where: {
-                $0.event.extension == row.event.extension && $0.event.attempt == row.event.attempt
-                    && $0.event.state.isTerminal
-            })
-        {
-            outcome = .skipped(reason: "obsolete: the call had ended before it could be delivered")
-        } else if sink.wantsHistory {
-            let sent = (try? spool.sentBefore(row)) ?? []
-            outcome = await sink.deliver(row.event, sentBefore: sent)
-        } else {
-            outcome = await sink.deliver(row.event, stored: row.payload)
+    /// How long an idle engine waits before it looks at the spool unasked (for changes made by another process).
+    static let externalChangeInterval: Duration = .seconds(5)
+
+    /// A ringing that could not go out at its first try and whose lifecycle has ended meanwhile is obsolete.
+    private func isObsolete(_ row: Spool.Row) -> Bool {
+        guard row.event.state == .ringing, row.attempts > 0, let later = try? spool.laterPending(after: row) else {
+            return false
         }
+        return later.contains {
+            $0.event.extension == row.event.extension && $0.event.attempt == row.event.attempt
+                && $0.event.state.isTerminal
+        }
+    }
+
+    /// Several calls' first rows in one request: the outcome is the request's, recorded for every row at once.
+    private func deliver(batch rows: [Spool.Row]) async -> DeliveryOutcome {
+        var sending: [Spool.Row] = []
+        for row in rows {
+            if isObsolete(row) {
+                record(row, .skipped(reason: "obsolete: the call had ended before it could be delivered"))
+            } else {
+                sending.append(row)
+            }
+        }
+        guard !sending.isEmpty else { return .delivered }
+        let outcome = await sink.deliver(batch: sending.map { ($0.event, $0.payload) })
         let now = EventTime.now()
+        let attempted = sending.map { (sequence: $0.sequence, attempts: $0.attempts + 1) }
         do {
             switch outcome {
-            case .delivered:
-                try spool.record(
-                    row.sequence, state: .delivered, attempts: row.attempts + 1, nextAttemptAt: nil, error: nil, at: now
-                )
-                count("delivered")
-                lastFailure.withLock { $0 = nil }
-            case .deliveredWithNote(let note):
-                try spool.record(
-                    row.sequence, state: .delivered, attempts: row.attempts + 1, nextAttemptAt: nil, error: note,
-                    at: now)
-                count("delivered")
+            case .delivered, .deliveredWithNote:
+                let note: String? = if case .deliveredWithNote(let text) = outcome { text } else { nil }
+                try spool.record(attempted, state: .delivered, error: note, at: now)
+                count("delivered", sending.count)
+                if note == nil { lastFailure.withLock { $0 = nil } }
             case .skipped(let reason):
                 try spool.record(
-                    row.sequence, state: .skipped, attempts: row.attempts, nextAttemptAt: nil, error: reason, at: now)
-                count("skipped")
+                    sending.map { ($0.sequence, $0.attempts) }, state: .skipped, error: reason, at: now)
+                count("skipped", sending.count)
             case .refused(let reason):
-                try spool.record(
-                    row.sequence, state: .dead, attempts: row.attempts + 1, nextAttemptAt: nil, error: reason, at: now)
-                count("dead")
+                try spool.record(attempted, state: .dead, error: reason, at: now)
+                count("dead", sending.count)
                 lastFailure.withLock { $0 = reason }
-                logger.warning("event \(row.event.id) refused by the CRM, kept as a dead letter: \(reason)")
+                logger.warning(
+                    "a batch of \(sending.count) events (first \(sending[0].event.id)) refused by the CRM, kept as dead letters: \(reason)"
+                )
             case .retry(_, let reason):
-                // The row waits for the CRM as a whole, not on a backoff of its own.
-                try spool.record(
-                    row.sequence, state: .pending, attempts: row.attempts + 1, nextAttemptAt: nil, error: reason,
-                    at: now)
-                count("retried")
+                try spool.record(attempted, state: .pending, error: reason, at: now)
+                count("retried", sending.count)
                 lastFailure.withLock { $0 = reason }
             }
         } catch {
@@ -214,8 +222,53 @@ public final class DeliveryEngine: Sendable {
         return outcome
     }
 
-    private func count(_ key: String) {
-        counters.withLock { $0[key, default: 0] += 1 }
+    @discardableResult
+    private func deliver(_ row: Spool.Row) async -> DeliveryOutcome {
+        let outcome: DeliveryOutcome
+        if isObsolete(row) {
+            outcome = .skipped(reason: "obsolete: the call had ended before it could be delivered")
+        } else if sink.wantsHistory {
+            let sent = (try? spool.sentBefore(row)) ?? []
+            outcome = await sink.deliver(row.event, sentBefore: sent)
+        } else {
+            outcome = await sink.deliver(row.event, stored: row.payload)
+        }
+        record(row, outcome)
+        return outcome
+    }
+
+    private func record(_ row: Spool.Row, _ outcome: DeliveryOutcome) {
+        let now = EventTime.now()
+        do {
+            switch outcome {
+            case .delivered:
+                try spool.record(row.sequence, state: .delivered, attempts: row.attempts + 1, error: nil, at: now)
+                count("delivered")
+                lastFailure.withLock { $0 = nil }
+            case .deliveredWithNote(let note):
+                try spool.record(row.sequence, state: .delivered, attempts: row.attempts + 1, error: note, at: now)
+                count("delivered")
+            case .skipped(let reason):
+                try spool.record(row.sequence, state: .skipped, attempts: row.attempts, error: reason, at: now)
+                count("skipped")
+            case .refused(let reason):
+                try spool.record(row.sequence, state: .dead, attempts: row.attempts + 1, error: reason, at: now)
+                count("dead")
+                lastFailure.withLock { $0 = reason }
+                logger.warning("event \(row.event.id) refused by the CRM, kept as a dead letter: \(reason)")
+            case .retry(_, let reason):
+                // The row waits for the CRM as a whole, not on a backoff of its own.
+                try spool.record(row.sequence, state: .pending, attempts: row.attempts + 1, error: reason, at: now)
+                count("retried")
+                lastFailure.withLock { $0 = reason }
+            }
+        } catch {
+            logger.error("\(error.message)")
+        }
+    }
+
+    private func count(_ key: String, _ amount: Int = 1) {
+        counters.withLock { $0[key, default: 0] += amount }
     }
 }
 
@@ -224,19 +277,25 @@ final class Wakeup: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
+        /// The wait's timeout, cancelled when a signal comes first (so that no sleeper outlives its wait).
+        var timer: Task<Void, Never>?
     }
 
     private let state = Mutex(State())
 
     func signal() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let (waiter, timer) = state.withLock { state -> (CheckedContinuation<Void, Never>?, Task<Void, Never>?) in
             guard let waiter = state.waiter else {
                 state.pending = true
-                return nil
+                return (nil, nil)
             }
-            state.waiter = nil
-            return waiter
+            defer {
+                state.waiter = nil
+                state.timer = nil
+            }
+            return (waiter, state.timer)
         }
+        timer?.cancel()
         waiter?.resume()
     }
 
@@ -254,14 +313,21 @@ final class Wakeup: Sendable {
                 continuation.resume()
                 return
             }
-            Task {
+            let timer = Task {
                 try? await Task.sleep(for: timeout)
+                guard !Task.isCancelled else { return }
                 // At worst this ends a later wait early: one more look at the spool.
                 let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-                    defer { state.waiter = nil }
+                    defer {
+                        state.waiter = nil
+                        state.timer = nil
+                    }
                     return state.waiter
                 }
                 waiter?.resume()
+            }
+            state.withLock { state in
+                if state.waiter != nil { state.timer = timer } else { timer.cancel() }
             }
         }
     }

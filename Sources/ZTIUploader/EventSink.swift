@@ -11,12 +11,23 @@ public protocol EventSink: Sendable {
     func deliver(_ event: CallEvent, stored: String) async -> DeliveryOutcome
     /// Whether ``deliver(_:sentBefore:)`` needs that history (the engine reads it from the spool only then).
     var wantsHistory: Bool { get }
+    /// The most events one request may carry; above 1 the engine hands over batches (``deliver(batch:)``).
+    var batchLimit: Int { get }
+    /// Delivers several spooled events (each with its stored JSON) in one request: one outcome for them all.
+    func deliver(batch: [(event: CallEvent, stored: String)]) async -> DeliveryOutcome
 }
 
 extension EventSink {
     public func deliver(_ event: CallEvent, sentBefore: [CallEvent]) async -> DeliveryOutcome { await deliver(event) }
     public func deliver(_ event: CallEvent, stored: String) async -> DeliveryOutcome { await deliver(event) }
     public var wantsHistory: Bool { false }
+    public var batchLimit: Int { 1 }
+    public func deliver(batch: [(event: CallEvent, stored: String)]) async -> DeliveryOutcome {
+        guard batch.count == 1, let only = batch.first else {
+            return .refused(reason: "this CRM takes one event per request")
+        }
+        return await deliver(only.event, stored: only.stored)
+    }
 }
 
 /// The result of one delivery attempt.

@@ -381,22 +381,34 @@ public final class Spool: Sendable {
         }
     }
 
-    /// Records the outcome of a delivery attempt.
+    /// Records the outcome of a delivery attempt (a pending row is due again at once: the engine decides when).
     public func record(
-        _ sequence: Int64, state: State, attempts: Int, nextAttemptAt: EventTime?, error: String?, at time: EventTime
+        _ sequence: Int64, state: State, attempts: Int, error: String?, at time: EventTime
+    ) throws(ZTIUploaderError) {
+        try record([(sequence, attempts)], state: state, error: error, at: time)
+    }
+
+    /// Records one outcome for several rows (a batch the CRM took or refused as a whole), in one transaction.
+    public func record(
+        _ rows: [(sequence: Int64, attempts: Int)], state: State, error: String?, at time: EventTime
     ) throws(ZTIUploaderError) {
         try writing { db in
-            try db.execute(
-                sql: """
-                    UPDATE events SET state = ?, attempts = ?, nextAttemptAt = ?, lastError = ?,
-                        deliveredAt = CASE WHEN ? = 'delivered' THEN ? ELSE deliveredAt END
-                    WHERE sequence = ?
-                    """,
-                arguments: [
-                    state.rawValue, attempts, nextAttemptAt?.millisecondsSinceEpoch ?? 0, error, state.rawValue,
-                    time.millisecondsSinceEpoch, sequence,
-                ])
+            for (sequence, attempts) in rows {
+                try Self.update(db, sequence, state: state, attempts: attempts, error: error, at: time)
+            }
         }
+    }
+
+    private static func update(
+        _ db: GRDB.Database, _ sequence: Int64, state: State, attempts: Int, error: String?, at time: EventTime
+    ) throws {
+        try db.execute(
+            sql: """
+                UPDATE events SET state = ?, attempts = ?, nextAttemptAt = 0, lastError = ?,
+                    deliveredAt = CASE WHEN ? = 'delivered' THEN ? ELSE deliveredAt END
+                WHERE sequence = ?
+                """,
+            arguments: [state.rawValue, attempts, error, state.rawValue, time.millisecondsSinceEpoch, sequence])
     }
 
     static func row(_ row: GRDB.Row) -> Row? {

@@ -29,7 +29,9 @@ public struct UploaderSink: Sendable {
         case .webhook:
             guard let url = global.webhookURL, let key = secrets.value(.crmWebhookSecret) else { return nil }
             return UploaderSink(
-                sink: WebhookSink(url: url, key: key, client: HTTPClient.shared), description: "the webhook \(url)",
+                sink: WebhookSink(url: url, key: key, client: HTTPClient.shared, batch: global.webhookBatch),
+                description: global.webhookBatch > 1
+                    ? "the webhook \(url) (up to \(global.webhookBatch) events per request)" : "the webhook \(url)",
                 start: nil, reportDialFailure: nil)
         case .zoho:
             guard let clientId = global.zohoClientId, let refreshToken = secrets.value(.crmRefreshToken),

@@ -7,6 +7,11 @@ import ZTICore
 
 /// The generic webhook: a POST of the event's canonical JSON, signed with HMAC-SHA256 over the body
 /// (`X-ZTI-Signature: sha256=<hex>`), so the receiver can check that ztisup sent it.
+///
+/// With `crm.webhook.batch` above 1, a request carries up to that many events as one JSON array (always an array,
+/// even of one), `X-ZTI-Event-Count` says how many, and the signature covers the whole body. Events of one call are
+/// never in two requests at once, and within an array they are in the order they happened; the receiver answers for
+/// the request as a whole (a 2xx takes them all; a retryable status sends them all again).
 public struct WebhookSink: EventSink {
     /// The header that carries the signature.
     public static let signatureHeader = "X-ZTI-Signature"
@@ -15,13 +20,16 @@ public struct WebhookSink: EventSink {
     let key: [UInt8]
     let client: HTTPClient
     let timeout: Duration
+    /// `crm.webhook.batch`: the most events per request.
+    public let batchLimit: Int
 
-    /// A sink posting to `url`, signing with `key` (the `crm-webhook-secret`).
-    public init(url: String, key: String, client: HTTPClient, timeout: Duration = .seconds(10)) {
+    /// A sink posting to `url`, signing with `key` (the `crm-webhook-secret`), up to `batch` events per request.
+    public init(url: String, key: String, client: HTTPClient, timeout: Duration = .seconds(10), batch: Int = 1) {
         self.url = url
         self.key = Array(key.utf8)
         self.client = client
         self.timeout = timeout
+        self.batchLimit = max(1, batch)
     }
 
     /// `sha256=<hex of HMAC-SHA256(key, body)>`.
@@ -37,12 +45,26 @@ public struct WebhookSink: EventSink {
     /// Posts the spooled JSON as it is: the spool holds the event's canonical form, so the body (and what the
     /// signature covers) is what the worker emitted.
     public func deliver(_ event: CallEvent, stored: String) async -> DeliveryOutcome {
-        let body = Array(stored.utf8)
+        await post(Array(stored.utf8), header: ("X-ZTI-Event-Id", event.id))
+    }
+
+    /// Posts the events as one JSON array of their spooled JSON, in the order given.
+    public func deliver(batch: [(event: CallEvent, stored: String)]) async -> DeliveryOutcome {
+        var body: [UInt8] = [0x5B]
+        for (index, item) in batch.enumerated() {
+            if index > 0 { body.append(0x2C) }
+            body.append(contentsOf: item.stored.utf8)
+        }
+        body.append(0x5D)
+        return await post(body, header: ("X-ZTI-Event-Count", String(batch.count)))
+    }
+
+    private func post(_ body: [UInt8], header: (name: String, value: String)) async -> DeliveryOutcome {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "ztisup/\(ZTIVersion.current)")
-        request.headers.add(name: "X-ZTI-Event-Id", value: event.id)
+        request.headers.add(name: header.name, value: header.value)
         request.headers.add(name: Self.signatureHeader, value: Self.signature(body, key: key))
         request.body = .bytes(ByteBuffer(bytes: body))
         do {

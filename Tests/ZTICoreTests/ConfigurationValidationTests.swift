@@ -632,8 +632,10 @@ import Testing
     @Test func crmPolicies() throws {
         let global = try ConfDirectory(
             global: "crm.sink = none\ncrm.zoho.missed = permember\ncrm.internal = send\ncrm.concurrency = 3\n"
+                + "crm.webhook.batch = 50\n"
         )
         .load().global
+        #expect(global.webhookBatch == 50)
         #expect(global.zohoMissed == .permember)
         #expect(global.internalCalls == .send)
         #expect(global.crmConcurrency == 3)
@@ -641,5 +643,7 @@ import Testing
         #expect(defaults.zohoMissed == .percall)
         #expect(defaults.internalCalls == .skip)
         #expect(defaults.crmConcurrency == 8)
+        #expect(defaults.webhookBatch == 1)
+        #expect(throws: ZTICoreError.self) { try ConfDirectory(global: "crm.sink = none\ncrm.webhook.batch = 0\n").load() }
     }
 }

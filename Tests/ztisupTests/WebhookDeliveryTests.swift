@@ -50,11 +50,13 @@ import ZTITestKit
         }
     }
 
-    static func setUp(key: String = "hook-key-0123") throws -> (CRM, String, UploaderProcessTests.Uploader) {
+    static func setUp(key: String = "hook-key-0123", extra: String = "") throws -> (
+        CRM, String, UploaderProcessTests.Uploader
+    ) {
         let crm = try CRM(key: key)
         let conf = try UploaderProcessTests.conf(
             "crm.webhook.url = http://127.0.0.1:\(crm.port)/events\nsecret.crm-webhook-secret.file = hook\n"
-                + "crm.retry.min = 20ms\ncrm.probe.max = 200ms\n")
+                + "crm.retry.min = 20ms\ncrm.probe.max = 200ms\n" + extra)
         try useWebhook(conf: conf, key: key)
         let uploader = try UploaderProcessTests.Uploader(conf: conf)
         #expect(uploader.wait(for: "listening unix"))
@@ -97,6 +99,38 @@ import ZTITestKit
         }
         #expect(requests.allSatisfy { $0["signatureValid"] as? Bool == true })
         #expect(requests.allSatisfy { ($0["headers"] as? [String: String])?["x-zti-event-id"] != nil })
+    }
+
+    /// `crm.webhook.batch = 4`: every body is a JSON array of at most 4 events with its count in a header, signed
+    /// over the whole body; no request holds two events of one call, and each call's events arrive in order.
+    @Test func batchesAreArraysSignedWholeAndInOrderPerCall() throws {
+        let (crm, conf, uploader) = try Self.setUp(extra: "crm.webhook.batch = 4\ncrm.concurrency = 2\n")
+        defer { uploader.kill() }
+        let events = UploaderProcessTests.events(0..<30)
+        try Self.send(events, conf: conf)
+        func arrays(_ requests: [[String: Any]]) -> [[String]] {
+            requests.filter { $0["status"] as? Int == 200 }.map { request in
+                let body = try? JSONSerialization.jsonObject(with: Data((request["body"] as? String ?? "").utf8))
+                return ((body as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+            }
+        }
+        let requests = crm.requests { arrays($0).joined().count >= 30 }
+        let batches = arrays(requests)
+        #expect(Set(batches.joined()) == Set(events.map(\.id)))
+        #expect(batches.allSatisfy { (1...4).contains($0.count) })
+        #expect(batches.contains { $0.count > 1 })
+        for (request, batch) in zip(requests.filter { $0["status"] as? Int == 200 }, batches) {
+            let headers = request["headers"] as? [String: String] ?? [:]
+            #expect(headers["x-zti-event-count"] == String(batch.count))
+            #expect(headers["x-zti-event-id"] == nil)
+            #expect(request["signatureValid"] as? Bool == true)
+            let calls = batch.map { $0.split(separator: "/")[1] }
+            #expect(Set(calls).count == calls.count, "two events of one call in one request: \(batch)")
+        }
+        for call in Set(events.map(\.callId)) {
+            let sent = events.filter { $0.callId == call }.map(\.id)
+            #expect(batches.joined().filter { $0.contains("/\(call)/") } == sent)
+        }
     }
 
     @Test func orderHoldsUnder500sAnd429s() throws {
