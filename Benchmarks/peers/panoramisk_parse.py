@@ -1,6 +1,8 @@
 """Feeds the benchmark's AMI stream to panoramisk's parser, in the same chunks, and prints messages/s.
 
 Usage: python panoramisk_parse.py ami-stream.bin ami-chunks.bin
+       python panoramisk_parse.py --fixed ami-fixed.bin [--baseline]   (for bin/bench.sh --instructions: the fixed
+       input in 16 KiB chunks; --baseline reads it and parses nothing, so that the difference is the parser's)
 panoramisk is driven as in its own tests: AMIProtocol.data_received with a stub transport and dispatcher.
 """
 import array
@@ -28,7 +30,22 @@ class Transport:
         pass
 
 
+def fixed():
+    stream = open(sys.argv[2], "rb").read()
+    protocol = AMIProtocol()
+    protocol.connection_made(Transport())
+    protocol.factory = Dispatcher()
+    protocol.encoding = "utf-8"
+    if "--baseline" not in sys.argv:
+        for offset in range(0, len(stream), 16384):
+            protocol.data_received(stream[offset:offset + 16384])
+    print("items %d" % protocol.factory.count)
+
+
 def main():
+    if sys.argv[1] == "--fixed":
+        fixed()
+        return
     stream = open(sys.argv[1], "rb").read()
     sizes = array.array("I")
     sizes.frombytes(open(sys.argv[2], "rb").read())

@@ -50,6 +50,7 @@ enum AMIBench {
                 format: "swift, every message's every header located: %d messages, %d headers, %.0f messages/s, %.1f MB/s",
                 all, headers, Double(all) / fullTime, mb / fullTime))
         FileHandle.standardError.write(Data("like-for-like messages/s: \(Double(all) / fullTime)\n".utf8))
+        ZTIBench.figure("ami_msgs_per_s", Double(all) / fullTime)
 
         // panoramisk's shape: every message turned into a dictionary of strings.
         clock = ContinuousClock.now
@@ -68,7 +69,7 @@ enum AMIBench {
             String(
                 format: "swift, every message to a dictionary of strings (panoramisk's shape): %.0f messages/s, %.1f MB/s",
                 Double(dictionaries) / dictionaryTime, mb / dictionaryTime))
-        FileHandle.standardError.write(Data("dictionary messages/s: \(Double(dictionaries) / dictionaryTime)\n".utf8))
+        ZTIBench.figure("ami_dictionary_msgs_per_s", Double(dictionaries) / dictionaryTime)
 
         clock = ContinuousClock.now
         decoder = AMIDecoder()
@@ -104,6 +105,7 @@ enum AMIBench {
             String(
                 format: "swift, parse + track: %.0f AMI events/s tracked, %.0f call events/s emitted (%d), %.1f MB/s",
                 Double(tracked) / trackTime, Double(emitted) / trackTime, emitted, mb / trackTime))
+        ZTIBench.figure("track_events_per_s", Double(tracked) / trackTime)
 
         // The tracker alone, on messages decoded beforehand.
         decoder = AMIDecoder()
@@ -118,6 +120,7 @@ enum AMIBench {
         for message in messages { emitted += tracker.handle(message, receivedAt: now).count }
         let trackerTime = ZTIBench.seconds(ContinuousClock.now - clock)
         print(String(format: "swift, tracker alone: %.0f AMI events/s", Double(messages.count) / trackerTime))
+        ZTIBench.figure("tracker_alone_events_per_s", Double(messages.count) / trackerTime)
     }
 
     static func chunked(_ stream: [UInt8], _ sizes: [UInt32]) -> [ArraySlice<UInt8>] {

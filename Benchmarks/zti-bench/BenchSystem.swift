@@ -34,14 +34,14 @@ final class BenchSystem {
 
     /// Starts `groups` groups of `extensions` extensions each (members 1000, 1001, …) and waits until every group
     /// is connected.
-    static func start(binDirectory: String, groups: Int, extensions: Int, avaya: Bool = false) async throws
-        -> BenchSystem
-    {
+    static func start(
+        binDirectory: String, groups: Int, extensions: Int, avaya: Bool = false, crmSettings: String = ""
+    ) async throws -> BenchSystem {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("zti-system-\(getpid())-\(groups)").path
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory + "/groups", withIntermediateDirectories: true)
-        let fake = try await BenchCRM.start(directory: directory, key: "bench-hook-key")
+        let fake = try await BenchCRM.start(directory: directory, key: "bench-hook-key", extra: crmSettings)
         let crm = fake.crm
         var servers = [fake.server]
         var simulators: [AMISimulator] = []

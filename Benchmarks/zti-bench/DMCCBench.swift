@@ -48,6 +48,8 @@ enum DMCCBench {
         let track = ContinuousClock.now - clock
         precondition(emitted == calls * 3, "emitted \(emitted) call events")
         print(ZTIBench.report("DMCC decode + track", count: decoded, elapsed: track))
+        ZTIBench.figure("dmcc_decode_per_s", Double(decoded) / decode.seconds)
+        ZTIBench.figure("dmcc_track_events_per_s", Double(decoded) / track.seconds)
     }
 
     /// Answered inbound calls on 100 monitored stations, CM-like call IDs reused as calls end.

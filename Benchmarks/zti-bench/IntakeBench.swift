@@ -54,5 +54,6 @@ enum IntakeBench {
             String(
                 format: "uploader intake over the socket, committed then acked: %.0f events/s (%d events)",
                 Double(acked) / seconds, acked))
+        ZTIBench.figure("intake_events_per_s", Double(acked) / seconds)
     }
 }

@@ -23,18 +23,36 @@ enum SystemBench {
             hostile.stop()
             return
         }
-        print("end to end (release ztisup run, all-in-one, webhook to the fake CRM; simulator write → CRM receipt)")
+        // `zti-bench system BIN rest` runs what follows the latency phases (Avaya, memory, restarts, hostile input).
+        let rest = arguments.dropFirst().first == "rest"
+        if !rest {
+            try await latencyPhases(binDirectory: binDirectory)
+            // `zti-bench system BIN latency` stops here (to compare changes on the delivery path quickly).
+            if arguments.dropFirst().first == "latency" { return }
+        }
+        try await otherPhases(binDirectory: binDirectory)
+    }
 
-        let one = try await BenchSystem.start(binDirectory: binDirectory, groups: 1, extensions: 1000)
+    /// The webhook batch of the latency and sustained phases: a busy system sends what is due in few requests.
+    static let batch = 100
+
+    static func latencyPhases(binDirectory: String) async throws {
+        print(
+            "end to end (release ztisup run, all-in-one, webhook to the fake CRM with crm.webhook.batch = \(batch); "
+                + "simulator write → CRM receipt)")
+
+        let one = try await BenchSystem.start(
+            binDirectory: binDirectory, groups: 1, extensions: 1000, crmSettings: "crm.webhook.batch = \(batch)\n")
         do {
             // Unreported: the first calls open the uploader's HTTP connections and warm the spool.
             _ = try await offer(one, eventsPerSecond: 300, seconds: 2, tag: 1)
             for rate in [100, 1000] {
                 let phase = try await offer(one, eventsPerSecond: rate, seconds: rate == 100 ? 10 : 5, tag: rate)
                 print(phase.report)
+                ZTIBench.figure("e2e_p99_ms_\(rate)", SystemBench.percentile(phase.all, 99) ?? .nan)
             }
             var best: Phase?
-            for (index, rate) in [1500, 2000, 3000, 4000, 6000].enumerated() {
+            for (index, rate) in [1500, 2000, 3000, 4000, 6000, 8000, 10_000, 12_000, 15_000].enumerated() {
                 let phase = try await offer(one, eventsPerSecond: rate, seconds: 5, tag: 9000 + index)
                 print("  step " + phase.report)
                 guard phase.sustained else { break }
@@ -48,11 +66,12 @@ enum SystemBench {
             } else {
                 print("most sustained events/s with nothing dropped: below 1,500")
             }
+            ZTIBench.figure("sustained_events_per_s", Double(best?.target ?? 0))
         }
         one.stop()
-        // `zti-bench system BIN latency` stops here (to compare changes on the delivery path quickly).
-        if arguments.dropFirst().first == "latency" { return }
+    }
 
+    static func otherPhases(binDirectory: String) async throws {
         let aes = try await BenchSystem.start(binDirectory: binDirectory, groups: 1, extensions: 100, avaya: true)
         do {
             _ = try await offerAES(aes, eventsPerSecond: 150, seconds: 2, tag: 2)
@@ -252,10 +271,13 @@ enum SystemBench {
     static func arrived(_ crm: FakeCRM, after skipped: Int, prefix: String) async -> [(String, Date)] {
         let requests = await crm.recorded.dropFirst(skipped)
         let accepted = await crm.acceptedAt
-        return requests.compactMap { request in
-            guard request.status == 200, let id = request.headers["x-zti-event-id"], let at = accepted[id],
-                let body = try? JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any],
-                let caller = body["from"] as? String, caller.hasPrefix(prefix), let state = body["state"] as? String
+        // A request carries one event, or (crm.webhook.batch) an array of them.
+        return requests.filter { $0.status == 200 }.flatMap { request -> [[String: Any]] in
+            let body = try? JSONSerialization.jsonObject(with: Data(request.body.utf8))
+            return (body as? [[String: Any]]) ?? [(body as? [String: Any]) ?? [:]]
+        }.compactMap { event in
+            guard let id = event["id"] as? String, let at = accepted[id], let caller = event["from"] as? String,
+                caller.hasPrefix(prefix), let state = event["state"] as? String
             else { return nil }
             return (caller + "/" + state, at)
         }
@@ -314,6 +336,9 @@ enum SystemBench {
                 String(
                     format: "  largest worker RSS: %.1f MiB (target at most 20 MB), of which private at most %.1f MiB",
                     largest, privateMost))
+            ZTIBench.figure("worker_rss_mib", largest)
+            ZTIBench.figure("worker_private_mib", privateMost)
+            ZTIBench.figure("worker_pss_mib", workers.map(\.proportional).max() ?? .nan)
         }
     }
 

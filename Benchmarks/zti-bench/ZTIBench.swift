@@ -31,6 +31,21 @@ enum ZTIBench {
             try await IntakeBench.run(events: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 50_000)
             return
         }
+        if CommandLine.arguments.dropFirst().first == "frames" {
+            try frames(count: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 100_000)
+            return
+        }
+        if CommandLine.arguments.dropFirst().first == "config" {
+            try configuration(users: 5_000)
+            // Issue 12's target: checking 100,000 users takes under 5 s (the group is refused: its worker could not
+            // receive it in one CONFIG frame, which check-config says).
+            try configuration(users: 100_000)
+            return
+        }
+        if CommandLine.arguments.dropFirst().first == "instructions" {
+            try InstructionRun.run(Array(CommandLine.arguments.dropFirst(2)))
+            return
+        }
         let events = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 100_000
         print("zti-bench: \(events) events, release build")
         try frames(count: events)
@@ -76,6 +91,8 @@ enum ZTIBench {
         precondition(decoded == count, "decoded \(decoded) of \(count) frames")
         print(report("frame encode (canonical JSON)", count: count, elapsed: encode))
         print(report("frame decode (4 KiB reads, validated)", count: count, elapsed: decode))
+        figure("frame_encode_per_s", Double(count) / seconds(encode))
+        figure("frame_decode_per_s", Double(count) / seconds(decode))
         print("bytes per EVENT frame: \(stream.count / count)")
     }
 
@@ -102,6 +119,11 @@ enum ZTIBench {
         let elapsed = ContinuousClock.now - clock
         print(report("check a group of \(users) users (\(text.utf8.count / 1024) KiB)", count: 1, elapsed: elapsed))
         print("  \(outcome)")
+    }
+
+    /// The machine-readable line `bin/bench.sh` collects: `figure <key> <value>`.
+    static func figure(_ key: String, _ value: Double) {
+        print(String(format: "figure %@ %.3f", key, value))
     }
 
     static func seconds(_ elapsed: Duration) -> Double {
