@@ -24,12 +24,12 @@ sources_for() {
     case "$1" in
         ami) echo Sources/ZTIAsterisk/AMIDecoder.swift Sources/ZTIAsterisk/AMIMessage.swift \
             Sources/ZTIAsterisk/AMIHeader.swift Sources/ZTIAsterisk/AMIHeaderTable.swift \
-            Sources/ZTIAsterisk/AMIMessageView.swift Fuzz/FuzzAMI.swift ;;
+            Sources/ZTIAsterisk/AMIMessageView.swift Sources/ZTICore/ASCIIBytes.swift Fuzz/FuzzAMI.swift ;;
         dmcc) echo Sources/ZTIAvaya/DMCCFrame.swift Sources/ZTIAvaya/DMCCFrameDecoder.swift \
             Sources/ZTIAvaya/DMCCDocumentSplitter.swift Sources/ZTIAvaya/DMCCXMLParser.swift \
             Sources/ZTIAvaya/DMCCElement.swift Sources/ZTIAvaya/DMCCMessage.swift Sources/ZTIAvaya/DMCCParty.swift \
             Sources/ZTIAvaya/CSTAEvent.swift Sources/ZTIAvaya/ZTIAvayaError.swift Sources/ZTICore/Untrusted.swift \
-            Sources/ZTICore/CodedError.swift \
+            Sources/ZTICore/CodedError.swift Sources/ZTICore/ASCIIBytes.swift \
             Fuzz/FuzzDMCC.swift ;;
         frames | events | properties | clicktodial) echo Sources/ZTICore/*.swift Fuzz/FuzzCore.swift \
             Fuzz/FuzzFrames.swift Fuzz/FuzzEvents.swift Fuzz/FuzzProperties.swift Fuzz/FuzzClickToDial.swift ;;

@@ -1,3 +1,6 @@
+#if canImport(ZTICore)
+import ZTICore
+#endif
 import Glibc
 
 /// The AMI codec's reading half: an incremental, pure decoder from bytes (any fragmentation) to ``AMIMessage``s.
@@ -375,7 +378,7 @@ public struct AMIDecoder: Sendable {
     private func isUTF8(_ range: Range<Int>) -> Bool {
         buffer.withUnsafeBufferPointer { bytes in
             let slice = UnsafeBufferPointer(rebasing: bytes[range])
-            if AMIHeader.isASCII(slice) { return true }
+            if ASCIIBytes.isASCII(slice) { return true }
             return String(validating: slice, as: UTF8.self) != nil
         }
     }

@@ -1,3 +1,7 @@
+#if canImport(ZTICore)
+import ZTICore
+#endif
+
 /// One `Key: value` line of an AMI message, in arrival order.
 public struct AMIHeader: Sendable, Equatable {
     /// The key as the server wrote it (its case changed between versions: `Uniqueid`, `UniqueID`).
@@ -43,23 +47,6 @@ public struct AMIHeader: Sendable, Equatable {
         guard bytes.count == key.count else { return false }
         for index in 0..<key.count where asciiLowercase(bytes[index]) != key[index] { return false }
         return true
-    }
-
-    /// True when every byte is below 0x80, read eight at a time.
-    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        let raw = UnsafeRawPointer(base)
-        var index = 0
-        var seen: UInt64 = 0
-        while index + 8 <= bytes.count {
-            seen |= raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            index += 8
-        }
-        while index < bytes.count {
-            seen |= UInt64(bytes[index])
-            index += 1
-        }
-        return seen & 0x8080_8080_8080_8080 == 0
     }
 
     @inline(__always)

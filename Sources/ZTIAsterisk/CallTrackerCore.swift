@@ -134,7 +134,9 @@ public struct CallTrackerCore: Sendable {
         // An empty Linkedid (a list item of a channel that has none) names no call: never a callId.
         if snapshot.linkedid?.isEmpty == true { snapshot.linkedid = nil }
         let uniqueid = snapshot.uniqueid
-        if channels[uniqueid] == nil {
+        // One lookup for a known channel (most events): its index is valid until a channel is added or removed.
+        let known = channels.index(forKey: uniqueid)
+        if known == nil {
             let linkedid = snapshot.linkedid ?? uniqueid
             let call = callByLinkedid[linkedid] ?? newCall(id: linkedid)
             callByLinkedid[linkedid] = call
@@ -143,8 +145,8 @@ public struct CallTrackerCore: Sendable {
             calls[call]?.channels.insert(uniqueid)
             if calls[call]?.origin == nil { calls[call]?.origin = uniqueid }
             claimClickToDial(uniqueid)
-        } else if let linkedid = snapshot.linkedid, let current = channels[uniqueid]?.call,
-            channels[uniqueid]?.isPinned != true
+        } else if let linkedid = snapshot.linkedid, let known, case let current = channels.values[known].call,
+            !channels.values[known].isPinned
         {
             if let other = callByLinkedid[linkedid], other != current {
                 move(uniqueid, to: other)
@@ -152,25 +154,32 @@ public struct CallTrackerCore: Sendable {
                 callByLinkedid[linkedid] = current
             }
         }
-        var channel = channels[uniqueid]!
+        guard let index = known ?? channels.index(forKey: uniqueid) else { return uniqueid }
+        let (previousState, state) = Self.update(&channels.values[index], from: snapshot, at: time)
+        if state != previousState {
+            if state == .ringing {
+                channels.values[index].wasAlerted = true
+                ring(leg: uniqueid, at: time)
+            }
+            if state == .up { checkAnswered(uniqueid, at: time) }
+        }
+        return uniqueid
+    }
+
+    /// Applies a snapshot's fields to a channel in place; the states before and after.
+    private static func update(_ channel: inout TrackedChannel, from snapshot: ChannelSnapshot, at time: EventTime)
+        -> (AMIChannelState, AMIChannelState)
+    {
         channel.lastSeen = max(channel.lastSeen, time)
         let previousState = channel.state
         if let name = snapshot.name, !name.isEmpty, name != channel.name.name { channel.name = ChannelName(name) }
         if let state = snapshot.state { channel.state = state }
-        if let number = snapshot.callerNumber { channel.callerNumber = number }
-        if let name = snapshot.callerName { channel.callerName = name }
-        if let number = snapshot.connectedNumber, !Self.isUnknown(number) { channel.connectedNumber = number }
-        if channel.exten == nil, let exten = snapshot.exten, Self.looksDialled(exten) { channel.exten = exten }
+        if let number = snapshot.callerNumber, number != channel.callerNumber { channel.callerNumber = number }
+        if let name = snapshot.callerName, name != channel.callerName { channel.callerName = name }
+        if let number = snapshot.connectedNumber, !isUnknown(number) { channel.connectedNumber = number }
+        if channel.exten == nil, let exten = snapshot.exten, looksDialled(exten) { channel.exten = exten }
         if let context = snapshot.context, !context.isEmpty { channel.context = context }
-        channels[uniqueid] = channel
-        if channel.state != previousState {
-            if channel.state == .ringing {
-                channels[uniqueid]?.wasAlerted = true
-                ring(leg: uniqueid, at: time)
-            }
-            if channel.state == .up { checkAnswered(uniqueid, at: time) }
-        }
-        return uniqueid
+        return (previousState, channel.state)
     }
 
     mutating func newCall(id: String) -> Int {

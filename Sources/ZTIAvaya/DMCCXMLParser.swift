@@ -1,6 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+#if canImport(ZTICore)
+import ZTICore
+#endif
 
 /// Parses one DMCC document into a ``DMCCElement`` tree, by local names: namespace prefixes are dropped and
 /// undeclared ones tolerated, as AES's own clients rely on. Documents with a DOCTYPE are refused (AES sends none,
@@ -25,7 +28,7 @@ public enum DMCCXMLParser {
             throw ZTIAvayaError(.xmlMalformed, "a DMCC message with a DOCTYPE (refused: AES sends none)")
         }
         let read: Result<DMCCElement, ZTIAvayaError> = bytes.withUnsafeBufferPointer { buffer in
-            if !isASCII(buffer) && String(validating: buffer, as: UTF8.self) == nil {
+            if !ASCIIBytes.isASCII(buffer) && String(validating: buffer, as: UTF8.self) == nil {
                 return .failure(ZTIAvayaError(.xmlMalformed, "a DMCC message that is not valid UTF-8 (AES sends UTF-8)"))
             }
             var reader = Reader(buffer)
@@ -54,12 +57,6 @@ public enum DMCCXMLParser {
             }
             return false
         }
-    }
-
-    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var seen: UInt8 = 0
-        for byte in bytes { seen |= byte }
-        return seen < 0x80
     }
 
     static func localName(_ name: String) -> String {

@@ -117,7 +117,7 @@ public struct CallEvent: Sendable, Equatable, Codable {
     /// positive, identifiers are non-empty and free of control characters and `/` (which would break the id).
     public func validate() throws(ZTICoreError) {
         for (name, value) in [("group", group), ("callId", callId), ("extension", `extension`)] {
-            if value.isEmpty || value.contains("/") || ConfigValueParser.containsControlCharacter(value) {
+            if value.isEmpty || value.utf8.contains(0x2F) || ConfigValueParser.containsControlCharacter(value) {
                 throw ZTICoreError(
                     .eventInvalid,
                     "event \(DialPlan.shown(id)): \(name) \"\(DialPlan.shown(value))\" is empty or holds '/' or a "

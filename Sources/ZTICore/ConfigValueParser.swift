@@ -118,7 +118,8 @@ public enum ConfigValueParser {
 
     /// True when `text` holds a C0 control character or DEL.
     public static func containsControlCharacter(_ text: String) -> Bool {
-        text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+        // A control character is one byte in UTF-8, and no byte of a longer sequence is below 0x80.
+        text.utf8.contains { $0 < 0x20 || $0 == 0x7F }
     }
 
     /// True when `text` is one or more of the dial characters `0-9 * #`.

@@ -38,22 +38,28 @@ public struct FrameDecoder: Sendable {
     /// - Throws: ``ZTICoreError`` (`frameTooLarge`, `frameEmpty`, `frameTypeUnknown`, `frameTypeNotAllowed`,
     ///   `framePayloadInvalid`, `eventInvalid`); the connection must then be closed.
     public mutating func next() throws(ZTICoreError) -> Frame? {
-        try nextWithPayload()?.frame
+        try decodeKeepingFailure(copyingPayload: false)?.frame
     }
 
     /// The next frame with its payload bytes as received (the uploader stores a validated event's JSON as it
     /// came, instead of encoding it again).
     public mutating func nextWithPayload() throws(ZTICoreError) -> (frame: Frame, payload: [UInt8])? {
+        try decodeKeepingFailure(copyingPayload: true).map { ($0.frame, $0.payload ?? []) }
+    }
+
+    private mutating func decodeKeepingFailure(copyingPayload: Bool) throws(ZTICoreError) -> (
+        frame: Frame, payload: [UInt8]?
+    )? {
         if let failure { throw failure }
         do {
-            return try decodeNext()
+            return try decodeNext(copyingPayload: copyingPayload)
         } catch {
             failure = error
             throw error
         }
     }
 
-    private mutating func decodeNext() throws(ZTICoreError) -> (frame: Frame, payload: [UInt8])? {
+    private mutating func decodeNext(copyingPayload: Bool) throws(ZTICoreError) -> (frame: Frame, payload: [UInt8]?)? {
         let available = buffer.count - readIndex
         guard available >= 4 else { return nil }
         let length =
@@ -80,7 +86,7 @@ public struct FrameDecoder: Sendable {
         guard available >= 4 + length else { return nil }
         let payload = buffer[(readIndex + 5)..<(readIndex + 4 + length)]
         let frame = try Self.decodePayload(type, payload, sender: sender)
-        let bytes = Array(payload)
+        let bytes = copyingPayload ? Array(payload) : nil
         readIndex += 4 + length
         if readIndex == buffer.count {
             buffer.removeAll(keepingCapacity: buffer.count <= 65_536)
