@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "ztisup", targets: ["ztisup"]),
         .executable(name: "zti-pbxsim", targets: ["zti-pbxsim"]),
+        .executable(name: "ztisup-worker", targets: ["ztisup-worker"]),
         .library(name: "ZTICore", targets: ["ZTICore"]),
         .library(name: "ZTISystemd", targets: ["ZTISystemd"]),
         .library(name: "ZTIAsterisk", targets: ["ZTIAsterisk"]),
@@ -44,7 +45,6 @@ let package = Package(
                 "CLinux",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -76,6 +76,8 @@ let package = Package(
             name: "ZTIWorker",
             dependencies: [
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "CLinux",
+                "ZTISystemd",
                 "ZTICore",
                 "ZTILink",
                 "ZTIAsterisk",
@@ -163,6 +165,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        .executableTarget(
+            name: "ztisup-worker",
+            dependencies: ["ZTIWorker"]),
         .executableTarget(
             name: "zti-bench",
             dependencies: [

@@ -55,6 +55,7 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 [ "$instructions" = 0 ] || command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+[ "$instructions" = 0 ] || command -v objcopy >/dev/null 2>&1 || missing+=(binutils)
 if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -108,9 +109,11 @@ if has config; then measure 1 "$bench" config; fi
 if [ "$instructions" = 1 ]; then
     count() { sed -n 's/^items //p' "$1" | tail -1; }
     collected() { sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$1" | tail -1; }
+    # Valgrind cannot read the DWARF of Swift 6 release builds: it runs a copy without it (symbols stay).
+    objcopy --strip-debug "$bench" "$work/zti-bench"
     for component in ami track encode decode dmcc; do
         valgrind --tool=callgrind --toggle-collect='*measuredWork*' --callgrind-out-file=/dev/null \
-            "$bench" instructions "$component" "$transcripts" "$work" > "$work/$component.out" 2> "$work/$component.err"
+            "$work/zti-bench" instructions "$component" "$transcripts" "$work" > "$work/$component.out" 2> "$work/$component.err"
         echo "instructions $component $(collected "$work/$component.err") $(count "$work/$component.out")" \
             >> "$work/instructions.txt"
     done

@@ -47,7 +47,8 @@ enum AMIBench {
         let fullTime = ZTIBench.seconds(ContinuousClock.now - clock)
         print(
             String(
-                format: "swift, every message's every header located: %d messages, %d headers, %.0f messages/s, %.1f MB/s",
+                format:
+                    "swift, every message's every header located: %d messages, %d headers, %.0f messages/s, %.1f MB/s",
                 all, headers, Double(all) / fullTime, mb / fullTime))
         FileHandle.standardError.write(Data("like-for-like messages/s: \(Double(all) / fullTime)\n".utf8))
         ZTIBench.figure("ami_msgs_per_s", Double(all) / fullTime)
@@ -67,7 +68,8 @@ enum AMIBench {
         let dictionaryTime = ZTIBench.seconds(ContinuousClock.now - clock)
         print(
             String(
-                format: "swift, every message to a dictionary of strings (panoramisk's shape): %.0f messages/s, %.1f MB/s",
+                format:
+                    "swift, every message to a dictionary of strings (panoramisk's shape): %.0f messages/s, %.1f MB/s",
                 Double(dictionaries) / dictionaryTime, mb / dictionaryTime))
         ZTIBench.figure("ami_dictionary_msgs_per_s", Double(dictionaries) / dictionaryTime)
 

@@ -30,7 +30,9 @@ enum InstructionRun {
             items = measuredWork(encoding: (0..<20_000).map(ZTIBench.sampleEvent))
         case "decode":
             var stream: [UInt8] = []
-            for index in 0..<20_000 { stream += try FrameEncoder.encode(.event(ZTIBench.sampleEvent(index), resumeKey: nil)) }
+            for index in 0..<20_000 {
+                stream += try FrameEncoder.encode(.event(ZTIBench.sampleEvent(index), resumeKey: nil))
+            }
             items = try measuredWork(decoding: stream)
         case "dmcc":
             items = try measuredWork(dmcc: try DMCCBench.events(calls: 2_000))

@@ -1,5 +1,6 @@
 // Linux calls that Swift cannot reach directly (see CLinux.h).
 #define _GNU_SOURCE
+#include <unistd.h>
 #include "CLinux.h"
 #include <malloc.h>
 #include <pthread.h>
@@ -8,6 +9,11 @@
 
 int zti_set_parent_death_signal(int signal) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0);
+}
+
+int zti_follow_parent(int signal, int expected_parent) {
+    if (prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0) != 0) return 0;
+    return getppid() == expected_parent;
 }
 
 int zti_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {

@@ -1,6 +1,5 @@
 import CLinux
-import Crypto
-import Foundation
+import FoundationEssentials
 import Logging
 import NIOCore
 import Synchronization
@@ -289,9 +288,8 @@ public final class AMIClient: Sendable {
                 throw ZTIAsteriskError(
                     .authenticationFailed, "the PBX refused an MD5 challenge: \(challenge.message)")
             }
-            let digest = Insecure.MD5.hash(data: Data((nonce + settings.secret).utf8))
             headers += [
-                AMIHeader("AuthType", "MD5"), AMIHeader("Key", digest.map { String(format: "%02x", $0) }.joined()),
+                AMIHeader("AuthType", "MD5"), AMIHeader("Key", MD5Digest.hex(Array((nonce + settings.secret).utf8))),
             ]
         case .plain:
             headers.append(AMIHeader("Secret", settings.secret))

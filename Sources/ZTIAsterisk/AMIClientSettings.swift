@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import ZTICore
 
 /// How a worker talks to one Asterisk: address, credentials, keep-alive, event filtering and reconnects.

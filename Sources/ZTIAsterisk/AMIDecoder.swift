@@ -1,7 +1,8 @@
+import Glibc
+
 #if canImport(ZTICore)
 import ZTICore
 #endif
-import Glibc
 
 /// The AMI codec's reading half: an incremental, pure decoder from bytes (any fragmentation) to ``AMIMessage``s.
 ///
@@ -333,7 +334,9 @@ public struct AMIDecoder: Sendable {
                 return true
             }
             for prefix in droppedPrefixes where prefix.count <= value.count {
-                if AMIHeader.equalsIgnoringASCIICase(UnsafeBufferPointer(rebasing: value[..<prefix.count]), lowercased: prefix) {
+                if AMIHeader.equalsIgnoringASCIICase(
+                    UnsafeBufferPointer(rebasing: value[..<prefix.count]), lowercased: prefix)
+                {
                     return true
                 }
             }
@@ -367,10 +370,10 @@ public struct AMIDecoder: Sendable {
     }
 
     /// True when the line starts with `key:` (case-insensitive).
-    private func startsWithKey(_ line: Range<Int>, _ key: String) -> Bool {
-        let keyBytes = key.utf8
-        guard line.count > keyBytes.count, buffer[line.lowerBound + keyBytes.count] == Self.colon else { return false }
-        return AMIHeader.equalsIgnoringASCIICase(buffer[line.lowerBound..<line.lowerBound + keyBytes.count], keyBytes)
+    private func startsWithKey(_ line: Range<Int>, _ key: StaticString) -> Bool {
+        let count = key.utf8CodeUnitCount
+        guard line.count > count, buffer[line.lowerBound + count] == Self.colon else { return false }
+        return equalsKey(line.lowerBound..<line.lowerBound + count, key)
     }
 
     // MARK: - Parsing complete blocks

@@ -1,3 +1,5 @@
+import Glibc
+
 /// The lookups of a located header block: its bytes and where each name and value lies in them. Shared by
 /// ``AMIMessage`` (over its own copy) and ``AMIMessageView`` (over the decoder's buffer); valid only as long as the
 /// memory it points into.
@@ -47,20 +49,23 @@ struct AMIHeaderTable {
     /// The first value of each of `keys` (ASCII bytes, compared case-insensitively after `prefix`, which is compared
     /// exactly), in one pass over the headers.
     func firstValues(_ keys: [[UInt8]], prefix: String) -> [String?] {
-        let prefixBytes = Array(prefix.utf8)
         var found = [String?](repeating: nil, count: keys.count)
-        for field in fields {
-            let whole = name(field)
-            guard whole.count > prefixBytes.count,
-                prefixBytes.isEmpty || whole.prefix(prefixBytes.count).elementsEqual(prefixBytes)
-            else { continue }
-            let rest = UnsafeBufferPointer(rebasing: whole[prefixBytes.count...])
-            for (index, key) in keys.enumerated()
-            where found[index] == nil
-                && key.withUnsafeBufferPointer({ AMIHeader.equalsIgnoringASCIICase(rest, $0) })
-            {
-                found[index] = text(value(field))
-                break
+        var prefix = prefix
+        prefix.withUTF8 { prefixBytes in
+            for field in fields {
+                let whole = name(field)
+                guard whole.count > prefixBytes.count,
+                    prefixBytes.isEmpty
+                        || memcmp(whole.baseAddress!, prefixBytes.baseAddress!, prefixBytes.count) == 0
+                else { continue }
+                let rest = UnsafeBufferPointer(rebasing: whole[prefixBytes.count...])
+                // Lengths first: most header names match no key, and most keys differ in length.
+                for index in keys.indices where keys[index].count == rest.count && found[index] == nil {
+                    if keys[index].withUnsafeBufferPointer({ AMIHeader.equalsIgnoringASCIICase(rest, $0) }) {
+                        found[index] = text(value(field))
+                        break
+                    }
+                }
             }
         }
         return found

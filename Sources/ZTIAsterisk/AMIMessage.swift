@@ -79,7 +79,9 @@ public struct AMIMessage: Sendable, Equatable {
 
     func withTable<Result>(_ body: (AMIHeaderTable) -> Result) -> Result {
         bytes.withUnsafeBufferPointer { bytes in
-            fields.withUnsafeBufferPointer { fields in body(AMIHeaderTable(bytes: bytes, fields: fields, isUTF8: isUTF8)) }
+            fields.withUnsafeBufferPointer { fields in
+                body(AMIHeaderTable(bytes: bytes, fields: fields, isUTF8: isUTF8))
+            }
         }
     }
 

@@ -7,9 +7,10 @@ public struct AMIMessageView {
     private let table: AMIHeaderTable?
     private let built: AMIMessage?
 
-    init(kind: AMIMessage.Kind, bytes: UnsafeBufferPointer<UInt8>, fields: UnsafeBufferPointer<AMIMessage.Field>,
-        isUTF8: Bool)
-    {
+    init(
+        kind: AMIMessage.Kind, bytes: UnsafeBufferPointer<UInt8>, fields: UnsafeBufferPointer<AMIMessage.Field>,
+        isUTF8: Bool
+    ) {
         self.kind = kind
         self.table = AMIHeaderTable(bytes: bytes, fields: fields, isUTF8: isUTF8)
         self.built = nil

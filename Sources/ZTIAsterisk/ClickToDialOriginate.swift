@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import ZTICore
 
 /// Builds the `Originate` of a click-to-dial request: the member's phone is called first on the group's channel
@@ -12,7 +12,7 @@ public enum ClickToDialOriginate {
         -> AMIAction
     {
         try request.validate()
-        let channel = settings.channel.replacingOccurrences(of: "{ext}", with: request.extension)
+        let channel = settings.channel.replacing("{ext}", with: request.extension)
         let milliseconds =
             settings.timeout.components.seconds * 1000
             + settings.timeout.components.attoseconds / 1_000_000_000_000_000

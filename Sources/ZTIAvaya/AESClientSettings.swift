@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import ZTICore
 
 /// How a worker talks to one AES: address, TLS, the CTI user, the switch connection, the monitored extensions,

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// The AES application session of a group, kept in `<runtime.dir>/<group>/aes-session` (mode 0600) so that the next
@@ -55,7 +55,7 @@ public struct AESSessionStore: Sendable {
     /// Writes the record atomically (a temporary file renamed over the old one), readable by its owner only: the
     /// session ID lets whoever holds it take the session over.
     public func save(_ record: Record) throws(ZTIAvayaError) {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         let temporary = path + ".new"
         do {
             try FileManager.default.createDirectory(

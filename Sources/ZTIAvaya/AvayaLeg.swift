@@ -14,9 +14,11 @@ public struct AvayaLeg: Sendable, Hashable {
 
     /// The key, or nil when a part would not survive the round trip (empty, or holding the separator).
     public var resumeKey: String? {
-        let parts = [callID, `extension`] + (ucid.map { [$0] } ?? [])
-        guard parts.allSatisfy({ !$0.isEmpty && !$0.contains(":") }) else { return nil }
-        return (["cm"] + parts).joined(separator: ":")
+        func fits(_ part: String) -> Bool { !part.isEmpty && !part.utf8.contains(0x3A) }
+        guard fits(callID), fits(`extension`), ucid.map(fits) ?? true else { return nil }
+        var key = "cm:" + callID + ":" + `extension`
+        if let ucid { key += ":" + ucid }
+        return key
     }
 
     /// The leg a key names; nil for a key that is not an Avaya leg (an Asterisk Uniqueid, garbage).

@@ -65,7 +65,7 @@ public struct CSTAEvent: Sendable, Equatable {
         .queued: "queuedConnection",
     ]
 
-    static let partyElements = [
+    static let partyElements: Set<String> = [
         "callingDevice", "calledDevice", "alertingDevice", "answeringDevice", "releasingDevice", "divertingDevice",
         "newDestination", "transferringDevice", "transferredToDevice", "conferencingDevice", "addedParty",
         "lastRedirectionDevice", "failingDevice", "holdingDevice", "retrievingDevice", "originatingDevice",
@@ -83,9 +83,12 @@ public struct CSTAEvent: Sendable, Equatable {
         guard !crossRef.isEmpty else {
             throw ZTIAvayaError(.xmlMalformed, "a \(element.name) without its monitorCrossRefID")
         }
+        // One pass over the children: each party element's first occurrence is the one read.
         var parties: [String: DMCCParty] = [:]
-        for name in Self.partyElements {
-            if let party = DMCCParty(element.child(name)) { parties[name] = party }
+        var seen: Set<String> = []
+        for child in element.children where Self.partyElements.contains(child.name) && seen.insert(child.name).inserted
+        {
+            if let party = DMCCParty(child) { parties[child.name] = party }
         }
         let connection = Self.connectionElement[kind].flatMap { element.child($0) }
         var connections: [ConnectionChange] = []

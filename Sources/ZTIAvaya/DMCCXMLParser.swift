@@ -29,7 +29,8 @@ public enum DMCCXMLParser {
         }
         let read: Result<DMCCElement, ZTIAvayaError> = bytes.withUnsafeBufferPointer { buffer in
             if !ASCIIBytes.isASCII(buffer) && String(validating: buffer, as: UTF8.self) == nil {
-                return .failure(ZTIAvayaError(.xmlMalformed, "a DMCC message that is not valid UTF-8 (AES sends UTF-8)"))
+                return .failure(
+                    ZTIAvayaError(.xmlMalformed, "a DMCC message that is not valid UTF-8 (AES sends UTF-8)"))
             }
             var reader = Reader(buffer)
             return Result { () throws(ZTIAvayaError) in try reader.document() }
@@ -68,8 +69,10 @@ public enum DMCCXMLParser {
     private struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
         var position = 0
-        /// The open elements, and their qualified names as written (an end tag must repeat one exactly).
-        var open: [(element: DMCCElement, qualifiedName: Range<Int>)] = []
+        /// The open elements, and (apart, so that reading the innermost name copies no element) their qualified
+        /// names as written: an end tag must repeat one exactly.
+        var open: [DMCCElement] = []
+        var openNames: [Range<Int>] = []
 
         init(_ bytes: UnsafeBufferPointer<UInt8>) {
             self.bytes = bytes
@@ -162,6 +165,11 @@ public enum DMCCXMLParser {
         /// `<?target …?>`; the target `xml` is the declaration, which may only open the document and is checked:
         /// `version="1.x"`, then optionally `encoding`, then optionally `standalone`.
         mutating func processingInstruction(atStart: Bool) throws(ZTIAvayaError) {
+            // The declaration AES writes on every message, recognised in one comparison.
+            if atStart && startsWith(#"<?xml version="1.0" encoding="UTF-8"?>"#) {
+                position += 38
+                return
+            }
             position += 2
             let target = try name()
             let isDeclaration = target.count == 3 && text(target).lowercased() == "xml"
@@ -184,7 +192,9 @@ public enum DMCCXMLParser {
                 guard hadSpace else { throw failure("a malformed XML declaration") }
                 let key = text(try name())
                 skipWhitespace()
-                guard position < bytes.count, bytes[position] == 0x3D else { throw failure("a malformed XML declaration") }
+                guard position < bytes.count, bytes[position] == 0x3D else {
+                    throw failure("a malformed XML declaration")
+                }
                 position += 1
                 skipWhitespace()
                 guard position < bytes.count, bytes[position] == 0x22 || bytes[position] == 0x27 else {
@@ -194,7 +204,9 @@ public enum DMCCXMLParser {
                 position += 1
                 let start = position
                 while position < bytes.count && bytes[position] != quote && bytes[position] != 0x3C { position += 1 }
-                guard position < bytes.count, bytes[position] == quote else { throw failure("a malformed XML declaration") }
+                guard position < bytes.count, bytes[position] == quote else {
+                    throw failure("a malformed XML declaration")
+                }
                 pseudo.append((key, text(start..<position)))
                 position += 1
             }
@@ -207,7 +219,10 @@ public enum DMCCXMLParser {
                 last = index
                 let valid: Bool
                 switch key {
-                case "version": valid = value.hasPrefix("1.") && value.count > 2 && value.dropFirst(2).allSatisfy(\.isASCIIDigitCharacter)
+                case "version":
+                    valid =
+                        value.hasPrefix("1.") && value.count > 2
+                        && value.dropFirst(2).allSatisfy(\.isASCIIDigitCharacter)
                 case "encoding":
                     // The bytes are read as UTF-8 (checked before): a declaration naming another encoding is refused.
                     valid = ["utf-8", "utf8", "us-ascii", "ascii"].contains(value.lowercased())
@@ -228,9 +243,9 @@ public enum DMCCXMLParser {
         /// The element whose `<` is at `position`, read to its end tag without recursion.
         mutating func element() throws(ZTIAvayaError) -> DMCCElement {
             if let empty = try startTag() { return empty }
-            while let top = open.last {
+            while let topName = openNames.last {
                 guard position < bytes.count else {
-                    throw failure("the document ends before </\(text(top.qualifiedName))>")
+                    throw failure("the document ends before </\(text(topName))>")
                 }
                 if bytes[position] != 0x3C {
                     try characterData()
@@ -238,14 +253,19 @@ public enum DMCCXMLParser {
                     position += 2
                     let name = try name()
                     skipWhitespace()
-                    guard position < bytes.count, bytes[position] == 0x3E else { throw failure("an end tag is not closed") }
+                    guard position < bytes.count, bytes[position] == 0x3E else {
+                        throw failure("an end tag is not closed")
+                    }
                     position += 1
-                    guard name.count == top.qualifiedName.count,
-                        memcmp(bytes.baseAddress! + name.lowerBound, bytes.baseAddress! + top.qualifiedName.lowerBound, name.count) == 0
-                    else { throw failure("</\(text(name))> closes <\(text(top.qualifiedName))>") }
-                    let finished = open.removeLast().element
+                    guard name.count == topName.count,
+                        memcmp(
+                            bytes.baseAddress! + name.lowerBound, bytes.baseAddress! + topName.lowerBound, name.count)
+                            == 0
+                    else { throw failure("</\(text(name))> closes <\(text(topName))>") }
+                    openNames.removeLast()
+                    let finished = open.removeLast()
                     if open.isEmpty { return finished }
-                    open[open.count - 1].element.children.append(finished)
+                    open[open.count - 1].children.append(finished)
                 } else if startsWith("<!--") {
                     try comment()
                 } else if startsWith("<![CDATA[") {
@@ -257,7 +277,7 @@ public enum DMCCXMLParser {
                 } else if startsWith("<!") {
                     throw failure("a declaration inside an element")
                 } else if let empty = try startTag() {
-                    open[open.count - 1].element.children.append(empty)
+                    open[open.count - 1].children.append(empty)
                 }
             }
             throw failure("no root element")
@@ -292,7 +312,9 @@ public enum DMCCXMLParser {
                 let attributeName = try name()
                 for previous in seen
                 where previous.count == attributeName.count
-                    && memcmp(bytes.baseAddress! + previous.lowerBound, bytes.baseAddress! + attributeName.lowerBound, previous.count) == 0
+                    && memcmp(
+                        bytes.baseAddress! + previous.lowerBound, bytes.baseAddress! + attributeName.lowerBound,
+                        previous.count) == 0
                 {
                     throw failure("the attribute \(text(attributeName)) appears twice")
                 }
@@ -310,7 +332,8 @@ public enum DMCCXMLParser {
                     attributes.append(DMCCElement.Attribute(local(attributeName), value))
                 }
             }
-            open.append((DMCCElement(local(qualifiedName), attributes: Self.sorted(attributes)), qualifiedName))
+            open.append(DMCCElement(local(qualifiedName), attributes: Self.sorted(attributes)))
+            openNames.append(qualifiedName)
             return nil
         }
 
@@ -364,12 +387,14 @@ public enum DMCCXMLParser {
                     position = index
                     throw failure("a control character in the text")
                 }
-                if byte == 0x0D || (byte == 0x26 && decodingReferences) || (byte == 0xEF && Self.isNonCharacter(bytes, index)) {
+                if byte == 0x0D || (byte == 0x26 && decodingReferences)
+                    || (byte == 0xEF && Self.isNonCharacter(bytes, index))
+                {
                     plain = false
                 }
             }
             if plain {
-                open[open.count - 1].element.text += text(range)
+                open[open.count - 1].text += text(range)
                 return
             }
             var value: [UInt8] = []
@@ -391,18 +416,20 @@ public enum DMCCXMLParser {
                 }
             }
             position = end
-            open[open.count - 1].element.text += String(decoding: value, as: UTF8.self)
+            open[open.count - 1].text += String(decoding: value, as: UTF8.self)
         }
 
         /// U+FFFE and U+FFFF, which XML forbids (EF BF BE, EF BF BF).
         static func isNonCharacter(_ bytes: UnsafeBufferPointer<UInt8>, _ index: Int) -> Bool {
-            index + 2 < bytes.count && bytes[index + 1] == 0xBF && (bytes[index + 2] == 0xBE || bytes[index + 2] == 0xBF)
+            index + 2 < bytes.count && bytes[index + 1] == 0xBF
+                && (bytes[index + 2] == 0xBE || bytes[index + 2] == 0xBF)
         }
 
         /// `&name;` or `&#…;` at `position`, its character appended as UTF-8.
         mutating func reference(into value: inout [UInt8]) throws(ZTIAvayaError) {
             let start = position
-            guard let semicolon = (position..<min(bytes.count, position + 12)).first(where: { bytes[$0] == 0x3B }) else {
+            guard let semicolon = (position..<min(bytes.count, position + 12)).first(where: { bytes[$0] == 0x3B })
+            else {
                 throw failure("'&' that starts no entity or character reference")
             }
             let body = UnsafeBufferPointer(rebasing: bytes[(position + 1)..<semicolon])

@@ -76,10 +76,9 @@ public enum CallEventJSON {
         let read: Result<CallEvent, ZTICoreError> = withContiguous(bytes) { buffer in
             Result { () throws(ZTICoreError) in
                 var reader = JSONReader(buffer)
-                var fields = Fields()
-                try reader.readObject { key, reader throws(ZTICoreError) in try fields.read(key, &reader) }
+                let event = try readEvent(&reader)
                 try reader.expectEnd()
-                return try fields.event()
+                return event
             }
         }
         return try read.get()
@@ -92,15 +91,21 @@ public enum CallEventJSON {
         return Array(bytes).withUnsafeBufferPointer(body)
     }
 
+    private static func readEvent(_ reader: inout JSONReader) throws(ZTICoreError) -> CallEvent {
+        var fields = Fields()
+        var object = try reader.beginObject()
+        while let key = try reader.nextKey(&object) { try fields.read(key, &reader) }
+        return try fields.event()
+    }
+
     private static func readTopLevel(_ reader: inout JSONReader) throws(ZTICoreError) -> (CallEvent, String?) {
         var fields = Fields()
         var nested: CallEvent?
         var resumeKey: String?
-        try reader.readObject { key, reader throws(ZTICoreError) in
+        var object = try reader.beginObject()
+        while let key = try reader.nextKey(&object) {
             if JSONReader.equals(key, "event") {
-                var inner = Fields()
-                try reader.readObject { key, reader throws(ZTICoreError) in try inner.read(key, &reader) }
-                nested = try inner.event()
+                nested = try readEvent(&reader)
             } else if JSONReader.equals(key, "resumeKey") {
                 resumeKey = try reader.readOptionalString(key)
             } else {

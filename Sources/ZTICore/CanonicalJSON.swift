@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The one JSON form used on the wire, in the spool and in replay output: keys sorted, absent optionals omitted
 /// (never `null`), `/` unescaped. Encoding the same value twice gives the same bytes.

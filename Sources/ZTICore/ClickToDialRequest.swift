@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A click-to-dial request as received, checked: a pure function of the received bytes (method, target, headers,
 /// body) and the configuration, so that every check before the PBX is tested and fuzzed without HTTP. Zoho's shape:
@@ -40,11 +40,11 @@ public struct ClickToDialRequest: Sendable {
         }
         if !body.isEmpty {
             if headers["content-type"]?.hasPrefix("application/json") == true {
-                guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+                guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(body)) else {
                     return .failure(Refusal(status: 400, message: "the body is not a JSON object"))
                 }
                 for (name, value) in object {
-                    if let string = value as? String {
+                    if case .string(let string) = value {
                         parameters[name] = string
                     } else if parameterNames.contains(name) {
                         // A JSON number loses its leading zeros (0312… would be dialled as 312…): strings only.

@@ -56,7 +56,7 @@ public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible {
     /// A value in quotes: control characters as escapes (so that a value with a CR or NUL cannot forge a log line
     /// or drive a terminal), quotes and backslashes escaped, a long value cut with `…`.
     static func printable(_ value: String) -> String {
-        Untrusted.shown(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))
+        Untrusted.shown(value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\""))
     }
 }
 

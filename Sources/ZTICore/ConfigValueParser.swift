@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Pure parsers for the value types of configuration keys. Each returns nil for a value it refuses; the caller
 /// turns that into a diagnostic that says what was expected.

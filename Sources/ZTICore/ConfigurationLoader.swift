@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Reads and validates a configuration directory: `zti.properties` and `groups/*.properties`.
 ///
@@ -97,10 +97,11 @@ public enum ConfigurationLoader {
     /// and PBX credentials may be missing.
     public static func loadGroupFile(path: String) throws(ZTICoreError) -> (GroupConfig, [ConfigDiagnostic]) {
         let file = try PropertiesFile.load(path: path)
-        var key = (path as NSString).lastPathComponent
+        let slash = path.lastIndex(of: "/")
+        var key = String(slash.map { path[path.index(after: $0)...] } ?? path[...])
         if key.hasSuffix(".properties") { key = String(key.dropLast(".properties".count)) }
-        let directory = PropertyReader.resolve(
-            (path as NSString).deletingLastPathComponent, against: FileManager.default.currentDirectoryPath)
+        let parent = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? ""
+        let directory = PropertyReader.resolve(parent, against: FileManager.default.currentDirectoryPath)
         let result = GroupConfigReader.read(file, key: key, confDir: directory, requireCredentials: false)
         let errors = result.diagnostics.filter { $0.severity == .error }
         guard let group = result.group, errors.isEmpty else {

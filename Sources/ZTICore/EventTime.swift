@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// An instant with millisecond precision, written as `yyyy-MM-ddTHH:mm:ss.SSSZ` in UTC.
 ///

@@ -116,7 +116,8 @@ public struct FrameDecoder: Sendable {
                 envelope = try CallEventJSON.decodeEnvelope(payload)
             } catch {
                 throw ZTICoreError(
-                    .framePayloadInvalid, "the \(sender) sent a \(type) frame whose payload is not the expected JSON: "
+                    .framePayloadInvalid,
+                    "the \(sender) sent a \(type) frame whose payload is not the expected JSON: "
                         + error.message)
             }
             try envelope.event.validate()

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The keys that apply to one kind of PBX only: `pbx.originate.*` and `pbx.ami.filter` (Asterisk, Elastix) and `avaya.*` (AES).
 extension GroupConfigReader {
@@ -28,7 +28,7 @@ extension GroupConfigReader {
         if let entry = reader.entry("pbx.originate.channel") {
             let value = entry.value.trimmingBlanks()
             if value.contains("{ext}")
-                && GroupConfigReader.isDeviceName(value.replacingOccurrences(of: "{ext}", with: "1"))
+                && GroupConfigReader.isDeviceName(value.replacing("{ext}", with: "1"))
             {
                 channel = value
             } else {

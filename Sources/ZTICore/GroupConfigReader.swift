@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Validates one group file into a ``GroupConfig``, collecting every problem.
 enum GroupConfigReader {

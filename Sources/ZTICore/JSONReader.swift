@@ -31,6 +31,7 @@ struct JSONReader {
         }
     }
 
+    @inline(__always)
     private mutating func peek() throws(ZTICoreError) -> UInt8 {
         skipWhitespace()
         guard position < bytes.count else { throw Self.invalid("it ends early, at byte \(position)") }
@@ -50,27 +51,38 @@ struct JSONReader {
         guard position == bytes.count else { throw Self.invalid("unexpected bytes after the value, at \(position)") }
     }
 
-    /// Reads an object, handing each key (raw bytes, unescaped keys only) to `field`, which must read its value.
-    mutating func readObject(
-        _ field: (UnsafeBufferPointer<UInt8>, inout JSONReader) throws(ZTICoreError) -> Void
-    ) throws(ZTICoreError) {
+    /// Where the reader is in an object: before its first key, or after a value.
+    struct ObjectState {
+        fileprivate var isFirst = true
+    }
+
+    /// Opens an object; then ``nextKey(_:)`` gives each key, whose value the caller must read before the next.
+    mutating func beginObject() throws(ZTICoreError) -> ObjectState {
         try expect(0x7B)
-        if try peek() == 0x7D {
-            position += 1
-            return
-        }
-        while true {
-            let key = try readKey()
-            try expect(0x3A)
-            try field(key, &self)
-            switch try peek() {
+        return ObjectState()
+    }
+
+    /// The object's next key (raw bytes; a key with an escape matches none of the schema's), or nil at its `}`.
+    mutating func nextKey(_ state: inout ObjectState) throws(ZTICoreError) -> UnsafeBufferPointer<UInt8>? {
+        let byte = try peek()
+        if state.isFirst {
+            state.isFirst = false
+            if byte == 0x7D {
+                position += 1
+                return nil
+            }
+        } else {
+            switch byte {
             case 0x2C: position += 1
             case 0x7D:
                 position += 1
-                return
+                return nil
             default: throw Self.invalid("expected ',' or '}' at byte \(position)")
             }
         }
+        let key = try readKey()
+        try expect(0x3A)
+        return key
     }
 
     /// A key: the event schema's keys have no escapes, and a key with one matches none of them.
@@ -185,6 +197,7 @@ struct JSONReader {
         try skipString(sawEscape: &escaped)
         let content = UnsafeBufferPointer(rebasing: bytes[start..<position - 1])
         if !escaped {
+            if ASCIIBytes.isASCII(content) { return String(decoding: content, as: UTF8.self) }
             guard let text = String(validating: content, as: UTF8.self) else {
                 throw Self.invalid("a string that is not UTF-8, at byte \(start)")
             }
@@ -264,7 +277,8 @@ struct JSONReader {
             var escaped = false
             try skipString(sawEscape: &escaped)
         case 0x7B:
-            try readObject { _, reader throws(ZTICoreError) in try reader.skipValue(depth: depth + 1) }
+            var object = try beginObject()
+            while try nextKey(&object) != nil { try skipValue(depth: depth + 1) }
         case 0x5B:
             position += 1
             if try peek() == 0x5D {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// How a group's numbers convert to E.164 and which parties count as internal (`number.*`,
 /// `pbx.internal.pattern`).
@@ -11,7 +11,7 @@ public struct NumberPlan: Sendable, Codable {
     public let internationalPrefix: String
     /// The regular expression a number of an internal party matches (`pbx.internal.pattern`).
     public let internalPattern: String
-    private let internalRegex: NSRegularExpression
+    private let internalRegex: CompiledPattern
 
     /// The pattern used when `pbx.internal.pattern` is not set: 2 to 6 digits.
     public static let defaultInternalPattern = "^[0-9]{2,6}$"
@@ -25,7 +25,7 @@ public struct NumberPlan: Sendable, Codable {
         self.nationalPrefix = nationalPrefix
         self.internationalPrefix = internationalPrefix
         self.internalPattern = internalPattern
-        self.internalRegex = try NSRegularExpression(pattern: internalPattern)
+        self.internalRegex = CompiledPattern(try Regex(internalPattern))
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -57,7 +57,7 @@ public struct NumberPlan: Sendable, Codable {
             return (2...6).contains(text.utf8.count) && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
         }
         let text = Self.stripFormatting(number)
-        return internalRegex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        return (try? internalRegex.regex.firstMatch(in: text)) != nil
     }
 
     /// The E.164 form (`+` and 7 to 15 digits) of an outside number, or nil for internal, short, withheld or
@@ -104,5 +104,15 @@ public struct NumberPlan: Sendable, Codable {
         }
         guard number.utf8.contains(where: isFormatting) else { return number }
         return String(decoding: number.utf8.filter { !isFormatting($0) }, as: UTF8.self)
+    }
+}
+
+/// A compiled `number.internal` pattern. Swift's `Regex` is not `Sendable` when its output is type-erased (the
+/// captures could hold anything), but the regex itself is immutable once compiled, and only matched here.
+private final class CompiledPattern: @unchecked Sendable {
+    let regex: Regex<AnyRegexOutput>
+
+    init(_ regex: Regex<AnyRegexOutput>) {
+        self.regex = regex
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// How a group's worker reaches and follows its PBX (`pbx.*` keys and timers).
 public struct PBXSettings: Sendable, Equatable, Codable {

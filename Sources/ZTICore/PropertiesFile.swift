@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A parsed Java `.properties` file: its keys in file order, each with its line, plus what the parser noticed.
 ///

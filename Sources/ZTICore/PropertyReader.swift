@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Typed access to the keys of one `.properties` file that collects a diagnostic for every bad or missing value
 /// instead of stopping at the first, and remembers which keys were read so that the rest can be reported as
@@ -161,8 +162,8 @@ struct PropertyReader {
     mutating func existingFile(_ key: String, confDir: String, what: String) -> String? {
         guard let entry = entry(key) else { return nil }
         let path = PropertyReader.resolve(entry.value.trimmingBlanks(), against: confDir)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFDIR else {
             error(entry, "expected \(what), but \(path) does not exist")
             return nil
         }

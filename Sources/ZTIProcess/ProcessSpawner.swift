@@ -93,7 +93,6 @@ public enum ProcessSpawner {
     /// Makes this process get `signal` when its parent exits (the second guard beside EOF on fd 3); true when
     /// the parent is still `expectedParent` afterwards (it may have exited before the call).
     public static func dieWithParent(signal: Int32 = SIGTERM, expectedParent: pid_t) -> Bool {
-        _ = zti_set_parent_death_signal(signal)
-        return getppid() == expectedParent
+        zti_follow_parent(signal, expectedParent) == 1
     }
 }

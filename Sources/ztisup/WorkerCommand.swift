@@ -1,14 +1,7 @@
 import ArgumentParser
-import CLinux
-import Dispatch
-import Foundation
-import Logging
-import ServiceLifecycle
-import ZTIProcess
-import ZTISystemd
 import ZTIWorker
 
-/// `ztisup worker`: started by a supervisor only, with the link on fd 3.
+/// `ztisup worker`: started by a supervisor only, with the link on fd 3, when it finds no `ztisup-worker` beside it.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
@@ -23,28 +16,7 @@ struct WorkerCommand: AsyncParsableCommand {
     var logTarget: String = "auto"
 
     func run() async throws {
-        // The worker reads whatever its PBX sends: large buffers go back to the system once freed.
-        _ = zti_return_large_blocks()
-        _ = ProcessLogging.bootstrap(
-            identifier: "ztisup-worker", target: LogTarget(rawValue: logTarget) ?? .auto, level: .info)
-        let logger = Logger(label: "ztisup.worker")
-        var status = stat()
-        guard fstat(3, &status) == 0, (status.st_mode & S_IFMT) == S_IFSOCK else {
-            logger.critical("ztisup worker is started by the supervisor (ztisup run), with its link on fd 3")
-            throw ExitCode(64)
-        }
-        if let parent = ProcessInfo.processInfo.environment["ZTI_SUPERVISOR_PID"].flatMap(Int32.init),
-            !ProcessSpawner.dieWithParent(expectedParent: parent)
-        {
-            logger.critical("worker: the supervisor (pid \(parent)) is gone")
-            throw ExitCode(1)
-        }
-        let worker = WorkerService(descriptor: 3, logger: logger)
-        // The worker ending (its link closed) is a normal end, not a failure of the group.
-        let configuration = ServiceGroupConfiguration(
-            services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm], logger: logger)
-        try await ServiceGroup(configuration: configuration).run()
-        if worker.exit != .done { throw ExitCode(worker.exit.rawValue) }
+        let code = await WorkerMain.run(logTarget: logTarget)
+        if code != 0 { throw ExitCode(code) }
     }
 }

@@ -8,9 +8,10 @@ import ZTITestKit
 /// same inputs refused.
 @Suite struct CallEventJSONTests {
     /// Text that exercises every escape: controls, quotes, backslashes, slashes, DEL, Latin-1, CJK, emoji, U+2028.
-    private static let alphabet: [String] = [
-        "a", "Z", "0", "9", " ", "-", "+", "/", "\\", "\"", "\u{7F}", "é", "ß", "電話", "😀", "\u{2028}", "\u{FEFF}",
-    ] + (0..<32).map { String(Unicode.Scalar(UInt8($0))) }
+    private static let alphabet: [String] =
+        [
+            "a", "Z", "0", "9", " ", "-", "+", "/", "\\", "\"", "\u{7F}", "é", "ß", "電話", "😀", "\u{2028}", "\u{FEFF}",
+        ] + (0..<32).map { String(Unicode.Scalar(UInt8($0))) }
 
     private static func text(_ generator: inout SplitMix64, nonEmpty: Bool = false) -> String {
         let count = Int(generator.next() % 12) + (nonEmpty ? 1 : 0)

@@ -644,6 +644,8 @@ import Testing
         #expect(defaults.internalCalls == .skip)
         #expect(defaults.crmConcurrency == 8)
         #expect(defaults.webhookBatch == 1)
-        #expect(throws: ZTICoreError.self) { try ConfDirectory(global: "crm.sink = none\ncrm.webhook.batch = 0\n").load() }
+        #expect(throws: ZTICoreError.self) {
+            try ConfDirectory(global: "crm.sink = none\ncrm.webhook.batch = 0\n").load()
+        }
     }
 }

@@ -8,6 +8,10 @@
 // The signal this process gets when its parent exits (PR_SET_PDEATHSIG); 0 on success, -1 with errno.
 int zti_set_parent_death_signal(int signal);
 
+// Makes this process get `signal` when its parent exits (the second guard beside EOF on fd 3); 1 when the parent
+// is still `expected_parent` afterwards (it may have exited before the call), 0 otherwise.
+int zti_follow_parent(int signal, int expected_parent);
+
 // Adds "close every descriptor from `lowest` up" to a posix_spawn file-actions list; 0 on success.
 int zti_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
 
