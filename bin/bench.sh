@@ -63,6 +63,7 @@ fi
 
 swift build -c release --product zti-bench
 swift build -c release --product ztisup
+swift build -c release --product ztisup-worker
 if has ami || [ "$instructions" = 1 ]; then
     if [ ! -x .build-venv/bin/python ]; then
         python3 -m venv .build-venv
