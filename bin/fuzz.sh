@@ -98,7 +98,7 @@ for target in "${targets[@]}"; do
     regressions="Fuzz/regressions/$target"
     mkdir -p "$regressions"
     echo "bin/fuzz.sh: $target for ${seconds}s"
-    if ! ZTI_FUZZ_TARGET="$target" "$binary" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 \
+    if ! ZTI_FUZZ_TARGET="$target" LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp" "$binary" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 \
         -artifact_prefix="$regressions/" -print_final_stats=1 "$corpus" "$regressions" >"$out/$target.log" 2>&1; then
         echo "bin/fuzz.sh: $target FAILED; the input is in $regressions/ (see $out/$target.log):" >&2
         grep -E "ERROR|precondition|Fatal|SUMMARY|Test unit written" "$out/$target.log" | head -8 >&2 || true

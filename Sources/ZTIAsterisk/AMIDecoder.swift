@@ -240,17 +240,16 @@ public struct AMIDecoder: Sendable {
     private func finishBlock(_ block: Range<Int>) -> Decoded {
         guard everyLineHasColon, let first = located.first else { return .message(parseBlock(block)) }
         let name = block.lowerBound + Int(first.nameStart)..<block.lowerBound + Int(first.nameEnd)
-        let kind: AMIMessage.Kind
-        if equalsKey(name, "event") {
-            kind = .event
-        } else if equalsKey(name, "response") {
-            kind = .response
-        } else if equalsKey(name, "action") {
-            kind = .action
-        } else {
-            return .message(parseBlock(block))
-        }
+        guard let kind = kind(named: name) else { return .message(parseBlock(block)) }
         return .block(kind: kind, range: block, isUTF8: isUTF8(block))
+    }
+
+    /// The kind a block's first key makes it: `Event`, `Response` or `Action` (any case); nil for any other key.
+    private func kind(named name: Range<Int>) -> AMIMessage.Kind? {
+        if equalsKey(name, "event") { return .event }
+        if equalsKey(name, "response") { return .response }
+        if equalsKey(name, "action") { return .action }
+        return nil
     }
 
     private func equalsKey(_ range: Range<Int>, _ key: StaticString) -> Bool {
@@ -419,18 +418,11 @@ public struct AMIDecoder: Sendable {
     private func parseBlock(_ block: Range<Int>) -> AMIMessage {
         let utf8 = isUTF8(block)
         let blockLines = lines(of: block)
-        guard let first = blockLines.first, firstColon(in: first) != nil else {
+        guard let first = blockLines.first, let colon = firstColon(in: first) else {
             let text = blockLines.map { decode($0, asUTF8: utf8) }.joined(separator: "\n")
             return AMIMessage(kind: .opaque, body: text)
         }
-        let kind: AMIMessage.Kind
-        if startsWithKey(first, "event") {
-            kind = .event
-        } else if startsWithKey(first, "response") {
-            kind = .response
-        } else if startsWithKey(first, "action") {
-            kind = .action
-        } else {
+        guard let kind = kind(named: first.lowerBound..<colon) else {
             let headers = blockLines.compactMap { header($0, utf8: utf8) }
             return AMIMessage(
                 kind: .opaque, headers: headers,
