@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs ztisup: the binaries (/usr/bin/ztisup, /usr/bin/zti-pbxsim), the systemd units
+# Installs ztisup: the binaries (/usr/bin/ztisup, /usr/bin/ztisup-worker, /usr/bin/zti-pbxsim), the systemd units
 # (/usr/lib/systemd/system), the sysusers.d and tmpfiles.d files, and /etc/ztisup from conf/
 # (zti.properties with the demo's relative directories and test port taken out, the groups, the
 # demo PBX secret). An existing file under /etc/ztisup is never overwritten.
@@ -55,6 +55,8 @@ install_new() {
 }
 
 install -D -m 0755 "$bin/ztisup" "$root/usr/bin/ztisup"
+# The worker alone, which the supervisor starts when it finds it beside ztisup (else `ztisup worker`).
+if [ -x "$bin/ztisup-worker" ]; then install -D -m 0755 "$bin/ztisup-worker" "$root/usr/bin/ztisup-worker"; fi
 install -D -m 0755 "$bin/zti-pbxsim" "$root/usr/bin/zti-pbxsim"
 for unit in units/*.service units/*.socket units/*.target; do
     install -D -m 0644 "$unit" "$root/usr/lib/systemd/system/$(basename "$unit")"

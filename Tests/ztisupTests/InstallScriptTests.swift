@@ -14,7 +14,8 @@ import ZTITestKit
         let first = try ChildProcess.run(script, ["--root", stage, "--bin", binaries])
         #expect(first.status == 0, "\(first.stderr)")
         for path in [
-            "/usr/bin/ztisup", "/usr/lib/systemd/system/ztisup.service", "/usr/lib/systemd/system/ztisup@.service",
+            "/usr/bin/ztisup", "/usr/bin/ztisup-worker", "/usr/lib/systemd/system/ztisup.service",
+            "/usr/lib/systemd/system/ztisup@.service",
             "/usr/lib/systemd/system/ztisup-uploader.service", "/usr/lib/systemd/system/ztisup-uploader.socket",
             "/usr/lib/systemd/system/ztisup.target", "/usr/lib/sysusers.d/ztisup.conf",
             "/usr/lib/tmpfiles.d/ztisup.conf", "/etc/ztisup/zti.properties", "/etc/ztisup/groups/demo.properties",

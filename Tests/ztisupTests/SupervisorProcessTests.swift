@@ -123,6 +123,9 @@ import ZTITestKit
         // SIGTERM: workers first, then the uploader; nothing is left behind.
         let worker = Self.group(report)["pid"] as? Int ?? 0
         let uploader = (report["uploader"] as? [String: Any])?["pid"] as? Int ?? 0
+        // The worker is ztisup-worker, found beside ztisup (the build puts them together), not the one binary.
+        let workerExecutable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(worker)/exe")) ?? ""
+        #expect(workerExecutable.hasSuffix("/ztisup-worker"), "\(workerExecutable)")
         #expect(run.stop() == 0)
         #expect(!Self.alive(worker))
         #expect(!Self.alive(uploader))
