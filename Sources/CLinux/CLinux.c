@@ -7,10 +7,6 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
-int zti_set_parent_death_signal(int signal) {
-    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0);
-}
-
 int zti_follow_parent(int signal, int expected_parent) {
     if (prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0) != 0) return 0;
     return getppid() == expected_parent;

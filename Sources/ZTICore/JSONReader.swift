@@ -141,10 +141,25 @@ struct JSONReader {
         return Int(magnitude)
     }
 
+    /// A time, read straight from the string's bytes (a string with escapes goes the long way, as any writer may
+    /// escape a character).
     mutating func readOptionalTime(_ key: UnsafeBufferPointer<UInt8>) throws(ZTICoreError) -> EventTime? {
-        guard let text = try readOptionalString(key) else { return nil }
-        guard let time = EventTime(text) else {
-            throw Self.invalid("\(Self.name(key)) is not a time as yyyy-MM-ddTHH:mm:ss.SSSZ")
+        let invalid = Self.invalid("\(Self.name(key)) is not a time as yyyy-MM-ddTHH:mm:ss.SSSZ")
+        guard try peek() == 0x22 else {
+            guard let text = try readOptionalString(key) else { return nil }
+            guard let time = EventTime(text) else { throw invalid }
+            return time
+        }
+        let opening = position
+        var escaped = false
+        try skipString(sawEscape: &escaped)
+        if escaped {
+            position = opening
+            guard let time = EventTime(try readString()) else { throw invalid }
+            return time
+        }
+        guard let time = EventTime(canonical: UnsafeBufferPointer(rebasing: bytes[opening + 1..<position - 1])) else {
+            throw invalid
         }
         return time
     }

@@ -184,41 +184,14 @@ public final class DeliveryEngine: Sendable {
         var sending: [Spool.Row] = []
         for row in rows {
             if isObsolete(row) {
-                record(row, .skipped(reason: "obsolete: the call had ended before it could be delivered"))
+                record([row], .skipped(reason: "obsolete: the call had ended before it could be delivered"))
             } else {
                 sending.append(row)
             }
         }
         guard !sending.isEmpty else { return .delivered }
         let outcome = await sink.deliver(batch: sending.map { ($0.event, $0.payload) })
-        let now = EventTime.now()
-        let attempted = sending.map { (sequence: $0.sequence, attempts: $0.attempts + 1) }
-        do {
-            switch outcome {
-            case .delivered, .deliveredWithNote:
-                let note: String? = if case .deliveredWithNote(let text) = outcome { text } else { nil }
-                try spool.record(attempted, state: .delivered, error: note, at: now)
-                count("delivered", sending.count)
-                if note == nil { lastFailure.withLock { $0 = nil } }
-            case .skipped(let reason):
-                try spool.record(
-                    sending.map { ($0.sequence, $0.attempts) }, state: .skipped, error: reason, at: now)
-                count("skipped", sending.count)
-            case .refused(let reason):
-                try spool.record(attempted, state: .dead, error: reason, at: now)
-                count("dead", sending.count)
-                lastFailure.withLock { $0 = reason }
-                logger.warning(
-                    "a batch of \(sending.count) events (first \(sending[0].event.id)) refused by the CRM, kept as dead letters: \(reason)"
-                )
-            case .retry(_, let reason):
-                try spool.record(attempted, state: .pending, error: reason, at: now)
-                count("retried", sending.count)
-                lastFailure.withLock { $0 = reason }
-            }
-        } catch {
-            logger.error("\(error.message)")
-        }
+        record(sending, outcome)
         return outcome
     }
 
@@ -233,33 +206,38 @@ public final class DeliveryEngine: Sendable {
         } else {
             outcome = await sink.deliver(row.event, stored: row.payload)
         }
-        record(row, outcome)
+        record([row], outcome)
         return outcome
     }
 
-    private func record(_ row: Spool.Row, _ outcome: DeliveryOutcome) {
+    /// Records one outcome for rows sent in one request (one row, or a batch), in one transaction.
+    private func record(_ rows: [Spool.Row], _ outcome: DeliveryOutcome) {
         let now = EventTime.now()
+        let attempted = rows.map { (sequence: $0.sequence, attempts: $0.attempts + 1) }
         do {
             switch outcome {
             case .delivered:
-                try spool.record(row.sequence, state: .delivered, attempts: row.attempts + 1, error: nil, at: now)
-                count("delivered")
+                try spool.record(attempted, state: .delivered, error: nil, at: now)
+                count("delivered", rows.count)
                 lastFailure.withLock { $0 = nil }
             case .deliveredWithNote(let note):
-                try spool.record(row.sequence, state: .delivered, attempts: row.attempts + 1, error: note, at: now)
-                count("delivered")
+                try spool.record(attempted, state: .delivered, error: note, at: now)
+                count("delivered", rows.count)
             case .skipped(let reason):
-                try spool.record(row.sequence, state: .skipped, attempts: row.attempts, error: reason, at: now)
-                count("skipped")
+                try spool.record(rows.map { ($0.sequence, $0.attempts) }, state: .skipped, error: reason, at: now)
+                count("skipped", rows.count)
             case .refused(let reason):
-                try spool.record(row.sequence, state: .dead, attempts: row.attempts + 1, error: reason, at: now)
-                count("dead")
+                try spool.record(attempted, state: .dead, error: reason, at: now)
+                count("dead", rows.count)
                 lastFailure.withLock { $0 = reason }
-                logger.warning("event \(row.event.id) refused by the CRM, kept as a dead letter: \(reason)")
+                let what =
+                    rows.count == 1
+                    ? "event \(rows[0].event.id)" : "a batch of \(rows.count) events (first \(rows[0].event.id))"
+                logger.warning("\(what) refused by the CRM, kept as a dead letter: \(reason)")
             case .retry(_, let reason):
-                // The row waits for the CRM as a whole, not on a backoff of its own.
-                try spool.record(row.sequence, state: .pending, attempts: row.attempts + 1, error: reason, at: now)
-                count("retried")
+                // The rows wait for the CRM as a whole, not on a backoff of their own.
+                try spool.record(attempted, state: .pending, error: reason, at: now)
+                count("retried", rows.count)
                 lastFailure.withLock { $0 = reason }
             }
         } catch {

@@ -381,14 +381,8 @@ public final class Spool: Sendable {
         }
     }
 
-    /// Records the outcome of a delivery attempt (a pending row is due again at once: the engine decides when).
-    public func record(
-        _ sequence: Int64, state: State, attempts: Int, error: String?, at time: EventTime
-    ) throws(ZTIUploaderError) {
-        try record([(sequence, attempts)], state: state, error: error, at: time)
-    }
-
-    /// Records one outcome for several rows (a batch the CRM took or refused as a whole), in one transaction.
+    /// Records one outcome for the rows of one request (one row, or a batch the CRM took or refused as a whole), in
+    /// one transaction; a pending row is due again at once (the engine decides when).
     public func record(
         _ rows: [(sequence: Int64, attempts: Int)], state: State, error: String?, at time: EventTime
     ) throws(ZTIUploaderError) {

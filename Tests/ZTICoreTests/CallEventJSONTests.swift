@@ -101,7 +101,7 @@ import ZTITestKit
         let text = """
              { "unknown" : [1, -2.5e3, {"a": [true, false, null]}, "x\\"y"], "id" : "g\\/c\\/1\\/ringing\\/1",
             "group":"g","pbx":"asterisk","callId":"c","direction":"inbound","state":"ringing","extension":"1",
-            "attempt":1,"at":"2026-12-02T10:00:00.000Z","from":"\\u00e9\\ud83d\\ude00\\t\\u0041","to":null,
+            "attempt":1,"at":"2026-12-02T10:00:00.000\\u005a","from":"\\u00e9\\ud83d\\ude00\\t\\u0041","to":null,
             "user":"\\b\\f\\n\\r\\"\\\\", "nested": {"deep": {"deeper": []}} }\t\r\n
             """
         let ours = try CallEventJSON.decode(Array(text.utf8))
@@ -110,6 +110,7 @@ import ZTITestKit
         #expect(ours.id == "g/c/1/ringing/1")
         #expect(ours.from == "é😀\tA")
         #expect(ours.to == nil)
+        #expect(ours.at == EventTime("2026-12-02T10:00:00.000Z"))
     }
 
     @Test(arguments: [

@@ -5,9 +5,6 @@
 
 #include <spawn.h>
 
-// The signal this process gets when its parent exits (PR_SET_PDEATHSIG); 0 on success, -1 with errno.
-int zti_set_parent_death_signal(int signal);
-
 // Makes this process get `signal` when its parent exits (the second guard beside EOF on fd 3); 1 when the parent
 // is still `expected_parent` afterwards (it may have exited before the call), 0 otherwise.
 int zti_follow_parent(int signal, int expected_parent);
