@@ -179,7 +179,7 @@ public final class AMIClient: Sendable {
                     }
                 }
                 router.deliver(message)
-                if message.eventName?.lowercased() == "shutdown" {
+                if message.isEvent(named: "Shutdown") {
                     throw ZTIAsteriskError(.linkClosed, "Asterisk is shutting down (\(message["Shutdown"] ?? "?"))")
                 }
             }

@@ -116,6 +116,12 @@ public struct AMIMessage: Sendable, Equatable {
         return text(first.valueStart, first.valueEnd)
     }
 
+    /// True for an event named `name` (compared ASCII case-insensitively, without making a `String`).
+    func isEvent(named name: StaticString) -> Bool {
+        guard kind == .event, let first = fields.first else { return false }
+        return withTable { table in AMIHeader.equalsIgnoringASCIICase(table.value(first), name) }
+    }
+
     /// The `Response:` value, for replies.
     public var response: String? {
         guard kind == .response || kind == .follows, let first = fields.first else { return nil }

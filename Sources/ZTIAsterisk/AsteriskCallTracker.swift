@@ -11,7 +11,7 @@ public struct AsteriskCallTracker: Sendable {
     public private(set) var family: AMIFamily
     /// How the family was decided.
     public private(set) var familySource: AMIFamilyInference.Source
-    private var core: CallTrackerCore
+    private(set) var core: CallTrackerCore
     private var legacy: LegacyFamilyAdapter
     private var lastTime = EventTime(millisecondsSinceEpoch: .min)
     /// Messages held while the family is undecided (nil once decided).

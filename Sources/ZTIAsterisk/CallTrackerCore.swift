@@ -16,6 +16,8 @@ public struct CallTrackerCore: Sendable {
     var lifecyclesByLeg: [String: Set<Int>] = [:]
     var attempts: [String: Int] = [:]
     var bridges: [String: Set<String>] = [:]
+    /// Who talked last with whom: a channel's uniqueid → the channels whose `lastPartner` it is.
+    var talkedWith: [String: Set<String>] = [:]
     var resyncSeen: [String: Set<String>] = [:]
     var resyncStarted: [String: EventTime] = [:]
     var pendingClickToDial: [String: (id: String, extension: String, prefix: String, exten: String?)] = [:]
@@ -71,7 +73,7 @@ public struct CallTrackerCore: Sendable {
         case .bridgeEnter(let bridge, let snapshot):
             bridgeEnter(bridge, snapshot, at: time)
         case .bridgeLeave(let bridge, let snapshot):
-            bridges[bridge]?.remove(snapshot.uniqueid)
+            leaveBridge(bridge, snapshot.uniqueid)
             channels[snapshot.uniqueid]?.bridges.remove(bridge)
         case .sameCall(let first, let second):
             if let one = channels[first]?.call, let two = channels[second]?.call { merge(one, two) }
@@ -139,7 +141,7 @@ public struct CallTrackerCore: Sendable {
         if known == nil {
             let linkedid = snapshot.linkedid ?? uniqueid
             let call = callByLinkedid[linkedid] ?? newCall(id: linkedid)
-            callByLinkedid[linkedid] = call
+            name(call, linkedid: linkedid)
             channels[uniqueid] = TrackedChannel(
                 uniqueid: uniqueid, name: ChannelName(snapshot.name ?? ""), call: call)
             calls[call]?.channels.insert(uniqueid)
@@ -151,7 +153,7 @@ public struct CallTrackerCore: Sendable {
             if let other = callByLinkedid[linkedid], other != current {
                 move(uniqueid, to: other)
             } else if callByLinkedid[linkedid] == nil {
-                callByLinkedid[linkedid] = current
+                name(current, linkedid: linkedid)
             }
         }
         guard let index = known ?? channels.index(forKey: uniqueid) else { return uniqueid }
@@ -209,6 +211,7 @@ public struct CallTrackerCore: Sendable {
         var merged = keep
         merged.channels.formUnion(gone.channels)
         merged.lifecycles.formUnion(gone.lifecycles)
+        merged.linkedids.formUnion(gone.linkedids)
         merged.answered = keep.answered || gone.answered
         merged.transferred = keep.transferred || gone.transferred
         merged.clickToDialId = keep.clickToDialId ?? gone.clickToDialId
@@ -220,12 +223,18 @@ public struct CallTrackerCore: Sendable {
         }
         calls[keep.number] = merged
         calls.removeValue(forKey: gone.number)
-        for (linkedid, call) in callByLinkedid where call == gone.number { callByLinkedid[linkedid] = keep.number }
+        for linkedid in gone.linkedids { callByLinkedid[linkedid] = keep.number }
+    }
+
+    /// `linkedid` names `call` from now on.
+    mutating func name(_ call: Int, linkedid: String) {
+        callByLinkedid[linkedid] = call
+        calls[call]?.linkedids.insert(linkedid)
     }
 
     mutating func removeCall(_ number: Int) {
-        calls.removeValue(forKey: number)
-        callByLinkedid = callByLinkedid.filter { $0.value != number }
+        guard let call = calls.removeValue(forKey: number) else { return }
+        for linkedid in call.linkedids where callByLinkedid[linkedid] == number { callByLinkedid[linkedid] = nil }
     }
 
     // MARK: - Dialling
@@ -307,11 +316,11 @@ public struct CallTrackerCore: Sendable {
     /// Member legs that were talking with `partner` (their last two-party bridge) and are no longer bridged with it.
     func transferredAway(from partner: String) -> [String] {
         let partnerBridges = channels[partner]?.bridges ?? []
-        return channels.values.filter { channel in
-            channel.lastPartner == partner && channel.uniqueid != partner && channel.isEndpoint
-                && channel.bridges.isDisjoint(with: partnerBridges)
-                && (lifecyclesByLeg[channel.uniqueid] ?? []).contains { lifecycles[$0]?.phase == .answered }
-        }.map(\.uniqueid).sorted()
+        return (talkedWith[partner] ?? []).filter { uniqueid in
+            guard let channel = channels[uniqueid] else { return false }
+            return uniqueid != partner && channel.isEndpoint && channel.bridges.isDisjoint(with: partnerBridges)
+                && (lifecyclesByLeg[uniqueid] ?? []).contains { lifecycles[$0]?.phase == .answered }
+        }.sorted()
     }
 
     /// True when the Local half `dialler` dials the member's own phone for an Originate: its `;1` half was
@@ -443,12 +452,33 @@ public struct CallTrackerCore: Sendable {
         guard let members = bridges[bridge], members.count >= 2 else { return }
         if members.count == 2 {
             let pair = members.sorted()
-            channels[pair[0]]?.lastPartner = pair[1]
-            channels[pair[1]]?.lastPartner = pair[0]
+            setLastPartner(of: pair[0], to: pair[1])
+            setLastPartner(of: pair[1], to: pair[0])
             for member in pair { resolveDeferredEnds(partner: member, transferredTo: nil) }
         }
         completeConsultations(inBridgeOf: uniqueid, at: time)
         for member in members.sorted() { checkAnswered(member, at: time) }
+    }
+
+    /// `partner` is the last channel `uniqueid` talked with in a two-party bridge.
+    mutating func setLastPartner(of uniqueid: String, to partner: String) {
+        guard let channel = channels[uniqueid], channel.lastPartner != partner else { return }
+        if let previous = channel.lastPartner { forgetPartner(of: uniqueid, previous) }
+        channels[uniqueid]?.lastPartner = partner
+        talkedWith[partner, default: []].insert(uniqueid)
+    }
+
+    /// `uniqueid` no longer counts `partner` as its last partner (it talked with another, or it is gone).
+    mutating func forgetPartner(of uniqueid: String, _ partner: String) {
+        talkedWith[partner]?.remove(uniqueid)
+        if talkedWith[partner]?.isEmpty == true { talkedWith[partner] = nil }
+    }
+
+    /// Takes a channel out of a bridge; a bridge left empty is forgotten, since a PBX makes one per call and names
+    /// each afresh.
+    mutating func leaveBridge(_ bridge: String, _ uniqueid: String) {
+        bridges[bridge]?.remove(uniqueid)
+        if bridges[bridge]?.isEmpty == true { bridges[bridge] = nil }
     }
 
     /// True when the channel shares a bridge with another channel.
@@ -544,7 +574,8 @@ public struct CallTrackerCore: Sendable {
         for id in (lifecyclesByLeg[uniqueid] ?? []).sorted() {
             legEnded(id, leg: uniqueid, status: cause, at: time)
         }
-        for bridge in channel.bridges { bridges[bridge]?.remove(uniqueid) }
+        for bridge in channel.bridges { leaveBridge(bridge, uniqueid) }
+        if let partner = channel.lastPartner { forgetPartner(of: uniqueid, partner) }
         channels.removeValue(forKey: uniqueid)
         calls[channel.call]?.channels.remove(uniqueid)
         if calls[channel.call]?.channels.isEmpty == true { callEnded(channel.call, at: time) }

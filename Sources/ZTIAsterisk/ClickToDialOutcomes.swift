@@ -27,7 +27,7 @@ public struct ClickToDialOutcomes: Sendable {
     /// Settles a request whose Originate failed.
     public mutating func observe(_ message: AMIMessage) -> DialResult? {
         switch message.kind {
-        case .event where message.eventName?.lowercased() == "originateresponse":
+        case .event where message.isEvent(named: "OriginateResponse"):
             guard let actionID = message.actionID, let id = idsByActionID.removeValue(forKey: actionID) else {
                 return nil
             }

@@ -5,6 +5,8 @@ struct TrackedCall: Sendable {
     /// with it, but a call adopted at a re-sync takes the callId the spool has for it (see `resume`).
     var callId: String
     var channels: Set<String> = []
+    /// The Linkedids that name this call (`callByLinkedid`'s keys for it), so that ending it is not a walk of them all.
+    var linkedids: Set<String> = []
     /// The channel that started the call (the caller).
     var origin: String?
     /// Some destination leg answered and was bridged (a member, or an outside follow-me number).

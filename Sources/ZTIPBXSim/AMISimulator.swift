@@ -284,11 +284,15 @@ public actor AMISimulator {
             send(renderer.newState(customer))
             await wait(.seconds(3))
             customer.state = 6
+            let bridge = SimulatedCallRenderer.bridgeId(
+                uniqueidPrefix: "\(base)", counter: 1_000_000_000 + channelCounter)
             send(
                 renderer.newState(customer) + renderer.dialEnd(caller: leg, destination: customer, status: "ANSWER")
-                    + renderer.bridge(leg, customer, bridge: "sim-\(channelCounter)"))
+                    + renderer.bridge(leg, customer, bridge: bridge))
             await wait(outcome.talk)
-            send(renderer.hangup(customer, cause: 16) + renderer.hangup(leg, cause: 16))
+            send(
+                renderer.unbridge(leg, customer, bridge: bridge) + renderer.hangup(customer, cause: 16)
+                    + renderer.hangup(leg, cause: 16))
         }
     }
 

@@ -158,34 +158,65 @@ struct SimulatedCallRenderer: Sendable {
         }
     }
 
+    /// A 12+ bridge id: Asterisk names every bridge by a fresh UUID, never reused while it runs. Made from the
+    /// channel counter of the call's first leg (unique per simulator instance) and the Uniqueid prefix.
+    static func bridgeId(uniqueidPrefix: String, counter: Int) -> String {
+        func hex(_ value: UInt64, _ width: Int) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits.suffix(width)
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in uniqueidPrefix.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let head = "\(hex(hash >> 32, 8))-\(hex((hash >> 16) & 0xffff, 4))-4\(hex(hash & 0xfff, 3))"
+        return head + "-8\(hex(UInt64(counter >> 48) & 0xfff, 3))-\(hex(UInt64(counter) & 0xffff_ffff_ffff, 12))"
+    }
+
+    private func bridgeBlock(_ bridge: String, channels: Int) -> [(String, String)] {
+        [
+            ("BridgeUniqueid", bridge), ("BridgeType", "basic"), ("BridgeTechnology", "simple_bridge"),
+            ("BridgeCreator", "<unknown>"), ("BridgeName", "<unknown>"), ("BridgeNumChannels", String(channels)),
+            ("BridgeVideoSourceMode", "none"),
+        ]
+    }
+
+    /// Two legs start talking: 12+ create a bridge and both enter it; 1.6–11 say `Bridge` (Link); 1.4 `Link`.
     func bridge(_ first: Leg, _ second: Leg, bridge: String) -> [[(String, String)]] {
         switch family {
         case .v12:
-            let block = [("BridgeUniqueid", bridge), ("BridgeType", "basic"), ("BridgeTechnology", "simple_bridge")]
             return [
-                event("BridgeEnter", block + [("BridgeNumChannels", "1")] + snapshot(first)),
-                event("BridgeEnter", block + [("BridgeNumChannels", "2")] + snapshot(second)),
+                event("BridgeCreate", bridgeBlock(bridge, channels: 0)),
+                event("BridgeEnter", bridgeBlock(bridge, channels: 1) + snapshot(first)),
+                event("BridgeEnter", bridgeBlock(bridge, channels: 2) + snapshot(second)),
             ]
         case .v11:
-            return [
-                event(
-                    "Bridge",
-                    [
-                        ("Bridgestate", "Link"), ("Bridgetype", "core"), ("Channel1", first.name),
-                        ("Channel2", second.name), ("Uniqueid1", first.uniqueid), ("Uniqueid2", second.uniqueid),
-                        ("CallerID1", first.number), ("CallerID2", second.number),
-                    ])
-            ]
+            return [event("Bridge", linkFields(first, second, state: "Link"))]
         case .v14:
-            return [
-                event(
-                    "Link",
-                    [
-                        ("Channel1", first.name), ("Channel2", second.name), ("Uniqueid1", first.uniqueid),
-                        ("Uniqueid2", second.uniqueid), ("CallerID1", first.number), ("CallerID2", second.number),
-                    ])
-            ]
+            return [event("Link", linkFields(first, second, state: nil))]
         }
+    }
+
+    /// The talk ends, before the legs hang up (as every release reports it): 12+ both legs leave and the bridge is
+    /// destroyed; 1.6–11 `Bridge` with `Bridgestate: Unlink`; 1.4 `Unlink`.
+    func unbridge(_ first: Leg, _ second: Leg, bridge: String) -> [[(String, String)]] {
+        switch family {
+        case .v12:
+            return [
+                event("BridgeLeave", bridgeBlock(bridge, channels: 1) + snapshot(first)),
+                event("BridgeLeave", bridgeBlock(bridge, channels: 0) + snapshot(second)),
+                event("BridgeDestroy", bridgeBlock(bridge, channels: 0)),
+            ]
+        case .v11:
+            return [event("Bridge", linkFields(first, second, state: "Unlink"))]
+        case .v14:
+            return [event("Unlink", linkFields(first, second, state: nil))]
+        }
+    }
+
+    private func linkFields(_ first: Leg, _ second: Leg, state: String?) -> [(String, String)] {
+        (state.map { [("Bridgestate", $0), ("Bridgetype", "core")] } ?? []) + [
+            ("Channel1", first.name), ("Channel2", second.name), ("Uniqueid1", first.uniqueid),
+            ("Uniqueid2", second.uniqueid), ("CallerID1", first.number), ("CallerID2", second.number),
+        ]
     }
 
     func hangup(_ leg: Leg, cause: Int) -> [[(String, String)]] {

@@ -34,6 +34,35 @@ import ZTICore
         #expect(throws: SimScenario.ParseError.self) { try SimScenario("# nothing\n") }
     }
 
+    /// A PBX that runs for months: call after call through one tracker leaves no channel, call or bridge behind
+    /// (12+ name every bridge afresh, and the simulator, like Asterisk, leaves it before hanging up).
+    @Test(arguments: ["1.4", "11", "12"])
+    func finishedCallsLeaveNothingBehind(familyName: String) throws {
+        let family = AMIFamily(rawValue: familyName)!
+        let scenario = try Self.scenario("ring-group.scn")
+        var tracker = AsteriskCallTracker(directory: MemberDirectory(replayGroup: "sim"), family: family)
+        var finals: [String] = []
+        for instance in 0..<50 {
+            var runner = SimScenarioRunner(family: family, uniqueidPrefix: "1732526400", counterBase: instance * 100)
+            for step in scenario.steps {
+                let time = EventTime(millisecondsSinceEpoch: 1_732_526_400_000 + Int64(instance * 100_000) + step.at)
+                for headers in runner.events(step.action) {
+                    let message = AMIMessage(kind: .event, headers: headers.map { AMIHeader($0.0, $0.1) })
+                    finals += tracker.handle(message, receivedAt: time).filter(\.state.isTerminal).map {
+                        "\($0.extension) \($0.state)"
+                    }
+                }
+            }
+        }
+        #expect(finals.count == 100)
+        #expect(Set(finals) == ["101 ended", "102 ended"])
+        #expect(tracker.core.channels.isEmpty)
+        #expect(tracker.core.calls.isEmpty)
+        #expect(tracker.core.bridges.isEmpty)
+        #expect(tracker.core.callByLinkedid.isEmpty)
+        #expect(tracker.core.talkedWith.isEmpty)
+    }
+
     /// Plays `scenario` against a simulator of `family` and returns the tracked events once `count` arrived.
     static func track(_ scenario: SimScenario, family: AMIFamily, count: Int) async throws -> [CallEvent] {
         let harness = try await Harness(family: family)
