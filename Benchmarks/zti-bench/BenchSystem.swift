@@ -144,6 +144,17 @@ final class BenchSystem {
             supervisorPID: (report["supervisor"] as? [String: Any])?["pid"] as? Int)
     }
 
+    /// The processes whose CPU a phase counts: ztisup's (the first group's worker), and this one, which runs the
+    /// simulators and the fake CRM.
+    func processes() -> [(name: String, pid: Int)] {
+        let report = status()
+        var processes = [(name: "supervisor", pid: Int(supervisor.pid))]
+        if let worker = report.groups.first?["pid"] as? Int { processes.append((name: "worker", pid: worker)) }
+        if let uploader = report.uploader["pid"] as? Int { processes.append((name: "uploader", pid: uploader)) }
+        processes.append((name: "simulator and CRM", pid: Int(getpid())))
+        return processes
+    }
+
     /// A scenario-instance number no earlier play on any simulator used (Uniqueids stay distinct).
     func nextInstance() -> Int {
         instances += 1

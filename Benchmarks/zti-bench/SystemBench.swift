@@ -135,6 +135,8 @@ enum SystemBench {
         let dropped: Int
         let ringing: [Double]
         let all: [Double]
+        /// CPU microseconds per delivered event, per process, over the phase (empty when not measured).
+        var cpu: [(name: String, microseconds: Double)] = []
 
         /// Everything arrived, nothing was dropped, the simulator kept up with the rate, and the system did not
         /// fall behind (p99 under a second).
@@ -150,6 +152,10 @@ enum SystemBench {
                 target, offeredRate, SystemBench.percentile(ringing, 50) ?? .nan,
                 SystemBench.percentile(ringing, 99) ?? .nan, SystemBench.percentile(all, 50) ?? .nan,
                 SystemBench.percentile(all, 99) ?? .nan, delivered, expected, dropped)
+                + (cpu.isEmpty
+                    ? ""
+                    : "; CPU per event: "
+                        + cpu.map { String(format: "%@ %.0f µs", $0.name, $0.microseconds) }.joined(separator: ", "))
         }
     }
 
@@ -185,6 +191,7 @@ enum SystemBench {
         let skipped = await system.crm.recorded.count
         let acceptedBefore = await system.crm.acceptedAt.count
         let simulator = system.simulators[0]
+        let cpu = ProcessCPU(system.processes())
         let start = ContinuousClock.now
         var callers: [String] = []
         for index in 0..<calls {
@@ -201,9 +208,11 @@ enum SystemBench {
                 }
             }
         }
-        return try await collect(
+        var phase = try await collect(
             system, target: eventsPerSecond, calls: calls, since: start, written: written, skipped: skipped,
             acceptedBefore: acceptedBefore, prefix: String(format: "09%04d", tag))
+        phase.cpu = cpu.used().map { ($0.name, $0.seconds * 1_000_000 / Double(max(1, phase.delivered))) }
+        return phase
     }
 
     /// Waits until the calls' events reached the fake CRM (30 s at most), and matches each to its write.

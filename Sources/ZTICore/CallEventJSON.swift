@@ -84,7 +84,7 @@ public enum CallEventJSON {
         return try read.get()
     }
 
-    private static func withContiguous<Result>(
+    static func withContiguous<Result>(
         _ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Result
     ) -> Result {
         if let result = bytes.withContiguousStorageIfAvailable(body) { return result }

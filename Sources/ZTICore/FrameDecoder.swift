@@ -127,7 +127,14 @@ public struct FrameDecoder: Sendable {
                     "event \(DialPlan.shown(envelope.event.id)): its resume key is empty or longer than 512 bytes")
             }
             return .event(envelope.event, resumeKey: envelope.resumeKey)
-        case .ack: return .ack(try decode(Ack.self))
+        case .ack:
+            do {
+                return .ack(try AckJSON.decode(payload))
+            } catch {
+                throw ZTICoreError(
+                    .framePayloadInvalid,
+                    "the \(sender) sent a \(type) frame whose payload is not the expected JSON: " + error.message)
+            }
         case .dial:
             let request = try decode(DialRequest.self)
             try request.validate()

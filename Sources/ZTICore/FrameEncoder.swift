@@ -31,7 +31,7 @@ public enum FrameEncoder {
         case .hello(let value): Array(CanonicalJSON.data(value))
         case .config(let value): Array(CanonicalJSON.data(value))
         case .event(let value, let resumeKey): CallEventJSON.envelope(value, resumeKey: resumeKey)
-        case .ack(let value): Array(CanonicalJSON.data(value))
+        case .ack(let value): AckJSON.bytes(value)
         case .dial(let value): Array(CanonicalJSON.data(value))
         case .dialResult(let value): Array(CanonicalJSON.data(value))
         case .heartbeat(let value): Array(CanonicalJSON.data(value))

@@ -106,6 +106,30 @@ struct JSONReader {
         }
     }
 
+    /// An array of strings (`null` is not one, nor is any other element).
+    mutating func readStringArray(_ key: UnsafeBufferPointer<UInt8>) throws(ZTICoreError) -> [String] {
+        guard try peek() == 0x5B else { throw Self.invalid("\(Self.name(key)) is not an array") }
+        position += 1
+        var values: [String] = []
+        if try peek() == 0x5D {
+            position += 1
+            return values
+        }
+        while true {
+            guard try peek() == 0x22 else {
+                throw Self.invalid("\(Self.name(key)) has an element that is not a string")
+            }
+            values.append(try readString())
+            switch try peek() {
+            case 0x2C: position += 1
+            case 0x5D:
+                position += 1
+                return values
+            default: throw Self.invalid("expected ',' or ']' at byte \(position)")
+            }
+        }
+    }
+
     mutating func readOptionalInt(_ key: UnsafeBufferPointer<UInt8>) throws(ZTICoreError) -> Int? {
         let first = try peek()
         if first == 0x6E {

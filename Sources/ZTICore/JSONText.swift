@@ -95,6 +95,17 @@ public enum JSONText {
             JSONText.writeString(value, into: &output)
         }
 
+        /// An array of strings.
+        public mutating func field(_ name: StaticString, _ values: [String]) {
+            key(name)
+            output.append(0x5B)
+            for (index, value) in values.enumerated() {
+                if index > 0 { output.append(0x2C) }
+                JSONText.writeString(value, into: &output)
+            }
+            output.append(0x5D)
+        }
+
         /// An integer field, omitted when nil.
         public mutating func field(_ name: StaticString, _ value: Int?) {
             guard let value else { return }
