@@ -345,16 +345,17 @@ public final class Spool: Sendable {
     /// For each call with pending rows, its first pending row (so a call's events go out in order), when due.
     public func nextDeliverable(now: EventTime, limit: Int) throws(ZTIUploaderError) -> [Row] {
         return try reading { db in
+            // Cached: delivery asks this after every commit, and compiling it cost more than running it.
             try GRDB.Row.fetchAll(
-                db,
-                sql: """
-                    SELECT e.sequence, e.payload, e.state, e.attempts, e.lastError
-                    FROM events e INDEXED BY eventsPending
-                    WHERE e.state = 'pending' AND e.nextAttemptAt <= ? AND NOT EXISTS (
-                        SELECT 1 FROM events p
-                        WHERE p.callKey = e.callKey AND p.state = 'pending' AND p.sequence < e.sequence)
-                    ORDER BY e.sequence LIMIT ?
-                    """, arguments: [now.millisecondsSinceEpoch, limit]
+                db.cachedStatement(
+                    sql: """
+                        SELECT e.sequence, e.payload, e.state, e.attempts, e.lastError
+                        FROM events e INDEXED BY eventsPending
+                        WHERE e.state = 'pending' AND e.nextAttemptAt <= ? AND NOT EXISTS (
+                            SELECT 1 FROM events p
+                            WHERE p.callKey = e.callKey AND p.state = 'pending' AND p.sequence < e.sequence)
+                        ORDER BY e.sequence LIMIT ?
+                        """), arguments: [now.millisecondsSinceEpoch, limit]
             ).compactMap(Self.row)
         }
     }
@@ -396,12 +397,13 @@ public final class Spool: Sendable {
     private static func update(
         _ db: GRDB.Database, _ sequence: Int64, state: State, attempts: Int, error: String?, at time: EventTime
     ) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE events SET state = ?, attempts = ?, nextAttemptAt = 0, lastError = ?,
                     deliveredAt = CASE WHEN ? = 'delivered' THEN ? ELSE deliveredAt END
                 WHERE sequence = ?
-                """,
+                """
+        ).execute(
             arguments: [state.rawValue, attempts, error, state.rawValue, time.millisecondsSinceEpoch, sequence])
     }
 
