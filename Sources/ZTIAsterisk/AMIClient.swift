@@ -138,6 +138,66 @@ public final class AMIClient: Sendable {
         }
     }
 
+    /// One session for a pre-flight check: connects, logs in (as ``run(into:)`` does), hands `body` the session,
+    /// then logs off. Nothing reconnects and nothing is tracked; the events that arrive are kept for `body`.
+    ///
+    /// - Throws: ``ZTIAsteriskError`` when the connection or the login fails (its message says which), or what
+    ///   `body` throws.
+    public func probe<Result: Sendable>(
+        _ body: @escaping @Sendable (AMIProbeSession) async throws -> Result
+    ) async throws -> Result {
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer> = try await LinkBootstrap.connect(
+            host: settings.host, port: settings.port)
+        let router = AMIReplyRouter()
+        router.expect(Self.bannerKey, isList: false)
+        let log = AMIProbeSession.EventLog()
+        return try await channel.executeThenClose { inbound, outbound in
+            try await withThrowingTaskGroup(of: Result?.self) { group in
+                group.addTask {
+                    let (stream, continuation) = AsyncStream<AMIClientEvent>.makeStream()
+                    async let collected: Void = {
+                        for await event in stream {
+                            if case .message(let message, _) = event, message.kind == .event {
+                                log.events.withLock { $0.append(message) }
+                            }
+                        }
+                    }()
+                    let closed: ZTIAsteriskError
+                    do {
+                        try await self.read(inbound, router: router, continuation: continuation)
+                        closed = ZTIAsteriskError(.linkClosed, "Asterisk closed the connection")
+                    } catch let error as ZTIAsteriskError {
+                        closed = error
+                    }
+                    continuation.finish()
+                    await collected
+                    router.closeAll(closed)
+                    return nil
+                }
+                group.addTask {
+                    let banner = try? await router.reply(
+                        Self.bannerKey, timeout: min(self.settings.replyTimeout, .seconds(3)), action: "the banner")
+                    let send: @Sendable (String, [AMIHeader], Bool) async throws -> AMIReply = { name, headers, list in
+                        let actionID = self.nextActionID()
+                        router.expect(actionID, isList: list)
+                        let bytes = try AMIEncoder.encode(AMIAction(name, actionID: actionID, headers: headers))
+                        try await outbound.write(ByteBuffer(bytes: bytes))
+                        return try await router.reply(actionID, timeout: self.settings.replyTimeout, action: name)
+                    }
+                    try await self.logIn(send)
+                    let result = try await body(AMIProbeSession(banner: banner?.response.body, send: send, log: log))
+                    _ = try? await send("Logoff", [], false)
+                    return result
+                }
+                defer { group.cancelAll() }
+                while let next = try await group.next() {
+                    if let result = next { return result }
+                }
+                throw ZTIAsteriskError(.linkClosed, "Asterisk closed the connection")
+            }
+        }
+    }
+
     private enum SessionEnd: Sendable {
         case readerEnded(ZTIAsteriskError)
         case driverEnded

@@ -136,11 +136,10 @@ public actor AMISimulator {
             setMask(&state, action["Events"] ?? "on")
             reply([("Response", "Success"), ("Message", "Authentication accepted")])
             if options.family != .v14 {
-                state.output.yield(
-                    .bytes(
-                        Self.encode([
-                            ("Event", "FullyBooted"), ("Privilege", "system,all"), ("Status", "Fully Booted"),
-                        ])))
+                var booted = [("Event", "FullyBooted"), ("Privilege", "system,all")]
+                if options.timestampEvents { booted.append(("Timestamp", Self.timestamp(Date()))) }
+                booted.append(("Status", "Fully Booted"))
+                state.output.yield(.bytes(Self.encode(booted)))
             }
             let waiters = loginWaiters
             loginWaiters = []
@@ -193,6 +192,24 @@ public actor AMISimulator {
             guard let channel = action["Channel"], let exten = action["Exten"] else {
                 return reply([("Response", "Error"), ("Message", "Channel and Exten are required")])
             }
+            // A technology no channel driver registered: the request fails for the channel (synchronously, or by
+            // an OriginateResponse Failure when asynchronous), and nothing rings.
+            let technology = channel.split(separator: "/").first.map { $0.uppercased() } ?? ""
+            guard Self.technologies.contains(technology) else {
+                guard action["Async"]?.lowercased() == "true" else {
+                    return reply([("Response", "Error"), ("Message", "Originate failed")])
+                }
+                reply([("Response", "Success"), ("Message", "Originate successfully queued")])
+                var failure = [("Event", "OriginateResponse"), ("Privilege", "call,all")]
+                if let actionID { failure.append(("ActionID", actionID)) }
+                failure += [
+                    ("Response", "Failure"), ("Channel", channel), ("Context", action["Context"] ?? ""),
+                    ("Exten", exten), ("Reason", "0"), ("Uniqueid", "<null>"), ("CallerIDNum", "<unknown>"),
+                    ("CallerIDName", "<unknown>"),
+                ]
+                state.output.yield(.bytes(Self.encode(failure)))
+                return
+            }
             reply([("Response", "Success"), ("Message", "Originate successfully queued")])
             let timeout = action["Timeout"].flatMap { Int64($0) } ?? 30_000
             let outcome = originateOutcome
@@ -200,10 +217,26 @@ public actor AMISimulator {
                 await self.runOriginate(
                     actionID: actionID ?? "", template: channel, exten: exten, timeout: timeout, outcome)
             }
+        case "extensionstate":
+            guard allowed(["call", "reporting"]) else { return reply(denied) }
+            let exten = action["Exten"] ?? ""
+            let context = action["Context"] ?? "default"
+            let hinted =
+                options.hintedExtensions?.contains(exten)
+                ?? (!exten.isEmpty && exten.allSatisfy { $0.isASCII && $0.isNumber })
+            let technology = options.family == .v12 ? "PJSIP" : "SIP"
+            reply([
+                ("Response", "Success"), ("Message", "Extension Status"), ("Exten", exten), ("Context", context),
+                ("Hint", hinted ? "\(technology)/\(exten)" : ""), ("Status", hinted ? "0" : "-1"),
+                ("StatusText", hinted ? "Idle" : "Unknown"),
+            ])
         default:
             reply([("Response", "Error"), ("Message", "Invalid/unknown command")])
         }
     }
+
+    /// The channel technologies the simulated PBX has drivers for.
+    static let technologies: Set<String> = ["PJSIP", "SIP", "IAX2", "DAHDI", "LOCAL"]
 
     /// Plays a click-to-dial call: the member's phone rings first, then the customer is dialled.
     private func runOriginate(
@@ -336,6 +369,7 @@ public actor AMISimulator {
                     $0.0 == "Timestamp" ? ($0.0, Self.timestamp(start.addingTimeInterval(offset))) : $0
                 }
             }
+            if !options.timestampEvents { headers.removeAll { $0.0 == "Timestamp" } }
             emit(message, headers)
         }
     }
@@ -356,7 +390,7 @@ public actor AMISimulator {
             let stamp = Self.timestamp(start.addingTimeInterval(Double(step.at) / 1000))
             for headers in runner.events(step.action) {
                 var stamped = headers
-                stamped.insert(("Timestamp", stamp), at: min(2, stamped.count))
+                if options.timestampEvents { stamped.insert(("Timestamp", stamp), at: min(2, stamped.count)) }
                 emit(AMIMessage(kind: .event, headers: headers.map { AMIHeader($0.0, $0.1) }), stamped)
             }
             written?(index)

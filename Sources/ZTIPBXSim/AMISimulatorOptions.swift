@@ -14,6 +14,11 @@ public struct AMISimulatorOptions: Sendable {
     /// The first line sent on connect: nil for none (as behind some proxies); by default
     /// `Asterisk Call Manager/<amiVersion>`.
     public var banner: String?
+    /// manager.conf's `timestampevents`: events carry `Timestamp:` (scenario events, and FullyBooted after a login).
+    public var timestampEvents = true
+    /// The extensions with a device hint (`ExtensionState` finds them, in any context); nil: every extension that
+    /// is a number.
+    public var hintedExtensions: Set<String>?
 
     /// Options with the family's defaults: write `call` on 1.4, `originate,reporting` later.
     public init(

@@ -40,6 +40,13 @@ struct AMICommand: AsyncParsableCommand {
     @Option(help: "The user's write classes (manager.conf write=), comma-separated.")
     var write: String?
 
+    @Flag(help: "Events without Timestamp: (manager.conf timestampevents = no).")
+    var noTimestampEvents = false
+
+    @Option(
+        help: "The extensions with a device hint, for ExtensionState (e.g. 101-110,200); default: every number.")
+    var hints: String?
+
     @Option(name: .customLong("scenario"), help: "An AMI transcript to play; repeatable, played in order.")
     var scenarios: [String] = []
 
@@ -69,6 +76,7 @@ struct AMICommand: AsyncParsableCommand {
         guard AMIFamily(rawValue: family) != nil else {
             throw ValidationError("--family \(family): expected 1.4, 11 or 12")
         }
+        if let hints { _ = try AESCommand.numbers(hints, option: "hints") }
         guard ConfigValueParser.hostPort(listen) != nil else {
             throw ValidationError("--listen \(listen): expected HOST:PORT, e.g. 127.0.0.1:0")
         }
@@ -111,6 +119,8 @@ struct AMICommand: AsyncParsableCommand {
             writeClasses: write.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) },
             speed: speed)
         if let banner { options.banner = banner == "none" ? nil : banner }
+        options.timestampEvents = !noTimestampEvents
+        if let hints { options.hintedExtensions = try AESCommand.numbers(hints, option: "hints") }
         let simulator = AMISimulator(options: options)
         let server = try await AMISimulatorServer.bind(host: address.host, port: address.port, simulator: simulator)
         // Written unbuffered: whoever started the simulator waits for this line.

@@ -1,9 +1,12 @@
 import ArgumentParser
 import Foundation
+import Logging
+import ZTIAsterisk
 import ZTICore
+import ZTIUploader
 
 /// `ztisup check-config`: validates the configuration like the supervisor does and prints a summary.
-struct CheckConfig: ParsableCommand {
+struct CheckConfig: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
         abstract: "Validate the configuration and print a summary; exit 0 when valid, 78 with every error.",
@@ -11,6 +14,12 @@ struct CheckConfig: ParsableCommand {
             Reads zti.properties and groups/*.properties from the configuration directory, reports every error \
             with file:line, the key, the bad value and what was expected, and prints warnings (unknown keys, \
             inline passwords, ...). Secrets are never read: the summary names where the CRM token comes from.
+
+            With --connect it then logs in to each Asterisk group's AMI and checks what can be checked without \
+            placing a call (the login, the family and version, the originate and reporting write classes, \
+            timestampevents, a device hint for every extension), and asks the webhook's or Zammad's URL with a \
+            HEAD (which delivers nothing), one line per check; exit 1 when one fails. Avaya groups and Zoho are \
+            not probed yet.
             """
     )
 
@@ -19,7 +28,19 @@ struct CheckConfig: ParsableCommand {
     @Option(name: .customLong("group"), help: "Check zti.properties and this one group only (the group file's name).")
     var group: String?
 
-    func run() throws {
+    @Flag(help: "Then check each Asterisk group's AMI user and the CRM's URL, live (exit 1 when a check fails).")
+    var connect = false
+
+    @Option(help: "With --connect: seconds to wait for each answer of the PBX (1-60).")
+    var timeout: Int = 5
+
+    func validate() throws {
+        guard (1...60).contains(timeout) else {
+            throw ValidationError("--timeout \(timeout): expected 1 to 60 seconds")
+        }
+    }
+
+    func run() async throws {
         let configuration: Configuration
         do {
             configuration = try ConfigurationLoader.load(confDir: conf.directory, onlyGroup: group)
@@ -41,6 +62,38 @@ struct CheckConfig: ParsableCommand {
                 configuration, confDir: conf.directory,
                 credentialsDirectory: ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"]
             ).joined(separator: "\n"))
+        guard connect else { return }
+        var failed = false
+        for group in configuration.groups {
+            for check in await Self.connectChecks(group, timeout: .seconds(timeout)) {
+                print("\(group.key): \(check.outcome.rawValue): \(check.text)")
+                failed = failed || check.outcome == .fail
+            }
+        }
+        let crm = await CRMPreflight.run(
+            configuration, credentialsDirectory: ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"],
+            timeout: .seconds(timeout))
+        for check in crm {
+            print("crm: \(check.outcome.rawValue): \(check.text)")
+            failed = failed || check.outcome == .fail
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    /// The `--connect` checks of one group.
+    static func connectChecks(_ group: GroupConfig, timeout: Duration) async -> [PreflightCheck] {
+        guard group.pbx.type != .avaya else {
+            return [.init(.note, "Avaya groups are not probed by --connect yet (only the static checks above)")]
+        }
+        var settings: AMIClientSettings
+        do {
+            settings = try AMIClientSettings(group: group)
+        } catch {
+            return [.init(.fail, error.message)]
+        }
+        settings.replyTimeout = timeout
+        let client = AMIClient(settings: settings, logger: Logger(label: "check-config"))
+        return await AsteriskPreflight.run(group: group, client: client)
     }
 }
 

@@ -119,6 +119,89 @@ import Testing
         #expect(good.stdout.contains("group good \"good\": asterisk pbx.example.com:5038, 1 user, no dial codes"))
     }
 
+    /// `--connect` against a `zti-pbxsim ami` process whose user lacks `originate` and knows no device for 102.
+    @Test func connectChecksTheAMIUserAndExits1WhenACheckFails() throws {
+        let (simulator, port) = try SimulatorCommandTests.start([
+            "--family", "12", "--secret", "secret", "--write", "reporting", "--hints", "101",
+        ])
+        defer { simulator.kill() }
+        let conf = try temporaryConf(group: "pbx.type = nope\n")
+        defer { try? FileManager.default.removeItem(atPath: conf) }
+        try "pbx.type = asterisk\npbx.host = 127.0.0.1\npbx.port = \(port)\npbx.username = zti\n"
+            .appending("pbx.password.file = pbx.secret\nuser.a.crmuser = 1\nuser.a.extension = 101\n")
+            .appending("user.b.crmuser = 2\nuser.b.extension = 102\n")
+            .write(toFile: conf + "/groups/sales.properties", atomically: true, encoding: .utf8)
+        let outcome = try ZTISupProcess.run(["check-config", "--conf", conf, "--group", "sales", "--connect"])
+        #expect(outcome.status == 1)
+        let lines = outcome.stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("sales: ") }
+        #expect(lines.first == "sales: ok: AMI login as zti on 127.0.0.1:\(port) (MD5 challenge)")
+        #expect(lines.contains("sales: ok: Asterisk 18.20.0, AMI 7.0.3: family 12+"))
+        #expect(lines.contains { $0.hasPrefix("sales: FAIL: write class 'originate' missing") })
+        #expect(
+            lines.contains { $0.hasPrefix("sales: FAIL: extensions without a device hint") && $0.contains(": 102;") })
+        #expect(lines.contains("sales: ok: write class 'reporting': CoreShowChannels lists the 0 channels up"))
+
+        // The same user with every class it needs, and both devices known: exit 0.
+        let (good, goodPort) = try SimulatorCommandTests.start(["--family", "12", "--secret", "secret"])
+        defer { good.kill() }
+        try String(contentsOfFile: conf + "/groups/sales.properties", encoding: .utf8)
+            .replacing("pbx.port = \(port)", with: "pbx.port = \(goodPort)")
+            .write(toFile: conf + "/groups/sales.properties", atomically: true, encoding: .utf8)
+        let passing = try ZTISupProcess.run(["check-config", "--conf", conf, "--group", "sales", "--connect"])
+        #expect(passing.status == 0)
+        #expect(!passing.stdout.contains(": FAIL: "))
+    }
+
+    @Test func connectNamesAPBXThatDoesNotAnswer() throws {
+        let conf = try temporaryConf(group: "pbx.type = nope\n")
+        defer { try? FileManager.default.removeItem(atPath: conf) }
+        // Port 9 (discard) on loopback: nothing listens there on a test machine.
+        try "pbx.type = asterisk\npbx.host = 127.0.0.1\npbx.port = 9\npbx.username = zti\n"
+            .appending("pbx.password.file = pbx.secret\nuser.a.crmuser = 1\nuser.a.extension = 101\n")
+            .write(toFile: conf + "/groups/sales.properties", atomically: true, encoding: .utf8)
+        let outcome = try ZTISupProcess.run(["check-config", "--conf", conf, "--group", "sales", "--connect"])
+        #expect(outcome.status == 1)
+        let lines = outcome.stdout.split(separator: "\n").filter { $0.hasPrefix("sales: ") }
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("sales: FAIL: AMI login as zti on 127.0.0.1:9") == true)
+        #expect(lines.first?.contains("check pbx.host and pbx.port") == true)
+    }
+
+    /// `--connect` asks the webhook's URL with a HEAD: nothing is delivered, and a failing receiver fails the check.
+    @Test func connectAsksTheWebhookWithoutDeliveringAnything() throws {
+        let key = "hook-key-0123"
+        let crm = try WebhookDeliveryTests.CRM(key: key)
+        let conf = try temporaryConf(group: "pbx.type = nope\n")
+        defer { try? FileManager.default.removeItem(atPath: conf) }
+        try FileManager.default.removeItem(atPath: conf + "/groups/bad.properties")
+        let url = "http://127.0.0.1:\(crm.port)/events"
+        try "crm.sink = webhook\ncrm.webhook.url = \(url)\nsecret.crm-webhook-secret.file = hook\n"
+            .appending("runtime.dir = run\nstate.dir = state\n")
+            .write(toFile: conf + "/zti.properties", atomically: true, encoding: .utf8)
+        try (key + "\n").write(toFile: conf + "/hook", atomically: true, encoding: .utf8)
+        chmod(conf + "/hook", 0o600)
+        // An Avaya group: not probed, a note, so only the CRM decides the exit status.
+        try "pbx.type = avaya\npbx.host = 127.0.0.1\npbx.username = u\npbx.password.file = pbx.secret\n"
+            .appending("avaya.switch = cm1\nuser.a.crmuser = 1\nuser.a.extension = 3201\n")
+            .write(toFile: conf + "/groups/cm.properties", atomically: true, encoding: .utf8)
+
+        let outcome = try ZTISupProcess.run(["check-config", "--conf", conf, "--connect", "--timeout", "3"])
+        #expect(outcome.status == 0)
+        let lines = outcome.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("cm: note: Avaya groups are not probed by --connect yet (only the static checks above)"))
+        #expect(lines.contains("crm: ok: the webhook \(url) answers (HTTP 200 to a HEAD, which delivers nothing)"))
+        let requests = crm.requests { !$0.isEmpty }
+        #expect(requests.count == 1)
+        #expect(requests.allSatisfy { $0["method"] as? String == "HEAD" && $0["body"] as? String == "" })
+
+        crm.command(#"{"command":"outage","seconds":600}"#)
+        let down = try ZTISupProcess.run(["check-config", "--conf", conf, "--connect", "--timeout", "3"])
+        #expect(down.status == 1)
+        #expect(
+            down.stdout.contains(
+                "crm: FAIL: the webhook \(url) answers 503 (Service Unavailable): the receiver is failing"))
+    }
+
     @Test func warningsGoToStderrAndDoNotFail() throws {
         let conf = try temporaryConf(
             group: "pbx.type = elastix\npbx.host = ::1\npbx.username = u\npbx.password = pw\nuser.a.crmuser = 1\n"
