@@ -223,6 +223,65 @@ public final class AESClient: Sendable {
         }
     }
 
+    /// One session for a pre-flight check: connects (with TLS as configured), starts an application session,
+    /// hands `body` a way to send requests, then stops the session. Nothing reconnects; events are not kept.
+    ///
+    /// - Throws: the connection's or the TLS handshake's error (``describe(_:_:)`` words it), a refused session as
+    ///   ``ZTIAvayaError``, or what `body` throws.
+    public func probe<Result: Sendable>(
+        _ body:
+            @escaping @Sendable (
+                _ protocolVersion: String, _ perform: @escaping @Sendable (DMCCRequest) async throws -> DMCCMessage
+            ) async throws -> Result
+    ) async throws -> Result {
+        let tls = try settings.tls.map(Self.sslContext)
+        let host = settings.host
+        let serverName = host.contains(where: \.isLetter) && !host.contains(":") ? host : nil
+        let setup: LinkBootstrap.Setup = { channel in
+            guard let tls else { return }
+            try channel.pipeline.syncOperations.addHandler(
+                try NIOSSLClientHandler(context: tls, serverHostname: serverName))
+        }
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer> = try await LinkBootstrap.connect(
+            host: settings.host, port: settings.port, setup: setup)
+        let router = DMCCReplyRouter()
+        return try await channel.executeThenClose { inbound, outbound in
+            let link = Link(outbound: outbound, router: router)
+            return try await withThrowingTaskGroup(of: Result?.self) { group in
+                group.addTask {
+                    let (_, continuation) = AsyncStream<AESClientEvent>.makeStream(bufferingPolicy: .bufferingNewest(0))
+                    do {
+                        try await self.read(inbound, link: link, continuation: continuation)
+                        throw ZTIAvayaError(.linkClosed, "AES closed the connection")
+                    } catch let error as ZTIAvayaError {
+                        router.closeAll(error)
+                        throw error
+                    } catch {
+                        router.closeAll(ZTIAvayaError(.linkClosed, Self.describe(error, self.settings)))
+                        throw error
+                    }
+                }
+                group.addTask {
+                    let (sessionID, version, _) = try await self.startSession(link, recover: nil)
+                    let result: Result
+                    do {
+                        result = try await body(version) { request in try await self.perform(link, request) }
+                    } catch {
+                        _ = try? await self.perform(link, .stopApplicationSession(sessionID: sessionID))
+                        throw error
+                    }
+                    _ = try? await self.perform(link, .stopApplicationSession(sessionID: sessionID))
+                    return result
+                }
+                defer { group.cancelAll() }
+                while let next = try await group.next() {
+                    if let result = next { return result }
+                }
+                throw ZTIAvayaError(.linkClosed, "AES closed the connection")
+            }
+        }
+    }
+
     /// Reads frames: responses to their requests, events to the consumer.
     private func read(
         _ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, link: Link,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ZTIAsterisk
+import ZTIAvaya
 import ZTICore
 import ZTIUploader
 
@@ -13,13 +14,14 @@ struct CheckConfig: AsyncParsableCommand {
         discussion: """
             Reads zti.properties and groups/*.properties from the configuration directory, reports every error \
             with file:line, the key, the bad value and what was expected, and prints warnings (unknown keys, \
-            inline passwords, ...). Secrets are never read: the summary names where the CRM token comes from.
+            inline passwords, ...). Secrets are not read (the summary names where the CRM token comes from), except \
+            by --connect, which logs in with the PBX passwords and asks Zammad's URL, and never prints them.
 
-            With --connect it then logs in to each Asterisk group's AMI and checks what can be checked without \
-            placing a call (the login, the family and version, the originate and reporting write classes, \
-            timestampevents, a device hint for every extension), and asks the webhook's or Zammad's URL with a \
-            HEAD (which delivers nothing), one line per check; exit 1 when one fails. Avaya groups and Zoho are \
-            not probed yet.
+            With --connect it then connects to each group's PBX and checks what can be checked without placing \
+            a call (Asterisk: the login, the family and version, the originate and reporting write classes, \
+            timestampevents, a device hint for every extension; Avaya: TLS, the CTI user's session, a device and \
+            a monitor for every extension), and asks the webhook's or Zammad's URL with a HEAD (which delivers \
+            nothing), one line per check; exit 1 when one fails. Zoho is not asked yet.
             """
     )
 
@@ -28,13 +30,15 @@ struct CheckConfig: AsyncParsableCommand {
     @Option(name: .customLong("group"), help: "Check zti.properties and this one group only (the group file's name).")
     var group: String?
 
-    @Flag(help: "Then check each Asterisk group's AMI user and the CRM's URL, live (exit 1 when a check fails).")
+    @Flag(help: "Then check each group's PBX and the CRM's URL, live (exit 1 when a check fails).")
     var connect = false
 
-    @Option(help: "With --connect: seconds to wait for each answer of the PBX (1-60).")
-    var timeout: Int = 5
+    @Option(help: "With --connect: seconds to wait for each answer of the PBX or the CRM (1-60, default 5).")
+    var timeout: Int?
 
     func validate() throws {
+        guard let timeout else { return }
+        guard connect else { throw ValidationError("--timeout goes with --connect") }
         guard (1...60).contains(timeout) else {
             throw ValidationError("--timeout \(timeout): expected 1 to 60 seconds")
         }
@@ -65,14 +69,14 @@ struct CheckConfig: AsyncParsableCommand {
         guard connect else { return }
         var failed = false
         for group in configuration.groups {
-            for check in await Self.connectChecks(group, timeout: .seconds(timeout)) {
+            for check in await Self.connectChecks(group, timeout: .seconds(timeout ?? 5)) {
                 print("\(group.key): \(check.outcome.rawValue): \(check.text)")
                 failed = failed || check.outcome == .fail
             }
         }
         let crm = await CRMPreflight.run(
             configuration, credentialsDirectory: ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"],
-            timeout: .seconds(timeout))
+            timeout: .seconds(timeout ?? 5))
         for check in crm {
             print("crm: \(check.outcome.rawValue): \(check.text)")
             failed = failed || check.outcome == .fail
@@ -82,8 +86,16 @@ struct CheckConfig: AsyncParsableCommand {
 
     /// The `--connect` checks of one group.
     static func connectChecks(_ group: GroupConfig, timeout: Duration) async -> [PreflightCheck] {
-        guard group.pbx.type != .avaya else {
-            return [.init(.note, "Avaya groups are not probed by --connect yet (only the static checks above)")]
+        if group.pbx.type == .avaya {
+            var settings: AESClientSettings
+            do {
+                settings = try AESClientSettings(group: group)
+            } catch {
+                return [PreflightCheck(.fail, error.message)]
+            }
+            settings.replyTimeout = timeout
+            return await AvayaPreflight.run(
+                client: AESClient(settings: settings, logger: Logger(label: "check-config")))
         }
         var settings: AMIClientSettings
         do {

@@ -167,6 +167,25 @@ import Testing
         #expect(lines.first?.contains("check pbx.host and pbx.port") == true)
     }
 
+    /// `--connect` for an Avaya group against a `zti-pbxsim aes` process: 4999 is unknown to CM and is named.
+    @Test func connectMonitorsEachAvayaExtensionOnceAndNamesTheRefused() throws {
+        let (simulator, _, group) = try WorkerProcessTests.aesSimulator()
+        defer { simulator.kill() }
+        let conf = try temporaryConf(group: "pbx.type = nope\n")
+        defer { try? FileManager.default.removeItem(atPath: conf) }
+        try FileManager.default.removeItem(atPath: conf + "/groups/bad.properties")
+        try FileManager.default.copyItem(atPath: group.file, toPath: conf + "/groups/east.properties")
+        let outcome = try ZTISupProcess.run(["check-config", "--conf", conf, "--connect", "--timeout", "3"])
+        #expect(outcome.status == 1)
+        let lines = outcome.stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("east: ") }
+        #expect(lines.count == 3)
+        #expect(lines.first?.hasPrefix("east: ok: plain TCP to AES 127.0.0.1:") == true)
+        #expect(lines.dropFirst().first?.hasPrefix("east: ok: DMCC session as CTI user ctiuser: protocol ") == true)
+        #expect(
+            lines.last?.hasPrefix("east: FAIL: extensions refused (1 of 3): 4999: unknown to CM (check the extension)")
+                == true)
+    }
+
     /// `--connect` asks the webhook's URL with a HEAD: nothing is delivered, and a failing receiver fails the check.
     @Test func connectAsksTheWebhookWithoutDeliveringAnything() throws {
         let key = "hook-key-0123"
@@ -180,15 +199,17 @@ import Testing
             .write(toFile: conf + "/zti.properties", atomically: true, encoding: .utf8)
         try (key + "\n").write(toFile: conf + "/hook", atomically: true, encoding: .utf8)
         chmod(conf + "/hook", 0o600)
-        // An Avaya group: not probed, a note, so only the CRM decides the exit status.
-        try "pbx.type = avaya\npbx.host = 127.0.0.1\npbx.username = u\npbx.password.file = pbx.secret\n"
-            .appending("avaya.switch = cm1\nuser.a.crmuser = 1\nuser.a.extension = 3201\n")
-            .write(toFile: conf + "/groups/cm.properties", atomically: true, encoding: .utf8)
+        // A group whose AMI user passes every check, so that only the CRM decides the exit status.
+        let (simulator, port) = try SimulatorCommandTests.start(["--family", "12", "--secret", "secret"])
+        defer { simulator.kill() }
+        try "pbx.type = asterisk\npbx.host = 127.0.0.1\npbx.port = \(port)\npbx.username = zti\n"
+            .appending("pbx.password.file = pbx.secret\nuser.a.crmuser = 1\nuser.a.extension = 101\n")
+            .write(toFile: conf + "/groups/sales.properties", atomically: true, encoding: .utf8)
 
         let outcome = try ZTISupProcess.run(["check-config", "--conf", conf, "--connect", "--timeout", "3"])
         #expect(outcome.status == 0)
         let lines = outcome.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.contains("cm: note: Avaya groups are not probed by --connect yet (only the static checks above)"))
+        #expect(!lines.contains { $0.hasPrefix("sales: FAIL") })
         #expect(lines.contains("crm: ok: the webhook \(url) answers (HTTP 200 to a HEAD, which delivers nothing)"))
         let requests = crm.requests { !$0.isEmpty }
         #expect(requests.count == 1)

@@ -1,0 +1,83 @@
+import ZTICore
+
+/// `ztisup check-config --connect` for an Avaya group: one DMCC session that proves the TLS link (and the
+/// certificate checks configured), the CTI user's login and the protocol version, and for each extension that CM
+/// knows it (`GetThirdPartyDeviceId`) and that the CTI user may monitor it (`MonitorStart`, stopped at once), with
+/// the SDB and licence refusals named.
+public enum AvayaPreflight {
+    /// Runs the checks with `client` (whose settings are the group's).
+    public static func run(client: AESClient) async -> [PreflightCheck] {
+        let settings = client.settings
+        let link =
+            settings.tls.map { tls in
+                "TLS to AES \(settings.host):\(settings.port)"
+                    + (tls.verify
+                        ? (tls.verifyHostname
+                            ? ", certificate verified (CA and name)" : ", certificate verified (CA; name not checked)")
+                        : ", certificate NOT verified (avaya.tls.verify = false)")
+            } ?? "plain TCP to AES \(settings.host):\(settings.port) (avaya.tls = false)"
+        do {
+            return try await client.probe { version, perform in
+                var checks = [
+                    PreflightCheck(.pass, link),
+                    PreflightCheck(
+                        .pass,
+                        "DMCC session as CTI user \(settings.username): protocol \(version.split(separator: "/").last ?? "")"
+                    ),
+                ]
+                var refused: [String] = []
+                for member in settings.extensions {
+                    if let reason = await monitorOnce(member, switchName: settings.switchName, perform: perform) {
+                        refused.append("\(member): \(reason)")
+                    }
+                }
+                if refused.isEmpty {
+                    checks.append(
+                        PreflightCheck(
+                            .pass,
+                            "extensions: all \(settings.extensions.count) known to CM and monitored (each monitor "
+                                + "stopped at once)"))
+                } else {
+                    let shown = refused.prefix(20).joined(separator: "; ") + (refused.count > 20 ? "; …" : "")
+                    checks.append(
+                        PreflightCheck(
+                            .fail,
+                            "extensions refused (\(refused.count) of \(settings.extensions.count)): \(shown); "
+                                + "an SDB refusal is fixed in AES's Security Database (the CTI user's devices), a "
+                                + "licence one by more TSAPI Basic licences"))
+                }
+                return checks
+            }
+        } catch let error as ZTIAvayaError {
+            return [PreflightCheck(.fail, "\(link): \(error.message)")]
+        } catch {
+            return [PreflightCheck(.fail, AESClient.describe(error, settings))]
+        }
+    }
+
+    /// Asks CM for `member`'s device and monitors it once; nil when both succeed, else why not.
+    static func monitorOnce(
+        _ member: String, switchName: String, perform: @Sendable (DMCCRequest) async throws -> DMCCMessage
+    ) async -> String? {
+        do {
+            let device: String
+            switch try await perform(.getThirdPartyDeviceID(switchName: switchName, extension: member)) {
+            case .deviceID(let id): device = id
+            case .error(let category, let value): return AESClient.explain(category, value)
+            case let other: return "AES answered GetThirdPartyDeviceId with \(other)"
+            }
+            let refusal: String?
+            switch try await perform(.monitorStart(device: device)) {
+            case .monitorStarted(let crossRef):
+                _ = try? await perform(.monitorStop(crossRefID: crossRef))
+                refusal = nil
+            case .error(let category, let value): refusal = AESClient.explain(category, value)
+            case let other: refusal = "AES answered MonitorStart with \(other)"
+            }
+            _ = try? await perform(.releaseDeviceID(device: device))
+            return refusal
+        } catch {
+            return (error as? ZTIAvayaError)?.message ?? "\(error)"
+        }
+    }
+}
