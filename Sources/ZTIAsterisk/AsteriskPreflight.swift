@@ -188,7 +188,7 @@ public enum AsteriskPreflight {
         if unknown.isEmpty {
             checks.append(PreflightCheck(.pass, "extensions: all \(known) have a device hint in context \(context)"))
         } else {
-            let shown = unknown.prefix(20).joined(separator: ", ") + (unknown.count > 20 ? ", …" : "")
+            let shown = PreflightCheck.listing(unknown, separator: ", ")
             checks.append(
                 PreflightCheck(
                     .fail,

@@ -187,7 +187,8 @@ public final class AESClient: Sendable {
 
     // MARK: - One connection
 
-    private func connection(_ continuation: AsyncStream<AESClientEvent>.Continuation) async throws {
+    /// A connection to AES, with TLS as configured.
+    private func open() async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         let tls = try settings.tls.map(Self.sslContext)
         let host = settings.host
         // SNI takes names only; an AES reached by its address gets none.
@@ -197,8 +198,11 @@ public final class AESClient: Sendable {
             try channel.pipeline.syncOperations.addHandler(
                 try NIOSSLClientHandler(context: tls, serverHostname: serverName))
         }
-        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer> = try await LinkBootstrap.connect(
-            host: settings.host, port: settings.port, setup: setup)
+        return try await LinkBootstrap.connect(host: settings.host, port: settings.port, setup: setup)
+    }
+
+    private func connection(_ continuation: AsyncStream<AESClientEvent>.Continuation) async throws {
+        let channel = try await open()
         let router = DMCCReplyRouter()
         try await channel.executeThenClose { inbound, outbound in
             let link = Link(outbound: outbound, router: router)
@@ -234,16 +238,7 @@ public final class AESClient: Sendable {
                 _ protocolVersion: String, _ perform: @escaping @Sendable (DMCCRequest) async throws -> DMCCMessage
             ) async throws -> Result
     ) async throws -> Result {
-        let tls = try settings.tls.map(Self.sslContext)
-        let host = settings.host
-        let serverName = host.contains(where: \.isLetter) && !host.contains(":") ? host : nil
-        let setup: LinkBootstrap.Setup = { channel in
-            guard let tls else { return }
-            try channel.pipeline.syncOperations.addHandler(
-                try NIOSSLClientHandler(context: tls, serverHostname: serverName))
-        }
-        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer> = try await LinkBootstrap.connect(
-            host: settings.host, port: settings.port, setup: setup)
+        let channel = try await open()
         let router = DMCCReplyRouter()
         return try await channel.executeThenClose { inbound, outbound in
             let link = Link(outbound: outbound, router: router)

@@ -38,7 +38,7 @@ public enum AvayaPreflight {
                             "extensions: all \(settings.extensions.count) known to CM and monitored (each monitor "
                                 + "stopped at once)"))
                 } else {
-                    let shown = refused.prefix(20).joined(separator: "; ") + (refused.count > 20 ? "; …" : "")
+                    let shown = PreflightCheck.listing(refused, separator: "; ")
                     checks.append(
                         PreflightCheck(
                             .fail,

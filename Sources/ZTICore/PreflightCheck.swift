@@ -15,4 +15,10 @@ public struct PreflightCheck: Sendable, Equatable {
         self.outcome = outcome
         self.text = text
     }
+
+    /// The extensions a check found wrong, as one line: the first 20 of `items` joined by `separator`, with `…`
+    /// for the rest, which a terminal line cannot hold (a group may have thousands).
+    public static func listing(_ items: [String], separator: String) -> String {
+        items.prefix(20).joined(separator: separator) + (items.count > 20 ? separator + "…" : "")
+    }
 }
