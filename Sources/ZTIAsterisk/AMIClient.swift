@@ -90,7 +90,7 @@ public final class AMIClient: Sendable {
             if reply.isSuccess {
                 return DialResult(clickToDialId: request.clickToDialId, group: request.group, status: .accepted)
             }
-            if reply.message.lowercased().contains("permission denied") {
+            if reply.isPermissionDenied {
                 return refused(
                     "the PBX refused Originate: the AMI user lacks the 'originate' write class ('call' on 1.4)")
             }
@@ -178,11 +178,7 @@ public final class AMIClient: Sendable {
                     let banner = try? await router.reply(
                         Self.bannerKey, timeout: min(self.settings.replyTimeout, .seconds(3)), action: "the banner")
                     let send: @Sendable (String, [AMIHeader], Bool) async throws -> AMIReply = { name, headers, list in
-                        let actionID = self.nextActionID()
-                        router.expect(actionID, isList: list)
-                        let bytes = try AMIEncoder.encode(AMIAction(name, actionID: actionID, headers: headers))
-                        try await outbound.write(ByteBuffer(bytes: bytes))
-                        return try await router.reply(actionID, timeout: self.settings.replyTimeout, action: name)
+                        try await self.request(outbound, router: router, name, headers, list: list)
                     }
                     try await self.logIn(send)
                     let result = try await body(AMIProbeSession(banner: banner?.response.body, send: send, log: log))
@@ -259,11 +255,7 @@ public final class AMIClient: Sendable {
         var source: AMIFamilyInference.Source? = family == nil ? nil : .banner
 
         func perform(_ name: String, _ headers: [AMIHeader] = [], list: Bool = false) async throws -> AMIReply {
-            let actionID = nextActionID()
-            router.expect(actionID, isList: list)
-            let bytes = try AMIEncoder.encode(AMIAction(name, actionID: actionID, headers: headers))
-            try await outbound.write(ByteBuffer(bytes: bytes))
-            return try await router.reply(actionID, timeout: settings.replyTimeout, action: name)
+            try await request(outbound, router: router, name, headers, list: list)
         }
 
         try await logIn(perform)
@@ -275,9 +267,9 @@ public final class AMIClient: Sendable {
                 if family == nil, let told = AMIFamilyInference.family(coreSettings: reply.response) {
                     (family, source) = (told, .coreSettings)
                 }
-            } else if reply.message.lowercased().contains("invalid/unknown command") {
+            } else if reply.isUnknownCommand {
                 (family, source) = (.v14, .coreSettings)
-            } else if reply.message.lowercased().contains("permission denied") {
+            } else if reply.isPermissionDenied {
                 continuation.yield(
                     .warning("CoreSettings refused: the AMI user lacks the 'system' or 'reporting' write class"))
             }
@@ -330,13 +322,25 @@ public final class AMIClient: Sendable {
         }
     }
 
-    private func send(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, router: AMIReplyRouter, _ name: String)
-        async throws -> String
-    {
+    /// Sends the action `name` under a fresh ActionID that `router` expects a reply (or a list) to; returns the id.
+    private func send(
+        _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, router: AMIReplyRouter, _ name: String,
+        _ headers: [AMIHeader] = [], list: Bool = false
+    ) async throws -> String {
         let actionID = nextActionID()
-        router.expect(actionID, isList: false)
-        try await outbound.write(ByteBuffer(bytes: try AMIEncoder.encode(AMIAction(name, actionID: actionID))))
+        router.expect(actionID, isList: list)
+        try await outbound.write(
+            ByteBuffer(bytes: try AMIEncoder.encode(AMIAction(name, actionID: actionID, headers: headers))))
         return actionID
+    }
+
+    /// Sends the action `name` and waits for its reply (with its list items when `list` is true).
+    private func request(
+        _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, router: AMIReplyRouter, _ name: String,
+        _ headers: [AMIHeader], list: Bool
+    ) async throws -> AMIReply {
+        let actionID = try await send(outbound, router: router, name, headers, list: list)
+        return try await router.reply(actionID, timeout: settings.replyTimeout, action: name)
     }
 
     private func logIn(_ perform: (String, [AMIHeader], Bool) async throws -> AMIReply) async throws {
@@ -373,11 +377,11 @@ public final class AMIClient: Sendable {
         if family != .v14 {
             let reply = try await perform("CoreShowChannels", [], true)
             if reply.isSuccess { return family }
-            if reply.message.lowercased().contains("permission denied") {
+            if reply.isPermissionDenied {
                 throw ZTIAsteriskError(
                     .permissionDenied, "CoreShowChannels refused: the AMI user lacks the 'reporting' write class")
             }
-            if family == nil, reply.message.lowercased().contains("invalid/unknown command") { family = .v14 }
+            if family == nil, reply.isUnknownCommand { family = .v14 }
         }
         let reply = try await perform("Status", [], true)
         if !reply.isSuccess {

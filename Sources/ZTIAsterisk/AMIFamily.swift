@@ -7,6 +7,15 @@ public enum AMIFamily: String, Sendable, Codable, CaseIterable {
     /// Asterisk 12–22 (AMI 2.0 and later): FreePBX 13+.
     case v12 = "12"
 
+    /// The Asterisk releases of the family, as the administrator names them: `1.4`, `1.6–11`, `12+`.
+    public var releases: String {
+        switch self {
+        case .v14: "1.4"
+        case .v11: "1.6–11"
+        case .v12: "12+"
+        }
+    }
+
     /// The family of a banner's AMI version: `1.0` → 1.4, `1.1`–`1.3` → 11, `2` and later → 12.
     public init?(amiVersion: String) {
         let parts = amiVersion.split(separator: ".")

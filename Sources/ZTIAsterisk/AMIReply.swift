@@ -17,4 +17,10 @@ public struct AMIReply: Sendable {
     /// The `Message:` text, safe to print (control characters escaped, cut when long): it goes into log lines and
     /// status.
     public var message: String { Untrusted.shown(response["Message"] ?? "") }
+
+    /// Refused for a write class the AMI user lacks (`Permission denied`).
+    public var isPermissionDenied: Bool { message.lowercased().contains("permission denied") }
+
+    /// An action this Asterisk does not have (`Invalid/unknown command`): 1.4 answers so to `CoreSettings`.
+    public var isUnknownCommand: Bool { message.lowercased().contains("invalid/unknown command") }
 }

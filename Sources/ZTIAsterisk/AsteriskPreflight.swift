@@ -19,7 +19,7 @@ public enum AsteriskPreflight {
             return try await client.probe { session in
                 var checks = [PreflightCheck(.pass, login)]
                 let family = await familyCheck(session, into: &checks)
-                await writeClassChecks(session, family: family, group: group, into: &checks)
+                await writeClassChecks(session, family: family, into: &checks)
                 checks.append(timestampCheck(session.events))
                 await extensionChecks(session, group: group, into: &checks)
                 checks.append(
@@ -63,10 +63,10 @@ public enum AsteriskPreflight {
             let version = reply.response["AsteriskVersion"].map { Untrusted.shown($0) } ?? "unknown"
             let ami = reply.response["AMIversion"].map { Untrusted.shown($0) } ?? "unknown"
             checks.append(PreflightCheck(.pass, "Asterisk \(version), AMI \(ami): family \(name(family))"))
-        } else if isUnknownCommand(reply) {
+        } else if reply.isUnknownCommand {
             checks.append(PreflightCheck(.pass, "Asterisk 1.4 (CoreSettings is an unknown command there): family 1.4"))
             family = .v14
-        } else if isPermissionDenied(reply) {
+        } else if reply.isPermissionDenied {
             checks.append(
                 PreflightCheck(
                     .fail,
@@ -80,9 +80,9 @@ public enum AsteriskPreflight {
 
     /// `originate` (click-to-dial) by an `Originate` to a technology that does not exist, and `reporting` (the
     /// re-sync of calls up at the start) by `CoreShowChannels` (`Status` on 1.4).
-    static func writeClassChecks(
-        _ session: AMIProbeSession, family: AMIFamily?, group: GroupConfig, into checks: inout [PreflightCheck]
-    ) async {
+    static func writeClassChecks(_ session: AMIProbeSession, family: AMIFamily?, into checks: inout [PreflightCheck])
+        async
+    {
         let originateClass = family == .v14 ? "call" : "originate"
         do {
             let reply = try await session.perform(
@@ -91,15 +91,12 @@ public enum AsteriskPreflight {
                     AMIHeader("Channel", probeChannel), AMIHeader("Context", "default"), AMIHeader("Exten", "s"),
                     AMIHeader("Priority", "1"), AMIHeader("Timeout", "1000"),
                 ])
-            if isPermissionDenied(reply) {
-                let needed = group.pbx.originate != nil
+            if reply.isPermissionDenied {
                 checks.append(
                     PreflightCheck(
-                        needed ? .fail : .note,
-                        "write class '\(originateClass)' missing: "
-                            + (needed
-                                ? "click-to-dial cannot place calls; add it to the AMI user's write= in manager.conf"
-                                : "click-to-dial is not configured for this group, so nothing needs it")))
+                        .fail,
+                        "write class '\(originateClass)' missing: click-to-dial cannot place calls; add it to the "
+                            + "AMI user's write= in manager.conf"))
             } else {
                 checks.append(
                     PreflightCheck(
@@ -117,7 +114,7 @@ public enum AsteriskPreflight {
                 checks.append(
                     PreflightCheck(
                         .pass, "write class 'reporting': \(listing) lists the \(reply.items.count) channels up"))
-            } else if isPermissionDenied(reply) {
+            } else if reply.isPermissionDenied {
                 checks.append(
                     PreflightCheck(
                         .fail,
@@ -167,7 +164,7 @@ public enum AsteriskPreflight {
                 checks.append(PreflightCheck(.fail, "ExtensionState \(user.extensionNumber): \(describe(error))"))
                 return
             }
-            if isPermissionDenied(reply) {
+            if reply.isPermissionDenied {
                 checks.append(
                     PreflightCheck(
                         .note,
@@ -198,24 +195,11 @@ public enum AsteriskPreflight {
         }
     }
 
-    static func isPermissionDenied(_ reply: AMIReply) -> Bool {
-        reply.response["Message"]?.lowercased().contains("permission denied") == true
-    }
-
-    static func isUnknownCommand(_ reply: AMIReply) -> Bool {
-        reply.response["Message"]?.lowercased().contains("invalid/unknown command") == true
-    }
-
     static func describe(_ error: any Error) -> String {
         (error as? ZTIAsteriskError)?.message ?? "\(error)"
     }
 
     static func name(_ family: AMIFamily?) -> String {
-        switch family {
-        case .v12?: "12+"
-        case .v11?: "1.6–11"
-        case .v14?: "1.4"
-        case nil: "not told (inferred from the first call events)"
-        }
+        family?.releases ?? "not told (inferred from the first call events)"
     }
 }

@@ -169,10 +169,8 @@ extension CallTrackerCore {
     /// Drops a channel without deciding anything for it.
     mutating func forget(_ uniqueid: String) {
         guard let channel = channels.removeValue(forKey: uniqueid) else { return }
-        for bridge in channel.bridges { leaveBridge(bridge, uniqueid) }
-        if let partner = channel.lastPartner { forgetPartner(of: uniqueid, partner) }
         lifecyclesByLeg[uniqueid] = nil
-        calls[channel.call]?.channels.remove(uniqueid)
+        detach(uniqueid, channel)
         if calls[channel.call]?.channels.isEmpty == true, calls[channel.call]?.lifecycles.isEmpty == true {
             removeCall(channel.call)
         }

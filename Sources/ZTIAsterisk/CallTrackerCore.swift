@@ -474,6 +474,13 @@ public struct CallTrackerCore: Sendable {
         if talkedWith[partner]?.isEmpty == true { talkedWith[partner] = nil }
     }
 
+    /// Takes a channel that is gone (already out of `channels`) out of its bridges, the partner index and its call.
+    mutating func detach(_ uniqueid: String, _ channel: TrackedChannel) {
+        for bridge in channel.bridges { leaveBridge(bridge, uniqueid) }
+        if let partner = channel.lastPartner { forgetPartner(of: uniqueid, partner) }
+        calls[channel.call]?.channels.remove(uniqueid)
+    }
+
     /// Takes a channel out of a bridge; a bridge left empty is forgotten, since a PBX makes one per call and names
     /// each afresh.
     mutating func leaveBridge(_ bridge: String, _ uniqueid: String) {
@@ -574,10 +581,8 @@ public struct CallTrackerCore: Sendable {
         for id in (lifecyclesByLeg[uniqueid] ?? []).sorted() {
             legEnded(id, leg: uniqueid, status: cause, at: time)
         }
-        for bridge in channel.bridges { leaveBridge(bridge, uniqueid) }
-        if let partner = channel.lastPartner { forgetPartner(of: uniqueid, partner) }
         channels.removeValue(forKey: uniqueid)
-        calls[channel.call]?.channels.remove(uniqueid)
+        detach(uniqueid, channel)
         if calls[channel.call]?.channels.isEmpty == true { callEnded(channel.call, at: time) }
     }
 

@@ -209,13 +209,7 @@ public final class AESClient: Sendable {
             defer { current.withLock { $0 = nil } }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    do {
-                        try await self.read(inbound, link: link, continuation: continuation)
-                        throw ZTIAvayaError(.linkClosed, "AES closed the connection")
-                    } catch let error as ZTIAvayaError {
-                        router.closeAll(error)
-                        throw error
-                    }
+                    try await self.readUntilClosed(inbound, link: link, continuation: continuation)
                 }
                 group.addTask {
                     try await self.drive(link, continuation: continuation)
@@ -245,16 +239,8 @@ public final class AESClient: Sendable {
             return try await withThrowingTaskGroup(of: Result?.self) { group in
                 group.addTask {
                     let (_, continuation) = AsyncStream<AESClientEvent>.makeStream(bufferingPolicy: .bufferingNewest(0))
-                    do {
-                        try await self.read(inbound, link: link, continuation: continuation)
-                        throw ZTIAvayaError(.linkClosed, "AES closed the connection")
-                    } catch let error as ZTIAvayaError {
-                        router.closeAll(error)
-                        throw error
-                    } catch {
-                        router.closeAll(ZTIAvayaError(.linkClosed, Self.describe(error, self.settings)))
-                        throw error
-                    }
+                    try await self.readUntilClosed(inbound, link: link, continuation: continuation)
+                    return nil
                 }
                 group.addTask {
                     let (sessionID, version, _) = try await self.startSession(link, recover: nil)
@@ -274,6 +260,21 @@ public final class AESClient: Sendable {
                 }
                 throw ZTIAvayaError(.linkClosed, "AES closed the connection")
             }
+        }
+    }
+
+    /// Reads until the link ends, which it always does with an error; one of ours first fails every request still
+    /// waiting for its reply.
+    private func readUntilClosed(
+        _ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, link: Link,
+        continuation: AsyncStream<AESClientEvent>.Continuation
+    ) async throws {
+        do {
+            try await read(inbound, link: link, continuation: continuation)
+            throw ZTIAvayaError(.linkClosed, "AES closed the connection")
+        } catch let error as ZTIAvayaError {
+            link.router.closeAll(error)
+            throw error
         }
     }
 

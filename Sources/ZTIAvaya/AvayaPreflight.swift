@@ -8,14 +8,7 @@ public enum AvayaPreflight {
     /// Runs the checks with `client` (whose settings are the group's).
     public static func run(client: AESClient) async -> [PreflightCheck] {
         let settings = client.settings
-        let link =
-            settings.tls.map { tls in
-                "TLS to AES \(settings.host):\(settings.port)"
-                    + (tls.verify
-                        ? (tls.verifyHostname
-                            ? ", certificate verified (CA and name)" : ", certificate verified (CA; name not checked)")
-                        : ", certificate NOT verified (avaya.tls.verify = false)")
-            } ?? "plain TCP to AES \(settings.host):\(settings.port) (avaya.tls = false)"
+        let link = linkDescription(settings)
         do {
             return try await client.probe { version, perform in
                 var checks = [
@@ -53,6 +46,15 @@ public enum AvayaPreflight {
         } catch {
             return [PreflightCheck(.fail, AESClient.describe(error, settings))]
         }
+    }
+
+    /// The link as configured: TLS and which certificate checks run, or plain TCP.
+    static func linkDescription(_ settings: AESClientSettings) -> String {
+        let address = "AES \(settings.host):\(settings.port)"
+        guard let tls = settings.tls else { return "plain TCP to \(address) (avaya.tls = false)" }
+        if !tls.verify { return "TLS to \(address), certificate NOT verified (avaya.tls.verify = false)" }
+        if !tls.verifyHostname { return "TLS to \(address), certificate verified (CA; name not checked)" }
+        return "TLS to \(address), certificate verified (CA and name)"
     }
 
     /// Asks CM for `member`'s device and monitors it once; nil when both succeed, else why not.

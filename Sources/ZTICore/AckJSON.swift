@@ -16,26 +16,21 @@ public enum AckJSON {
 
     /// Reads an ack: an object with `ids` (strings) and an optional `group`; other keys are skipped.
     public static func decode(_ bytes: some Collection<UInt8>) throws(ZTICoreError) -> Ack {
-        let read: Result<Ack, ZTICoreError> = CallEventJSON.withContiguous(bytes) { buffer in
-            Result { () throws(ZTICoreError) in
-                var reader = JSONReader(buffer)
-                var ids: [String]?
-                var group: String?
-                var object = try reader.beginObject()
-                while let key = try reader.nextKey(&object) {
-                    if JSONReader.equals(key, "ids") {
-                        ids = try reader.readStringArray(key)
-                    } else if JSONReader.equals(key, "group") {
-                        group = try reader.readOptionalString(key)
-                    } else {
-                        try reader.skipValue()
-                    }
+        try JSONReader.whole(bytes) { reader throws(ZTICoreError) in
+            var ids: [String]?
+            var group: String?
+            var object = try reader.beginObject()
+            while let key = try reader.nextKey(&object) {
+                if JSONReader.equals(key, "ids") {
+                    ids = try reader.readStringArray(key)
+                } else if JSONReader.equals(key, "group") {
+                    group = try reader.readOptionalString(key)
+                } else {
+                    try reader.skipValue()
                 }
-                try reader.expectEnd()
-                guard let ids else { throw JSONReader.invalid("ids is missing") }
-                return Ack(ids: ids, group: group)
             }
+            guard let ids else { throw JSONReader.invalid("ids is missing") }
+            return Ack(ids: ids, group: group)
         }
-        return try read.get()
     }
 }

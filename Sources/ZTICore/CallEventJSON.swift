@@ -60,35 +60,12 @@ public enum CallEventJSON {
     public static func decodeEnvelope(_ bytes: some Collection<UInt8>) throws(ZTICoreError) -> (
         event: CallEvent, resumeKey: String?
     ) {
-        let read: Result<(CallEvent, String?), ZTICoreError> = withContiguous(bytes) { buffer in
-            Result { () throws(ZTICoreError) in
-                var reader = JSONReader(buffer)
-                let result = try readTopLevel(&reader)
-                try reader.expectEnd()
-                return result
-            }
-        }
-        return try read.get()
+        try JSONReader.whole(bytes) { reader throws(ZTICoreError) in try readTopLevel(&reader) }
     }
 
     /// Reads a bare canonical event (the spool's payloads).
     public static func decode(_ bytes: some Collection<UInt8>) throws(ZTICoreError) -> CallEvent {
-        let read: Result<CallEvent, ZTICoreError> = withContiguous(bytes) { buffer in
-            Result { () throws(ZTICoreError) in
-                var reader = JSONReader(buffer)
-                let event = try readEvent(&reader)
-                try reader.expectEnd()
-                return event
-            }
-        }
-        return try read.get()
-    }
-
-    static func withContiguous<Result>(
-        _ bytes: some Collection<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Result
-    ) -> Result {
-        if let result = bytes.withContiguousStorageIfAvailable(body) { return result }
-        return Array(bytes).withUnsafeBufferPointer(body)
+        try JSONReader.whole(bytes) { reader throws(ZTICoreError) in try readEvent(&reader) }
     }
 
     private static func readEvent(_ reader: inout JSONReader) throws(ZTICoreError) -> CallEvent {

@@ -98,28 +98,31 @@ public struct FrameDecoder: Sendable {
     static func decodePayload(_ type: FrameType, _ payload: ArraySlice<UInt8>, sender: PeerRole)
         throws(ZTICoreError) -> Frame
     {
+        func invalid(_ reason: String) -> ZTICoreError {
+            ZTICoreError(
+                .framePayloadInvalid,
+                "the \(sender) sent a \(type) frame whose payload is not the expected JSON: \(reason)")
+        }
         func decode<T: Decodable>(_: T.Type) throws(ZTICoreError) -> T {
             do {
                 return try CanonicalJSON.decode(T.self, from: payload)
             } catch {
-                throw ZTICoreError(
-                    .framePayloadInvalid,
-                    "the \(sender) sent a \(type) frame whose payload is not the expected JSON: \(brief(error))")
+                throw invalid(brief(error))
+            }
+        }
+        /// The payloads read by hand (events and acks, on every event's path).
+        func read<T>(_ body: () throws(ZTICoreError) -> T) throws(ZTICoreError) -> T {
+            do {
+                return try body()
+            } catch {
+                throw invalid(error.message)
             }
         }
         switch type {
         case .hello: return .hello(try decode(Hello.self))
         case .config: return .config(try decode(WorkerSettings.self))
         case .event:
-            let envelope: (event: CallEvent, resumeKey: String?)
-            do {
-                envelope = try CallEventJSON.decodeEnvelope(payload)
-            } catch {
-                throw ZTICoreError(
-                    .framePayloadInvalid,
-                    "the \(sender) sent a \(type) frame whose payload is not the expected JSON: "
-                        + error.message)
-            }
+            let envelope = try read { () throws(ZTICoreError) in try CallEventJSON.decodeEnvelope(payload) }
             try envelope.event.validate()
             if let key = envelope.resumeKey, key.isEmpty || key.utf8.count > 512 {
                 throw ZTICoreError(
@@ -127,14 +130,7 @@ public struct FrameDecoder: Sendable {
                     "event \(DialPlan.shown(envelope.event.id)): its resume key is empty or longer than 512 bytes")
             }
             return .event(envelope.event, resumeKey: envelope.resumeKey)
-        case .ack:
-            do {
-                return .ack(try AckJSON.decode(payload))
-            } catch {
-                throw ZTICoreError(
-                    .framePayloadInvalid,
-                    "the \(sender) sent a \(type) frame whose payload is not the expected JSON: " + error.message)
-            }
+        case .ack: return .ack(try read { () throws(ZTICoreError) in try AckJSON.decode(payload) })
         case .dial:
             let request = try decode(DialRequest.self)
             try request.validate()

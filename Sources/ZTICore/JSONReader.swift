@@ -13,6 +13,22 @@ struct JSONReader {
         self.bytes = bytes
     }
 
+    /// Reads `bytes` with `body`, which must consume one value; only whitespace may follow it.
+    static func whole<Value>(
+        _ bytes: some Collection<UInt8>, _ body: (inout JSONReader) throws(ZTICoreError) -> Value
+    ) throws(ZTICoreError) -> Value {
+        func run(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<Value, ZTICoreError> {
+            Result { () throws(ZTICoreError) in
+                var reader = JSONReader(buffer)
+                let value = try body(&reader)
+                try reader.expectEnd()
+                return value
+            }
+        }
+        let read = bytes.withContiguousStorageIfAvailable(run) ?? Array(bytes).withUnsafeBufferPointer(run)
+        return try read.get()
+    }
+
     static func invalid(_ what: String) -> ZTICoreError {
         ZTICoreError(.framePayloadInvalid, what)
     }

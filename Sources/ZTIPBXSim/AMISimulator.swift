@@ -317,8 +317,7 @@ public actor AMISimulator {
             send(renderer.newState(customer))
             await wait(.seconds(3))
             customer.state = 6
-            let bridge = SimulatedCallRenderer.bridgeId(
-                uniqueidPrefix: "\(base)", counter: 1_000_000_000 + channelCounter)
+            let bridge = SimulatedCallRenderer.bridgeId(for: leg.uniqueid)
             send(
                 renderer.newState(customer) + renderer.dialEnd(caller: leg, destination: customer, status: "ANSWER")
                     + renderer.bridge(leg, customer, bridge: bridge))

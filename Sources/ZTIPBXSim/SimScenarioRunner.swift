@@ -9,7 +9,6 @@ struct SimScenarioRunner: Sendable {
         var legs: [String: Leg] = [:]
         var ringing: [String] = []
         var answered: String?
-        var bridge: String?
     }
 
     private let renderer: SimulatedCallRenderer
@@ -93,12 +92,9 @@ struct SimScenarioRunner: Sendable {
                 call.caller.state = 6
                 events += renderer.newState(call.caller)
             }
-            // Named after the call's first channel, which no other call of any instance shares.
-            let callerCounter = Int(call.caller.uniqueid.split(separator: ".").last ?? "") ?? 0
-            let bridge = SimulatedCallRenderer.bridgeId(uniqueidPrefix: uniqueidPrefix, counter: callerCounter)
-            events += renderer.bridge(call.caller, answering, bridge: bridge)
+            events += renderer.bridge(
+                call.caller, answering, bridge: SimulatedCallRenderer.bridgeId(for: call.caller.uniqueid))
             call.legs[party] = answering
-            call.bridge = bridge
             call.answered = party
             for other in call.ringing where other != party {
                 guard let loser = call.legs[other] else { continue }
@@ -139,8 +135,9 @@ struct SimScenarioRunner: Sendable {
         case .hangup(let id):
             guard let call = calls[id] else { return [] }
             var events: [[(String, String)]] = []
-            if let bridge = call.bridge, let party = call.answered, let answering = call.legs[party] {
-                events += renderer.unbridge(call.caller, answering, bridge: bridge)
+            if let party = call.answered, let answering = call.legs[party] {
+                events += renderer.unbridge(
+                    call.caller, answering, bridge: SimulatedCallRenderer.bridgeId(for: call.caller.uniqueid))
             }
             for party in call.legs.keys.sorted() { events += renderer.hangup(call.legs[party]!, cause: 16) }
             calls[id] = nil

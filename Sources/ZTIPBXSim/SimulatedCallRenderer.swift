@@ -158,17 +158,18 @@ struct SimulatedCallRenderer: Sendable {
         }
     }
 
-    /// A 12+ bridge id: Asterisk names every bridge by a fresh UUID, never reused while it runs. Made from the
-    /// channel counter of the call's first leg (unique per simulator instance) and the Uniqueid prefix.
-    static func bridgeId(uniqueidPrefix: String, counter: Int) -> String {
-        func hex(_ value: UInt64, _ width: Int) -> String {
-            let digits = String(value, radix: 16)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits.suffix(width)
+    /// A 12+ bridge id: Asterisk names every bridge by a fresh UUID. Here a UUID-shaped hash of the Uniqueid of
+    /// the call's first channel, which no other call shares, so a bridge is named alike whenever it is rendered.
+    static func bridgeId(for uniqueid: String) -> String {
+        func fnv(_ seed: UInt64) -> UInt64 {
+            uniqueid.utf8.reduce(seed) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
         }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in uniqueidPrefix.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        let head = "\(hex(hash >> 32, 8))-\(hex((hash >> 16) & 0xffff, 4))-4\(hex(hash & 0xfff, 3))"
-        return head + "-8\(hex(UInt64(counter >> 48) & 0xfff, 3))-\(hex(UInt64(counter) & 0xffff_ffff_ffff, 12))"
+        func hex(_ value: UInt64, _ width: Int) -> String {
+            let digits = String(value & ((1 << (4 * UInt64(width))) - 1), radix: 16)
+            return String(repeating: "0", count: width - digits.count) + digits
+        }
+        let (high, low) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x8422_2325_cbf2_9ce4))
+        return "\(hex(high >> 32, 8))-\(hex(high >> 16, 4))-4\(hex(high, 3))-8\(hex(low >> 48, 3))-\(hex(low, 12))"
     }
 
     private func bridgeBlock(_ bridge: String, channels: Int) -> [(String, String)] {

@@ -61,26 +61,19 @@ struct CheckConfig: AsyncParsableCommand {
             throw ExitCode(78)
         }
         for warning in configuration.warnings { printError(warning.description) }
+        let credentials = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"]
         print(
-            ConfigSummary.lines(
-                configuration, confDir: conf.directory,
-                credentialsDirectory: ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"]
-            ).joined(separator: "\n"))
+            ConfigSummary.lines(configuration, confDir: conf.directory, credentialsDirectory: credentials)
+                .joined(separator: "\n"))
         guard connect else { return }
+        let wait = Duration.seconds(timeout ?? 5)
         var failed = false
-        for group in configuration.groups {
-            for check in await Self.connectChecks(group, timeout: .seconds(timeout ?? 5)) {
-                print("\(group.key): \(check.outcome.rawValue): \(check.text)")
-                failed = failed || check.outcome == .fail
-            }
+        func report(_ name: String, _ checks: [PreflightCheck]) {
+            for check in checks { print("\(name): \(check.outcome.rawValue): \(check.text)") }
+            failed = failed || checks.contains { $0.outcome == .fail }
         }
-        let crm = await CRMPreflight.run(
-            configuration, credentialsDirectory: ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"],
-            timeout: .seconds(timeout ?? 5))
-        for check in crm {
-            print("crm: \(check.outcome.rawValue): \(check.text)")
-            failed = failed || check.outcome == .fail
-        }
+        for group in configuration.groups { report(group.key, await Self.connectChecks(group, timeout: wait)) }
+        report("crm", await CRMPreflight.run(configuration, credentialsDirectory: credentials, timeout: wait))
         if failed { throw ExitCode(1) }
     }
 
@@ -101,7 +94,7 @@ struct CheckConfig: AsyncParsableCommand {
         do {
             settings = try AMIClientSettings(group: group)
         } catch {
-            return [.init(.fail, error.message)]
+            return [PreflightCheck(.fail, error.message)]
         }
         settings.replyTimeout = timeout
         let client = AMIClient(settings: settings, logger: Logger(label: "check-config"))

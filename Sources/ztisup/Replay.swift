@@ -78,7 +78,7 @@ struct Replay: ParsableCommand {
 
     /// What stderr says about the family, and about a replay that read channel events but emitted nothing.
     static func familyNotes(_ result: AMIReplay.Result) -> [String] {
-        let name = result.family == .v11 ? "1.6–11" : result.family == .v12 ? "12+" : "1.4"
+        let name = result.family.releases
         var notes: [String] = []
         switch result.familySource {
         case .events: notes.append("family \(name) (inferred from events: the capture has no banner)")
