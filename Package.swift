@@ -68,6 +68,7 @@ let package = Package(
             name: "ZTILink",
             dependencies: [
                 "ZTICore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

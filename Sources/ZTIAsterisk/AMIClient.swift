@@ -22,11 +22,14 @@ public final class AMIClient: Sendable {
     /// The logged-in session's writer and reply router, for actions from outside the session (click-to-dial).
     private let current = Mutex<(NIOAsyncChannelOutboundWriter<ByteBuffer>, AMIReplyRouter)?>(nil)
     private let events = Mutex<AsyncStream<AMIClientEvent>.Continuation?>(nil)
+    /// The support capture, which sees both directions of every session (``StreamCapture``).
+    private let capture: StreamCapture?
 
     /// Creates a client; nothing happens until ``run(into:)``.
-    public init(settings: AMIClientSettings, logger: Logger) {
+    public init(settings: AMIClientSettings, logger: Logger, capture: StreamCapture? = nil) {
         self.settings = settings
         self.logger = logger
+        self.capture = capture
     }
 
     /// The bounded hand-off to give ``run(into:)``: it keeps at most `settings.handoffCapacity` reports waiting,
@@ -85,7 +88,9 @@ public final class AMIClient: Sendable {
         let actionID = action.actionID ?? "c2d-\(nextActionID())"
         do {
             router.expect(actionID, isList: false)
-            try await outbound.write(ByteBuffer(bytes: try AMIEncoder.encode(action)))
+            let bytes = try AMIEncoder.encode(action)
+            capture?.sent(bytes)
+            try await outbound.write(ByteBuffer(bytes: bytes))
             let reply = try await router.reply(actionID, timeout: timeout, action: "Originate")
             if reply.isSuccess {
                 return DialResult(clickToDialId: request.clickToDialId, group: request.group, status: .accepted)
@@ -109,6 +114,7 @@ public final class AMIClient: Sendable {
             host: settings.host, port: settings.port)
         let router = AMIReplyRouter()
         router.expect(Self.bannerKey, isList: false)
+        capture?.connected()
         try await channel.executeThenClose { inbound, outbound in
             try await withThrowingTaskGroup(of: SessionEnd.self) { group in
                 group.addTask {
@@ -211,6 +217,7 @@ public final class AMIClient: Sendable {
         var first = true
         var shrinks = 0
         for try await buffer in inbound {
+            capture?.received(buffer.readableBytesView)
             decoder.feed(buffer.readableBytesView)
             if decoder.shrinkCount != shrinks {
                 // An oversized input is over: give the freed heap back to the system too.
@@ -329,8 +336,9 @@ public final class AMIClient: Sendable {
     ) async throws -> String {
         let actionID = nextActionID()
         router.expect(actionID, isList: list)
-        try await outbound.write(
-            ByteBuffer(bytes: try AMIEncoder.encode(AMIAction(name, actionID: actionID, headers: headers))))
+        let bytes = try AMIEncoder.encode(AMIAction(name, actionID: actionID, headers: headers))
+        capture?.sent(bytes)
+        try await outbound.write(ByteBuffer(bytes: bytes))
         return actionID
     }
 

@@ -42,9 +42,14 @@ public final class AESClient: Sendable {
     /// Set by ``requestResync()``; the keep-alive loop snapshots every extension at its next step.
     private let resyncRequested = Atomic<Bool>(false)
     private let store: AESSessionStore?
+    /// The support capture, which sees both directions of every connection (``StreamCapture``).
+    private let capture: StreamCapture?
 
     /// A client; with `store`, the session a previous worker left is recovered, and this one is kept for the next.
-    public init(settings: AESClientSettings, logger: Logger, store: AESSessionStore? = nil) {
+    public init(
+        settings: AESClientSettings, logger: Logger, store: AESSessionStore? = nil, capture: StreamCapture? = nil
+    ) {
+        self.capture = capture
         self.settings = settings
         self.logger = logger
         self.store = store
@@ -204,6 +209,7 @@ public final class AESClient: Sendable {
     private func connection(_ continuation: AsyncStream<AESClientEvent>.Continuation) async throws {
         let channel = try await open()
         let router = DMCCReplyRouter()
+        capture?.connected()
         try await channel.executeThenClose { inbound, outbound in
             let link = Link(outbound: outbound, router: router)
             defer { current.withLock { $0 = nil } }
@@ -287,6 +293,7 @@ public final class AESClient: Sendable {
         for try await buffer in inbound {
             decoder.feed(buffer.readableBytesView)
             while let frame = try decoder.next() {
+                if let capture, capture.isCapturing, let bytes = try? frame.encoded() { capture.received(bytes) }
                 let message: DMCCMessage
                 do {
                     message = try DMCCMessage.decode(frame)
@@ -304,8 +311,9 @@ public final class AESClient: Sendable {
                     // The switch stopped a monitor: acknowledge it, and say which extension is no longer watched.
                     let response = DMCCElement(
                         "MonitorStopResponse", attributes: [.init("xmlns", DMCCRequest.cstaNamespace)])
-                    try await link.outbound.write(
-                        ByteBuffer(bytes: try DMCCFrame(invokeID: frame.invokeID, xml: response.document).encoded()))
+                    let bytes = try DMCCFrame(invokeID: frame.invokeID, xml: response.document).encoded()
+                    capture?.sent(bytes)
+                    try await link.outbound.write(ByteBuffer(bytes: bytes))
                     let member = memory.withLock { memory -> String? in
                         let member = memory.crossRefs.first { $0.value == crossRef }?.key
                         if let member { memory.crossRefs[member] = nil }
@@ -533,6 +541,7 @@ public final class AESClient: Sendable {
             link.router.release(invokeID)
             throw error
         }
+        capture?.sent(bytes)
         try await link.outbound.write(ByteBuffer(bytes: bytes))
         return try await link.router.reply(invokeID, timeout: timeout ?? settings.replyTimeout, request: request.name)
     }

@@ -90,6 +90,26 @@ public enum ConfigValueParser {
         }
     }
 
+    /// A size in bytes: a whole number, alone or followed by `K`, `M` or `G` (powers of 1024, in any case, an
+    /// optional `B` after: `50M`, `512KB`); at least 1 byte and at most 1 TiB.
+    public static func byteSize(_ text: String) -> Int? {
+        let digits = text.prefix(while: \.isASCIIDigit)
+        var unit = text.dropFirst(digits.count).uppercased()
+        if unit.hasSuffix("B"), unit.count == 2 { unit.removeLast() }
+        guard !digits.isEmpty, digits.count <= 13, let amount = Int(digits), amount > 0 else { return nil }
+        let scale: Int
+        switch unit {
+        case "", "B": scale = 1
+        case "K": scale = 1 << 10
+        case "M": scale = 1 << 20
+        case "G": scale = 1 << 30
+        default: return nil
+        }
+        let (size, overflow) = amount.multipliedReportingOverflow(by: scale)
+        guard !overflow, size <= 1 << 40 else { return nil }
+        return size
+    }
+
     /// `true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`, in any case.
     public static func bool(_ text: String) -> Bool? {
         switch text.lowercased() {

@@ -16,6 +16,8 @@ public enum Frame: Sendable {
     case shutdown(Shutdown)
     case openRequest(OpenRequest)
     case open(OpenLifecycles)
+    case capture(CaptureRequest)
+    case captureResult(CaptureResult)
 
     /// The frame's type byte.
     public var type: FrameType {
@@ -32,6 +34,8 @@ public enum Frame: Sendable {
         case .shutdown: .shutdown
         case .openRequest: .openRequest
         case .open: .open
+        case .capture: .capture
+        case .captureResult: .captureResult
         }
     }
 }

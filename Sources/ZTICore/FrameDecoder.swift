@@ -144,6 +144,11 @@ public struct FrameDecoder: Sendable {
         case .shutdown: return .shutdown(try decode(Shutdown.self))
         case .openRequest: return .openRequest(try decode(OpenRequest.self))
         case .open: return .open(try decode(OpenLifecycles.self))
+        case .capture:
+            let request = try decode(CaptureRequest.self)
+            try request.validate()
+            return .capture(request)
+        case .captureResult: return .captureResult(try decode(CaptureResult.self))
         }
     }
 

@@ -41,6 +41,8 @@ public enum FrameEncoder {
         case .shutdown(let value): Array(CanonicalJSON.data(value))
         case .openRequest(let value): Array(CanonicalJSON.data(value))
         case .open(let value): Array(CanonicalJSON.data(value))
+        case .capture(let value): Array(CanonicalJSON.data(value))
+        case .captureResult(let value): Array(CanonicalJSON.data(value))
         }
     }
 }

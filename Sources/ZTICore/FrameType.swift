@@ -12,6 +12,8 @@ public enum FrameType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case shutdown = 10
     case openRequest = 11
     case open = 12
+    case capture = 13
+    case captureResult = 14
 
     /// The protocol name, as in the architecture and in log lines (`DIAL_RESULT`).
     public var description: String {
@@ -28,6 +30,8 @@ public enum FrameType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .shutdown: "SHUTDOWN"
         case .openRequest: "OPEN_REQUEST"
         case .open: "OPEN"
+        case .capture: "CAPTURE"
+        case .captureResult: "CAPTURE_RESULT"
         }
     }
 }

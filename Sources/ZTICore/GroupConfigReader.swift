@@ -7,6 +7,7 @@ enum GroupConfigReader {
             "group.name", "group.representative", "group.crmgroup",
             "pbx.type", "pbx.host", "pbx.port", "pbx.username", "pbx.password", "pbx.password.file", "pbx.dialcodes",
             "pbx.internal.pattern", "pbx.trunks", "pbx.keepalive", "pbx.resync.interval", "pbx.ami.filter",
+            "pbx.capture", "pbx.capture.max.size", "pbx.capture.max.files",
             "call.max.open", "number.countrycode", "number.nationalprefix", "number.internationalprefix",
             "avaya.server", "avaya.manager.username", "avaya.manager.password",
         ] + amiOnlyKeys + avayaKeys
@@ -77,6 +78,14 @@ enum GroupConfigReader {
         let resync = reader.duration("pbx.resync.interval", default: .seconds(300), minimum: .seconds(1))
         let callMaxOpen = reader.duration("call.max.open", default: .seconds(600), minimum: .seconds(1))
         let amiFilter = reader.bool("pbx.ami.filter", default: false)
+        let captureSize =
+            reader.typed(
+                "pbx.capture.max.size", default: 50 << 20, expected: "a size such as 500K, 50M or 1G",
+                ConfigValueParser.byteSize) ?? 50 << 20
+        let captureFiles = reader.integer("pbx.capture.max.files", default: 10, range: 1...1000)
+        let capture =
+            reader.bool("pbx.capture", default: false)
+            ? PBXSettings.ContinuousCapture(maxBytes: captureSize, maxFiles: captureFiles) : nil
         let (users, declared) = readUsers(&reader, dialCodes: dialCodes)
 
         reader.reportUnknownKeys(known: knownKeys + userFields.map { "user.X.\($0)" }) { unknown in
@@ -106,7 +115,7 @@ enum GroupConfigReader {
             type: type, host: host, port: port, username: username ?? "", password: password,
             passwordFile: passwordFile,
             trunks: trunks, keepalive: keepalive, resyncInterval: resync, callMaxOpen: callMaxOpen,
-            amiFilter: amiFilter, originate: originate, avaya: avaya)
+            amiFilter: amiFilter, originate: originate, avaya: avaya, capture: capture)
         let group = GroupConfig(
             key: key, name: name, pbx: pbx, dialCodes: dialCodes,
             numbers: numbers, users: users, file: file.path)

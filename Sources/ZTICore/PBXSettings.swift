@@ -28,13 +28,28 @@ public struct PBXSettings: Sendable, Equatable, Codable {
     public let originate: OriginateSettings?
     /// The AES settings of an Avaya group; nil otherwise.
     public let avaya: AvayaSettings?
+    /// `pbx.capture = on`: the PBX stream captured continuously, in files of at most `maxBytes`
+    /// (`pbx.capture.max.size`), the last `maxFiles` kept (`pbx.capture.max.files`); nil when off.
+    public let capture: ContinuousCapture?
+
+    /// The continuous capture's files.
+    public struct ContinuousCapture: Sendable, Equatable, Codable {
+        public let maxBytes: Int
+        public let maxFiles: Int
+
+        public init(maxBytes: Int, maxFiles: Int) {
+            self.maxBytes = maxBytes
+            self.maxFiles = maxFiles
+        }
+    }
 
     /// Creates settings.
     public init(
         type: PBXType, host: String, port: Int, username: String, password: String?, passwordFile: String?,
         trunks: [String], keepalive: Duration, resyncInterval: Duration, callMaxOpen: Duration, amiFilter: Bool,
-        originate: OriginateSettings?, avaya: AvayaSettings?
+        originate: OriginateSettings?, avaya: AvayaSettings?, capture: ContinuousCapture? = nil
     ) {
+        self.capture = capture
         self.type = type
         self.host = host
         self.port = port

@@ -1,7 +1,7 @@
 /// One line of `ztisup check-config --connect`: a check against a live PBX or CRM and what it found.
-public struct PreflightCheck: Sendable, Equatable {
+public struct PreflightCheck: Sendable, Equatable, Codable {
     /// Passed, failed (with what to fix), or a fact to know that is neither.
-    public enum Outcome: String, Sendable {
+    public enum Outcome: String, Sendable, Codable {
         case pass = "ok"
         case fail = "FAIL"
         case note = "note"

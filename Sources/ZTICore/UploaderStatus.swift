@@ -65,6 +65,8 @@ public struct UploaderStatus: Codable, Sendable, Equatable {
     public var degraded: String?
     public var clickToDial: ClickToDial?
     public var spool: SpoolCounts?
+    /// The CRM checked with what the uploader holds, when the request asked for it (`checkCRM`).
+    public var crmCheck: PreflightCheck?
 
     public init() {}
 }

@@ -3,8 +3,11 @@
 public enum WireProtocol {
     /// The protocol version every HELLO carries. 2 added `OPEN_REQUEST`/`OPEN`, the uploader's `HELLO` and the
     /// resume key beside an `EVENT`'s call event; 3 added the group to `ACK` and the supervisor's protocol version
-    /// to its `STATUS`.
-    public static let version = 3
+    /// to its `STATUS`; 4 added `CAPTURE`/`CAPTURE_RESULT` (CLI ↔ supervisor ↔ worker) and `checkCRM` in
+    /// `STATUS_REQUEST` (the uploader's `crmCheck` in its `STATUS`).
+    public static let version = 4
+    /// The first version with `CAPTURE`/`CAPTURE_RESULT` and the uploader's CRM check.
+    public static let captureVersion = 4
     /// The first version with `OPEN_REQUEST`/`OPEN`, the uploader's `HELLO` and resume keys.
     public static let resumeVersion = 2
     /// The most an `OPEN` chunk holds.

@@ -16,12 +16,15 @@ public struct WorkerSettings: Sendable, Codable {
     public let openLater: Bool
     /// `runtime.dir`: where an Avaya worker keeps its AES session for the next worker (nil: not kept).
     public let runtimeDir: String?
+    /// `<state.dir>/captures`: where the worker writes its support captures (nil: it cannot capture).
+    public let captureDir: String?
 
     /// Creates the settings.
     public init(
         group: GroupConfig, ackTimeout: Duration, unackedMax: Int, logLevel: LogLevelName,
-        openFollows: Bool = false, openLater: Bool = false, runtimeDir: String? = nil
+        openFollows: Bool = false, openLater: Bool = false, runtimeDir: String? = nil, captureDir: String? = nil
     ) {
+        self.captureDir = captureDir
         self.runtimeDir = runtimeDir
         self.openFollows = openFollows
         self.openLater = openLater

@@ -19,6 +19,7 @@ public struct ZTICoreError: Error, Sendable, Equatable, CustomStringConvertible 
             case frameTypeNotAllowed
             case framePayloadInvalid
             case eventInvalid
+            case captureFailed
         }
 
         private let backing: Backing
@@ -26,6 +27,8 @@ public struct ZTICoreError: Error, Sendable, Equatable, CustomStringConvertible 
 
         public var description: String { backing.rawValue }
 
+        /// A support capture's file or directory cannot be created or written.
+        public static let captureFailed = Code(.captureFailed)
         /// One or more configuration errors; see ``ZTICoreError/diagnostics``.
         public static let configurationInvalid = Code(.configurationInvalid)
         /// A `.properties` file breaks the Java syntax (a malformed `\uXXXX` escape).

@@ -19,4 +19,28 @@ public struct FrameLink: Sendable {
     public static func connect(path: String) async throws -> FrameLink {
         FrameLink(channel: try await LinkBootstrap.connect(unixPath: path))
     }
+
+    /// Connects to `path`, sends `frame`, and collects what comes back (read as `receiver` from `sender`) until
+    /// `done` says so, the link closes, or `limit` passes: the one-request exchanges of the CLI.
+    public static func exchange(
+        path: String, send frame: Frame, receiver: PeerRole, sender: PeerRole, limit: Duration,
+        until done: @escaping @Sendable (Frame) -> Bool
+    ) async throws -> [Frame] {
+        let link = try await connect(path: path)
+        return try await link.channel.executeThenClose { inbound, outbound in
+            try await FrameWriter(writer: outbound).send(frame)
+            var frames = FrameStream(inbound: inbound, receiver: receiver, sender: sender)
+            var received: [Frame] = []
+            let timer = Task {
+                try await Task.sleep(for: limit)
+                try await link.channel.channel.close()
+            }
+            defer { timer.cancel() }
+            while let next = try await frames.next() {
+                received.append(next)
+                if done(next) { break }
+            }
+            return received
+        }
+    }
 }

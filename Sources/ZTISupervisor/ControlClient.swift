@@ -31,33 +31,28 @@ public enum ControlClient {
         }
     }
 
+    /// Asks the supervisor to have `request.group`'s worker capture its PBX stream: the worker's answer.
+    public static func capture(path: String, request: CaptureRequest) async throws(ZTISupervisorError)
+        -> CaptureResult
+    {
+        let frames = try await exchange(path: path, send: .capture(request), limit: .seconds(10)) { frame in
+            if case .captureResult = frame { return true }
+            return false
+        }
+        guard case .captureResult(let result)? = frames.last else {
+            throw ZTISupervisorError(.linkFailed, "the supervisor did not answer")
+        }
+        return result
+    }
+
     /// Sends `frame` and collects frames until `done` says so, the link closes, or `limit` passes.
     static func exchange(
         path: String, send frame: Frame, limit: Duration = .seconds(5),
         until done: @escaping @Sendable (Frame) -> Bool
     ) async throws(ZTISupervisorError) -> [Frame] {
-        let link: FrameLink
         do {
-            link = try await FrameLink.connect(path: path)
-        } catch {
-            throw ZTISupervisorError(.linkFailed, "\(error)")
-        }
-        do {
-            return try await link.channel.executeThenClose { inbound, outbound in
-                try await FrameWriter(writer: outbound).send(frame)
-                var frames = FrameStream(inbound: inbound, receiver: .cli, sender: .supervisor)
-                var received: [Frame] = []
-                let timer = Task {
-                    try await Task.sleep(for: limit)
-                    try await link.channel.channel.close()
-                }
-                defer { timer.cancel() }
-                while let next = try await frames.next() {
-                    received.append(next)
-                    if done(next) { break }
-                }
-                return received
-            }
+            return try await FrameLink.exchange(
+                path: path, send: frame, receiver: .cli, sender: .supervisor, limit: limit, until: done)
         } catch {
             throw ZTISupervisorError(.linkFailed, "\(error)")
         }

@@ -29,6 +29,7 @@ struct ControlServer: Sendable {
                 switch frame {
                 case .statusRequest: try await writer.send(.status(await supervisor.report()))
                 case .dial(let request): await supervisor.route(request, origin: .control(writer))
+                case .capture(let request): try await writer.send(.captureResult(await supervisor.capture(request)))
                 default: break
                 }
             }

@@ -53,6 +53,9 @@ public actor Supervisor {
     /// Groups whose worker started while the uploader was away: their `OPEN` is relayed once it is back.
     private var openOwed: Set<String> = []
     var dialOrigins: [String: DialOrigin] = [:]
+    /// Who waits for a worker's `CAPTURE_RESULT`, per group.
+    var captureWaiters: [String: [(id: Int, continuation: CheckedContinuation<CaptureResult, Never>)]] = [:]
+    var captureRequests = 0
     var stopping = false
     let startedAt: ContinuousClock.Instant
     /// The uploader link as last looked at (when it changes, and every second), for the summary systemd gets.
@@ -87,6 +90,13 @@ public actor Supervisor {
     /// per-group supervisor's in the group's own directory, the one its unit may write.
     public static func controlSocket(runtimeDir: String, group: String?) -> String {
         group.map { runtimeDir + "/" + $0 + "/control.sock" } ?? runtimeDir + "/control.sock"
+    }
+
+    /// The control socket of the supervisor that runs `group`: its own (`ztisup@GROUP`) when it runs one, else
+    /// the umbrella's.
+    public static func controlSocket(running group: String, runtimeDir: String) -> String {
+        let own = controlSocket(runtimeDir: runtimeDir, group: group)
+        return FileManager.default.fileExists(atPath: own) ? own : controlSocket(runtimeDir: runtimeDir, group: nil)
     }
 
     func spec(_ role: ChildSpec.Role) -> ChildSpec { ChildSpec(role, global) }
@@ -199,7 +209,8 @@ public actor Supervisor {
                 if owed { openOwed.insert(group) } else { openOwed.remove(group) }
                 let settings = WorkerSettings(
                     group: config, ackTimeout: global.ackTimeout, unackedMax: global.workerUnackedMax,
-                    logLevel: global.logLevel, openFollows: open != nil, openLater: owed, runtimeDir: global.runtimeDir)
+                    logLevel: global.logLevel, openFollows: open != nil, openLater: owed, runtimeDir: global.runtimeDir,
+                    captureDir: global.stateDir + "/captures")
                 let life = children[role]?.machine.generation ?? 0
                 linkTasks[role] = Task {
                     await self.serveWorker(role, link: link, settings: settings, open: open, generation: life)
@@ -246,6 +257,7 @@ public actor Supervisor {
                     case .heartbeat(let heartbeat):
                         self.apply(role, .heartbeat(generation: generation, heartbeat, at: self.clock.now))
                     case .dialResult(let result): await self.relay(result)
+                    case .captureResult(let result): self.captureAnswered(result)
                     default: break
                     }
                 }

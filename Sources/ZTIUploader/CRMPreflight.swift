@@ -1,12 +1,15 @@
 import AsyncHTTPClient
 import Foundation
+import Glibc
 import NIOCore
 import NIOHTTP1
 import ZTICore
+import ZTILink
 
 /// `ztisup check-config --connect` for the CRM: the webhook's URL (and Zammad's, from its secret) asked with a
 /// `HEAD`, which delivers nothing; any answer but "not found" or a server error means the URL is there. Zoho is
-/// not asked yet: a token refresh from here would spend the uploader's budget of refreshes.
+/// asked by the running uploader, with the token it holds (``ZohoPreflight``): a token refresh from here would
+/// spend the uploader's budget of refreshes.
 public enum CRMPreflight {
     /// Runs the check of `configuration`'s CRM; nothing for `crm.sink = none`.
     public static func run(_ configuration: Configuration, credentialsDirectory: String?, timeout: Duration) async
@@ -17,12 +20,7 @@ public enum CRMPreflight {
         case .none:
             return []
         case .zoho:
-            return [
-                PreflightCheck(
-                    .note,
-                    "Zoho is not asked by --connect yet: a token refresh from here would spend the uploader's; see "
-                        + "`ztisup status` (the uploader's CRM state) once it runs")
-            ]
+            return [await askUploader(global, timeout: max(timeout, zohoPatience))]
         case .webhook:
             guard let url = global.webhookURL else { return [PreflightCheck(.fail, "crm.webhook.url is not set")] }
             return [await probe(url, shown: url, what: "the webhook", timeout: timeout)]
@@ -39,6 +37,61 @@ public enum CRMPreflight {
             // The URL carries Zammad's token in its path: only its scheme, host and port are shown.
             return [await probe(url, shown: origin(of: url), what: "Zammad's CTI URL", timeout: timeout)]
         }
+    }
+
+    /// How long the uploader's own Zoho request may take (its HTTP timeout is 10 s).
+    static let zohoPatience: Duration = .seconds(12)
+
+    /// Where the running uploader listens: `uploader.socket`, else the all-in-one uploader's
+    /// `<runtime.dir>/events.sock`, else the socket of `ztisup-uploader.socket`.
+    static func uploaderSockets(_ global: GlobalConfig) -> [String] {
+        if let socket = global.uploaderSocket { return [socket] }
+        return [global.runtimeDir + "/events.sock", "/run/ztisup-uploader/events.sock"]
+    }
+
+    /// Asks the running uploader to check the CRM (`STATUS_REQUEST` with `checkCRM`), on its event socket.
+    static func askUploader(_ global: GlobalConfig, timeout: Duration) async -> PreflightCheck {
+        let sockets = uploaderSockets(global)
+        var refusals: [String] = []
+        for socket in sockets {
+            let frames: [Frame]
+            do {
+                frames = try await FrameLink.exchange(
+                    path: socket, send: .statusRequest(StatusRequest(checkCRM: true)), receiver: .supervisor,
+                    sender: .uploader, limit: timeout
+                ) { frame in
+                    if case .uploaderStatus = frame { return true }
+                    return false
+                }
+            } catch let error as IOError where [ENOENT, ECONNREFUSED].contains(error.errnoCode) {
+                continue
+            } catch {
+                refusals.append("\(socket): \(error)")
+                continue
+            }
+            guard case .uploaderStatus(let status)? = frames.last else {
+                return PreflightCheck(
+                    .fail, "the uploader at \(socket) did not answer within \(timeout): see its log")
+            }
+            guard let check = status.crmCheck else {
+                return PreflightCheck(
+                    .note,
+                    "the uploader at \(socket) is of an earlier release, which cannot check Zoho: upgrade it (and "
+                        + "restart it) to the release of this ztisup")
+            }
+            return PreflightCheck(check.outcome, "asked the uploader at \(socket): " + check.text)
+        }
+        if !refusals.isEmpty {
+            return PreflightCheck(
+                .fail,
+                "could not ask the uploader (\(refusals.joined(separator: "; "))): run as root or as a member of "
+                    + "\(global.uploaderPeerGroup) (uploader.peer.group)")
+        }
+        return PreflightCheck(
+            .note,
+            "Zoho not checked: no uploader runs (\(sockets.joined(separator: ", ")) not listening); the check asks "
+                + "the running uploader, which holds the access token (a refresh from here would spend its "
+                + "crm.zoho.refresh.limit): start ztisup and run this again")
     }
 
     /// `scheme://host:port` of `url`, or "the URL" when it has none.

@@ -15,8 +15,9 @@ public struct EventIntake: Sendable {
     public var peerPolicy = PeerPolicy(trustedUIDs: [0, geteuid()], groupName: "ztisup-ev", groupID: nil)
     /// Where HELLOs register their groups for click-to-dial, and DIAL_RESULTs go.
     public var router: DialRouter?
-    /// More of the uploader's state for STATUS (the sink, delivery counts, click-to-dial), never a secret.
-    public var statusDetails: (@Sendable () async -> UploaderStatus)?
+    /// More of the uploader's state for STATUS (the sink, delivery counts, click-to-dial), never a secret; with
+    /// `checkCRM`, the CRM checked too (``StatusRequest/checkCRM``).
+    public var statusDetails: (@Sendable (_ checkCRM: Bool) async -> UploaderStatus)?
     /// Which supervisors name which groups (for the uploader's backstop).
     public var backstop: LifecycleBackstop?
     /// Called for every connection closed on a protocol error.
@@ -121,7 +122,7 @@ public struct EventIntake: Sendable {
                                             Hello(role: .uploader, pid: getpid(), protocolVersion: WireProtocol.version)
                                         ))
                                 }
-                            case .statusRequest: replies.append(.statusRequest(StatusRequest()))
+                            case .statusRequest(let request): replies.append(.statusRequest(request))
                             case .openRequest(let request): replies.append(.openRequest(request))
                             case .dialResult(let result): results.append(result)
                             default: break
@@ -143,8 +144,9 @@ public struct EventIntake: Sendable {
                         // STATUS_REQUEST and OPEN_REQUEST are answered after the commit, so the answer includes every
                         // event that came before the request on this connection.
                         switch reply {
-                        case .statusRequest:
-                            try await send(.uploaderStatus(try await statusReport()), outbound)
+                        case .statusRequest(let request):
+                            let report = try await statusReport(checkCRM: request.checkCRM == true)
+                            try await send(.uploaderStatus(report), outbound)
                         case .openRequest(let request):
                             for chunk in try spool.open(group: request.group, window: openWindow(request.group))
                                 .chunked()
@@ -187,9 +189,9 @@ public struct EventIntake: Sendable {
         }
     }
 
-    private func statusReport() async throws -> UploaderStatus {
+    private func statusReport(checkCRM: Bool) async throws -> UploaderStatus {
         let counts = try spool.counts()
-        var status = await statusDetails?() ?? UploaderStatus()
+        var status = await statusDetails?(checkCRM) ?? UploaderStatus()
         var spoolCounts = UploaderStatus.SpoolCounts(
             pending: counts[.pending] ?? 0, delivered: counts[.delivered] ?? 0, skipped: counts[.skipped] ?? 0,
             dead: counts[.dead] ?? 0, kept: counts[.kept] ?? 0, afterFinalDropped: spool.afterFinalDropped)

@@ -41,6 +41,15 @@ public struct PhoneBridgeClient: Sendable {
         try await send(method, path, fields: fields, integrating: false)
     }
 
+    /// One request with `session`'s token as it is: no refresh on a 401 and no `integrate` (a check must not spend
+    /// the uploader's refreshes).
+    public func sendOnce(
+        _ method: HTTPMethod, _ path: String, fields: [(name: String, value: String)],
+        session: ZohoTokenSource.Session
+    ) async throws(ZTIUploaderError) -> Reply {
+        try await exchange(method, path, fields: fields, session: session)
+    }
+
     private func send(
         _ method: HTTPMethod, _ path: String, fields: [(name: String, value: String)], integrating: Bool
     ) async throws(ZTIUploaderError) -> Reply {

@@ -10,6 +10,9 @@ public struct UploaderSink: Sendable {
     /// Runs once at the start (Zoho's `integrate` and the click-to-dial registrations).
     public let start: (@Sendable () async -> Void)?
     public let reportDialFailure: (@Sendable (DialRouter.Pending, DialResult) async -> Void)?
+    /// The CRM checked with what the uploader holds, for `check-config --connect` (Zoho's token); nil where the
+    /// CLI checks the CRM by itself (the webhook's and Zammad's URLs).
+    public var check: (@Sendable (_ lastError: String?) async -> PreflightCheck)?
 
     /// The secrets the sink cannot work without.
     public static func neededSecrets(_ sink: CRMSink) -> Set<SecretName> {
@@ -46,7 +49,7 @@ public struct UploaderSink: Sendable {
                 tokens: tokens, client: HTTPClient.shared, scheme: global.zohoAuthScheme, logger: logger)
             let settings = ZohoCallNotify.Settings(
                 missed: global.zohoMissed, internalCalls: global.internalCalls, unanswered: global.zohoUnanswered)
-            return UploaderSink(
+            var wired = UploaderSink(
                 sink: ZohoSink(api: api, settings: settings, logger: logger),
                 description: "Zoho PhoneBridge v3 (accounts \(global.zohoAccountsURL))",
                 start: {
@@ -59,6 +62,8 @@ public struct UploaderSink: Sendable {
                 reportDialFailure: { pending, result in
                     await ZohoClickToDialError.report(pending, result, api: api, logger: logger)
                 })
+            wired.check = { await ZohoPreflight.run(tokens: tokens, api: api, lastError: $0) }
+            return wired
         case .zammad:
             guard let url = secrets.value(.crmWebhookSecret) else { return nil }
             return UploaderSink(

@@ -9,19 +9,24 @@ public struct UploaderStatusSource: Sendable {
     let router: DialRouter
     /// `host:port` of the click-to-dial listener, when it listens.
     let clickToDialListening: String?
+    /// The sink's check with what the uploader holds (``UploaderSink/check``), given the last CRM error.
+    let crmCheck: (@Sendable (_ lastError: String?) async -> PreflightCheck)?
 
     public init(
         global: GlobalConfig, spool: Spool, delivery: DeliveryEngine?, router: DialRouter,
-        clickToDialListening: String?
+        clickToDialListening: String?, crmCheck: (@Sendable (_ lastError: String?) async -> PreflightCheck)? = nil
     ) {
         self.global = global
         self.spool = spool
         self.delivery = delivery
         self.router = router
         self.clickToDialListening = clickToDialListening
+        self.crmCheck = crmCheck
     }
 
-    public func status() async -> UploaderStatus {
+    /// The status; with `checkCRM`, the CRM checked by the sink (or a note that this sink has nothing to check
+    /// from the uploader).
+    public func status(checkCRM: Bool = false) async -> UploaderStatus {
         var status = UploaderStatus()
         status.sink = global.sink.rawValue
         if let delivery {
@@ -45,6 +50,14 @@ public struct UploaderStatusSource: Sendable {
         }
         status.clickToDial = UploaderStatus.ClickToDial(
             routedGroups: await router.routedGroups, listening: clickToDialListening)
+        if checkCRM {
+            if let crmCheck {
+                status.crmCheck = await crmCheck(delivery?.lastError)
+            } else {
+                status.crmCheck = PreflightCheck(
+                    .note, "crm.sink = \(global.sink.rawValue): the uploader has nothing of its own to check")
+            }
+        }
         return status
     }
 }

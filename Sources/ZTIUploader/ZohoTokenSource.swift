@@ -27,6 +27,7 @@ public actor ZohoTokenSource {
     private var limiter: RefreshLimiter
     private var current: Session?
     private var refreshing: Task<Session, any Error>?
+    private var issued = false
 
     public init(
         accountsURL: String, clientId: String, clientSecret: String, refreshToken: String, limiter: RefreshLimiter,
@@ -45,6 +46,22 @@ public actor ZohoTokenSource {
     public func session() async throws(ZTIUploaderError) -> Session {
         if let current, ContinuousClock.now < current.expiresAt - margin { return current }
         return try await refresh()
+    }
+
+    /// What the source holds now, never refreshed: for checks that must not spend a refresh
+    /// (`check-config --connect`).
+    public enum Held: Sendable, Equatable {
+        case valid(Session)
+        /// A token was issued and has expired since (the next `session()` refreshes it).
+        case expired
+        /// None was ever issued (no delivery yet, or every refresh failed).
+        case none
+    }
+
+    /// The current token as it is, without refreshing it.
+    public func held() -> Held {
+        guard let current else { return issued ? .expired : .none }
+        return ContinuousClock.now < current.expiresAt ? .valid(current) : .expired
     }
 
     /// The API refused `accessToken` (401): the next `session()` refreshes, unless a newer token is already here.
@@ -72,6 +89,7 @@ public actor ZohoTokenSource {
         do {
             let session = try await task.value
             current = session
+            issued = true
             refreshing = nil
             return session
         } catch let error as ZTIUploaderError {

@@ -81,11 +81,12 @@ public enum WorkerRuntime {
                 groupLogger.info(
                     "worker for group \(group.key) started: \(group.pbx.type.rawValue) \(group.pbx.host):\(group.pbx.port)"
                 )
-                let client = AMIClient(settings: clientSettings, logger: groupLogger)
+                let capture = streamCapture(settings, dialect: AMICaptureDialect.dialect, logger: groupLogger)
+                let client = AMIClient(settings: clientSettings, logger: groupLogger, capture: capture)
                 await worker.outbox.onTakeOver { client.requestResync() }
                 return await serve(
                     frames: &frames, worker: worker, channel: channel.channel, group: group.key, logger: groupLogger,
-                    stop: stop,
+                    stop: stop, capture: capture,
                     runPBX: {
                         let (events, continuation) = client.makeEventStream()
                         await withTaskGroup(of: Void.self) { tasks in
@@ -128,10 +129,12 @@ public enum WorkerRuntime {
         logger.info("worker for group \(group.key) started: avaya \(group.pbx.host):\(group.pbx.port)")
         // The session outlives this process: the next worker recovers it instead of holding monitors twice.
         let store = settings.runtimeDir.map { AESSessionStore(runtimeDir: $0, group: group.key) }
-        let client = AESClient(settings: clientSettings, logger: logger, store: store)
+        let capture = streamCapture(settings, dialect: DMCCCaptureDialect.dialect, logger: logger)
+        let client = AESClient(settings: clientSettings, logger: logger, store: store, capture: capture)
         await worker.outbox.onTakeOver { client.requestResync() }
         return await serve(
             frames: &frames, worker: worker, channel: channel, group: group.key, logger: logger, stop: stop,
+            capture: capture,
             runPBX: {
                 let (events, continuation) = AsyncStream<AESClientEvent>.makeStream(
                     bufferingPolicy: .bufferingOldest(50_000))
@@ -145,11 +148,39 @@ public enum WorkerRuntime {
             dial: { await worker.dial($0, client: client) }, beforeStop: { await client.stop() })
     }
 
+    /// The group's support capture (`ztisup capture`, `pbx.capture`), when the supervisor named a directory.
+    static func streamCapture(_ settings: WorkerSettings, dialect: StreamCapture.Dialect, logger: Logger)
+        -> StreamCapture?
+    {
+        guard let directory = settings.captureDir else { return nil }
+        let continuous = settings.group.pbx.capture.map {
+            StreamCapture.Continuous(maxBytes: $0.maxBytes, maxFiles: $0.maxFiles)
+        }
+        return StreamCapture(
+            group: settings.group.key, directory: directory, dialect: dialect, continuous: continuous, logger: logger)
+    }
+
+    /// Starts the capture a `CAPTURE` asks for: the file, or why not.
+    static func startCapture(_ request: CaptureRequest, capture: StreamCapture?, group: String) -> CaptureResult {
+        guard request.group == group else {
+            return CaptureResult(group: request.group, error: "this worker runs group \(group), not \(request.group)")
+        }
+        guard let capture else {
+            return CaptureResult(group: group, error: "the supervisor gave this worker no capture directory")
+        }
+        do {
+            let file = try capture.start(duration: .seconds(request.seconds), maxBytes: request.maxBytes)
+            return CaptureResult(group: group, file: file)
+        } catch {
+            return CaptureResult(group: group, error: error.message)
+        }
+    }
+
     /// The link's frame loop, the same for every PBX: runs the PBX side, ticks, executes `DIAL`, relays `ACK`, and
     /// ends on EOF, `SHUTDOWN` or SIGTERM (after `beforeStop` and a last heartbeat).
     static func serve(
         frames: inout FrameStream, worker: some LinkedWorker, channel: any Channel, group: String, logger: Logger,
-        stop: AsyncStream<Void>, runPBX: @escaping @Sendable () async -> Void,
+        stop: AsyncStream<Void>, capture: StreamCapture? = nil, runPBX: @escaping @Sendable () async -> Void,
         dial: @escaping @Sendable (DialRequest) async -> Void, beforeStop: @escaping @Sendable () async -> Void = {}
     ) async -> Exit {
         await withTaskGroup(of: Void.self) { tasks in
@@ -159,6 +190,7 @@ public enum WorkerRuntime {
                     try? await Task.sleep(
                         for: min(WireProtocol.heartbeatInterval, worker.outbox.settings.ackTimeout / 2))
                     await worker.tick()
+                    capture?.expire()
                 }
             }
             tasks.addTask {
@@ -176,11 +208,16 @@ public enum WorkerRuntime {
                     case .ack(let ack): await worker.outbox.acknowledge(ack.ids)
                     case .open(let chunk): await worker.openArrived(chunk)
                     case .dial(let request): tasks.addTask { await dial(request) }
+                    case .capture(let request):
+                        let result = startCapture(request, capture: capture, group: group)
+                        if let error = result.error { logger.warning("capture of group \(group) refused: \(error)") }
+                        try await worker.outbox.send(.captureResult(result))
                     case .shutdown(let shutdown):
                         logger.info("worker for group \(group) stopping: \(shutdown.reason)")
                         await beforeStop()
                         await worker.flush()
                         tasks.cancelAll()
+                        capture?.stop()
                         return .done
                     default: break
                     }
@@ -190,6 +227,7 @@ public enum WorkerRuntime {
                 logger.warning("worker for group \(group) stopping: \(error)")
             }
             tasks.cancelAll()
+            capture?.stop()
             return .done
         }
     }

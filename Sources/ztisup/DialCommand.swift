@@ -45,11 +45,7 @@ struct DialCommand: AsyncParsableCommand {
         let request = DialRequest(
             clickToDialId: "cli-" + UUID().uuidString.lowercased().prefix(13), group: target.group.key,
             extension: target.user.extensionNumber, user: target.user.crmUser, number: dialString)
-        // The group's own supervisor (ztisup@GROUP) when it runs one, else the umbrella.
-        let own = Supervisor.controlSocket(runtimeDir: configuration.global.runtimeDir, group: target.group.key)
-        let path =
-            FileManager.default.fileExists(atPath: own)
-            ? own : Supervisor.controlSocket(runtimeDir: configuration.global.runtimeDir, group: nil)
+        let path = Supervisor.controlSocket(running: target.group.key, runtimeDir: configuration.global.runtimeDir)
         let limit = (target.group.pbx.originate?.timeout ?? .seconds(30)) + .seconds(120)
         let results: [DialResult]
         do {

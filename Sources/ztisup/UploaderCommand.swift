@@ -113,8 +113,9 @@ struct UploaderCommand: AsyncParsableCommand {
         let clickToDial = try await Self.clickToDial(configuration, secrets: secrets, router: router, logger: logger)
         let status = UploaderStatusSource(
             global: global, spool: spool, delivery: engine, router: router,
-            clickToDialListening: clickToDial.map { "\(global.clickToDialListen.host):\($0.port)" })
-        intake.statusDetails = { await status.status() }
+            clickToDialListening: clickToDial.map { "\(global.clickToDialListen.host):\($0.port)" },
+            crmCheck: sink?.check)
+        intake.statusDetails = { await status.status(checkCRM: $0) }
         logger.info(activated ? "listening unix (socket from systemd, fd 3)" : "listening unix \(path)")
         _ = try? notifier.send([.ready, .status("spool open, listening on \(path)")])
 

@@ -12,7 +12,7 @@ struct ZTISup: AsyncParsableCommand {
         subcommands: [
             CheckConfig.self, UploaderCommand.self, CallsCommand.self, RedeliverCommand.self, CRMCommand.self,
             RunCommand.self, StatusCommand.self, DialCommand.self, WorkerCommand.self, Replay.self,
-            LogProbe.self,
+            LogProbe.self, CaptureCommand.self,
         ]
     )
 }

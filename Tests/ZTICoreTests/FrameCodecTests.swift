@@ -324,3 +324,48 @@ import ZTITestKit
         #expect(OpenLifecycles(group: "empty").chunked().count == 1)
     }
 }
+
+/// The capture frames and the sizes `ztisup capture` and `pbx.capture.max.size` take.
+struct CaptureFrameTests {
+    @Test func captureFramesRoundTripAndAreAllowedOnlyOnTheirLinks() throws {
+        let request = CaptureRequest(group: "sales", seconds: 600, maxBytes: 50 << 20)
+        var decoder = FrameDecoder(receiver: .worker, sender: .supervisor)
+        decoder.feed(try FrameEncoder.encode(.capture(request)))
+        guard case .capture(let decoded)? = try decoder.next() else {
+            Issue.record("no CAPTURE decoded")
+            return
+        }
+        #expect(decoded == request)
+        var uploader = FrameDecoder(receiver: .uploader, sender: .supervisor)
+        uploader.feed(try FrameEncoder.encode(.capture(request)))
+        #expect(throws: ZTICoreError.self) { try uploader.next() }
+        var worker = FrameDecoder(receiver: .worker, sender: .supervisor)
+        worker.feed(try FrameEncoder.encode(.capture(CaptureRequest(group: "sales", seconds: 0, maxBytes: 1))))
+        #expect(throws: ZTICoreError.self) { try worker.next() }
+        var cli = FrameDecoder(receiver: .cli, sender: .supervisor)
+        let result = CaptureResult(group: "sales", file: "/var/lib/ztisup/captures/sales-20261202T190501Z.ami")
+        cli.feed(try FrameEncoder.encode(.captureResult(result)))
+        guard case .captureResult(let answer)? = try cli.next() else {
+            Issue.record("no CAPTURE_RESULT decoded")
+            return
+        }
+        #expect(answer == result)
+    }
+
+    @Test func sizesTakeKMAndGAndRefuseTheRest() {
+        #expect(ConfigValueParser.byteSize("50M") == 50 << 20)
+        #expect(ConfigValueParser.byteSize("512kb") == 512 << 10)
+        #expect(ConfigValueParser.byteSize("1G") == 1 << 30)
+        #expect(ConfigValueParser.byteSize("4096") == 4096)
+        for bad in ["", "0", "M", "50X", "5.5M", "-1", "99999999999999G"] {
+            #expect(ConfigValueParser.byteSize(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func aStatusRequestCarriesTheCRMCheckOnlyWhenAsked() {
+        #expect(String(decoding: CanonicalJSON.data(StatusRequest()), as: UTF8.self) == "{}")
+        #expect(
+            String(decoding: CanonicalJSON.data(StatusRequest(checkCRM: true)), as: UTF8.self) == #"{"checkCRM":true}"#
+        )
+    }
+}

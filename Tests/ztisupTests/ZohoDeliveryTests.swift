@@ -294,3 +294,49 @@ import ZTITestKit
         #expect(calls.stdout.contains("[1 pending, 0 dead]"))
     }
 }
+
+/// `check-config --connect` for Zoho asks the running uploader, which checks with the token it holds and never
+/// refreshes one for that.
+@Suite(.serialized) struct ZohoPreflightProcessTests {
+    @Test func theRunningUploaderAnswersWithTheTokenItHoldsAndNeverRefreshes() throws {
+        // A group whose AMI user passes every check, so that only the CRM decides the exit status.
+        let (simulator, port) = try SimulatorCommandTests.start(["--family", "12", "--secret", "secret"])
+        defer { simulator.kill() }
+        let group =
+            "pbx.type = asterisk\npbx.host = 127.0.0.1\npbx.port = \(port)\npbx.username = zti\n"
+            + "pbx.password = secret\nuser.a.crmuser = 1\nuser.a.extension = 101\n"
+        let (crm, conf, uploader) = try ZohoDeliveryTests.setUp(group: group)
+        // The uploader integrates at its start, with its first token.
+        let integrated = crm.requests { $0.contains { $0["path"] as? String == "/phonebridge/v3/integrate" } }
+        #expect(ZohoDeliveryTests.tokenRequests(integrated) == 1)
+        let socket = conf + "/run/events.sock"
+
+        let passing = try ZTISupProcess.run(["check-config", "--conf", conf, "--connect", "--timeout", "3"])
+        #expect(passing.status == 0, "\(passing.stdout)")
+        #expect(
+            passing.stdout.contains(
+                "crm: ok: asked the uploader at \(socket): Zoho PhoneBridge at http://127.0.0.1:\(crm.port) accepts "
+                    + "the uploader's access token"), "\(passing.stdout)")
+
+        // Zoho stops accepting the token: the check says so, and still refreshes nothing.
+        crm.command(#"{"command":"expire"}"#)
+        let refused = try ZTISupProcess.run(["check-config", "--conf", conf, "--connect", "--timeout", "3"])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.contains("refused the uploader's access token (HTTP 401)"), "\(refused.stdout)")
+        let asked = crm.requests { requests in
+            requests.filter { ($0["path"] as? String)?.hasPrefix("/phonebridge/v3/users") == true }.count >= 2
+        }
+        #expect(ZohoDeliveryTests.tokenRequests(asked) == 1)
+        #expect(
+            asked.filter { ($0["path"] as? String)?.hasPrefix("/phonebridge/v3/users") == true }.allSatisfy {
+                $0["method"] as? String == "GET"
+            })
+        #expect(!asked.contains { $0["path"] as? String == "/phonebridge/v3/callnotify" })
+
+        // Without an uploader there is nothing to ask: a note, not a failure.
+        uploader.kill()
+        let alone = try ZTISupProcess.run(["check-config", "--conf", conf, "--connect", "--timeout", "3"])
+        #expect(alone.status == 0, "\(alone.stdout)")
+        #expect(alone.stdout.contains("crm: note: Zoho not checked: no uploader runs"), "\(alone.stdout)")
+    }
+}

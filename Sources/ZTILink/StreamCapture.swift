@@ -1,0 +1,267 @@
+import Foundation
+import Logging
+import Synchronization
+import ZTICore
+
+/// A worker's support capture: the raw PBX stream, both directions, written to
+/// `<state.dir>/captures/<group>-<UTC time>.<ami|dmcc>` (mode 0600: it holds phone numbers) with secrets redacted,
+/// so that `ztisup replay` turns it into the events the worker sent. A capture asked by `ztisup capture` ends by
+/// itself at its size cap or its duration; `pbx.capture = on` captures continuously, a new file per connection
+/// and at each `pbx.capture.max.size`, keeping the last `pbx.capture.max.files`.
+///
+/// The client calls ``received(_:)`` and ``sent(_:)`` on its read and write paths: with nothing being captured they
+/// cost one atomic load.
+public final class StreamCapture: Sendable {
+    /// What a PBX protocol's capture needs: the file suffix and how secrets are redacted.
+    public struct Dialect: Sendable {
+        /// `ami` or `dmcc`.
+        public let suffix: String
+        /// Redacts one line of what the PBX sent (with its line end); nil when the client hands over whole
+        /// messages (DMCC frames).
+        public let redactLine: (@Sendable (ArraySlice<UInt8>) -> [UInt8])?
+        /// Redacts one whole message, either direction.
+        public let redactMessage: @Sendable ([UInt8]) -> [UInt8]
+
+        public init(
+            suffix: String, redactLine: (@Sendable (ArraySlice<UInt8>) -> [UInt8])?,
+            redactMessage: @escaping @Sendable ([UInt8]) -> [UInt8]
+        ) {
+            self.suffix = suffix
+            self.redactLine = redactLine
+            self.redactMessage = redactMessage
+        }
+    }
+
+    /// `pbx.capture = on`: files of at most `maxBytes`, the last `maxFiles` kept.
+    public struct Continuous: Sendable, Equatable {
+        public let maxBytes: Int
+        public let maxFiles: Int
+
+        public init(maxBytes: Int, maxFiles: Int) {
+            self.maxBytes = maxBytes
+            self.maxFiles = maxFiles
+        }
+    }
+
+    /// One file being written.
+    struct Recording {
+        let path: String
+        let descriptor: Int32
+        var written = 0
+        let limit: Int
+        let deadline: ContinuousClock.Instant?
+        var interleave: CaptureInterleave?
+        /// Part of the continuous capture (rotated, and counted against `maxFiles`).
+        let continuous: Bool
+    }
+
+    /// Why a capture ended, for its log line.
+    enum Ending: String {
+        case size = "reached its size cap"
+        case time = "reached its duration"
+        case connection = "the PBX connection closed"
+        case stopped = "the worker stopped"
+        case failed = "a write failed"
+    }
+
+    private let group: String
+    private let directory: String
+    private let dialect: Dialect
+    private let continuous: Continuous?
+    private let logger: Logger
+    private let capturing = Atomic<Bool>(false)
+    private let recordings = Mutex<[Recording]>([])
+
+    public init(group: String, directory: String, dialect: Dialect, continuous: Continuous?, logger: Logger) {
+        self.group = group
+        self.directory = directory
+        self.dialect = dialect
+        self.continuous = continuous
+        self.logger = logger
+    }
+
+    /// Whether anything is being captured now.
+    public var isCapturing: Bool { capturing.load(ordering: .acquiring) }
+
+    /// Starts a capture asked by `ztisup capture`: returns its file.
+    public func start(duration: Duration, maxBytes: Int) throws(ZTICoreError) -> String {
+        let interleave = dialect.redactLine.map { CaptureInterleave(start: .anywhere, redactLine: $0) }
+        let recording = try open(limit: maxBytes, deadline: .now + duration, interleave: interleave, continuous: false)
+        recordings.withLock { $0.append(recording) }
+        capturing.store(true, ordering: .releasing)
+        logger.info(
+            "capture of group \(group) started: \(recording.path) (at most \(duration) or \(maxBytes) bytes)",
+            metadata: ["group": .string(group)])
+        return recording.path
+    }
+
+    /// A new connection to the PBX: the continuous capture opens its next file, from the connection's first byte.
+    public func connected() {
+        guard let continuous else { return }
+        end(where: { $0.continuous }, .connection)
+        let interleave = dialect.redactLine.map { CaptureInterleave(start: .connection, redactLine: $0) }
+        openContinuous(continuous, interleave: interleave)
+    }
+
+    /// What the PBX sent: a chunk (in lines) or a whole message.
+    public func received(_ bytes: some Collection<UInt8>) {
+        guard capturing.load(ordering: .acquiring) else { return }
+        record { recording in
+            guard var interleave = recording.interleave else { return dialect.redactMessage(Array(bytes)) }
+            defer { recording.interleave = interleave }
+            return interleave.received(bytes)
+        }
+    }
+
+    /// A whole message ztisup sent to the PBX.
+    public func sent(_ message: [UInt8]) {
+        guard capturing.load(ordering: .acquiring) else { return }
+        let redacted = dialect.redactMessage(message)
+        record { recording in
+            guard var interleave = recording.interleave else { return redacted }
+            defer { recording.interleave = interleave }
+            return interleave.sent(redacted)
+        }
+    }
+
+    /// Ends the captures past their duration (the worker calls this every few seconds, so that a capture of a
+    /// quiet PBX ends too).
+    public func expire(now: ContinuousClock.Instant = .now) {
+        end(where: { $0.deadline.map { $0 <= now } ?? false }, .time)
+    }
+
+    /// Ends every capture: the worker stops.
+    public func stop() {
+        end(where: { _ in true }, .stopped)
+    }
+
+    /// Writes what `render` makes of the input to each recording, and ends or rotates what reached its cap.
+    private func record(_ render: (inout Recording) -> [UInt8]) {
+        var ended: [(Recording, Ending)] = []
+        var rotate = false
+        recordings.withLock { recordings in
+            var kept: [Recording] = []
+            for var recording in recordings {
+                let bytes = render(&recording)
+                if !bytes.isEmpty, !Self.write(bytes, to: recording.descriptor) {
+                    ended.append((recording, .failed))
+                    continue
+                }
+                recording.written += bytes.count
+                let whole = recording.interleave?.atBoundary ?? true
+                if recording.written >= recording.limit, whole {
+                    ended.append((recording, .size))
+                    rotate = rotate || recording.continuous
+                    continue
+                }
+                kept.append(recording)
+            }
+            recordings = kept
+            if recordings.isEmpty { capturing.store(false, ordering: .releasing) }
+        }
+        for (recording, why) in ended { close(recording, why) }
+        if rotate, let continuous {
+            let interleave = dialect.redactLine.map { CaptureInterleave(start: .boundary, redactLine: $0) }
+            openContinuous(continuous, interleave: interleave)
+        }
+    }
+
+    private func end(where chosen: (Recording) -> Bool, _ why: Ending) {
+        let ended = recordings.withLock { recordings in
+            let ended = recordings.filter(chosen)
+            recordings.removeAll(where: chosen)
+            if recordings.isEmpty { capturing.store(false, ordering: .releasing) }
+            return ended
+        }
+        for recording in ended { close(recording, why) }
+    }
+
+    private func close(_ recording: Recording, _ why: Ending) {
+        var recording = recording
+        if let held = recording.interleave?.drain(), !held.isEmpty, Self.write(held, to: recording.descriptor) {
+            recording.written += held.count
+        }
+        Glibc.close(recording.descriptor)
+        // A continuous file's end is routine; an asked capture's end is what the administrator waits for.
+        let line = "capture of group \(group) ended (\(why.rawValue)): \(recording.path), \(recording.written) bytes"
+        if recording.continuous {
+            logger.debug("\(line)", metadata: ["group": .string(group)])
+        } else {
+            logger.info("\(line)", metadata: ["group": .string(group)])
+        }
+    }
+
+    private func openContinuous(_ continuous: Continuous, interleave: CaptureInterleave?) {
+        do {
+            let recording = try open(
+                limit: continuous.maxBytes, deadline: nil, interleave: interleave, continuous: true)
+            recordings.withLock { $0.append(recording) }
+            capturing.store(true, ordering: .releasing)
+            prune(keeping: continuous.maxFiles)
+        } catch {
+            logger.warning("\(error.message)", metadata: ["group": .string(group)])
+        }
+    }
+
+    /// The continuous files of the group beyond the newest `count` are removed.
+    private func prune(keeping count: Int) {
+        let suffix = "-auto." + dialect.suffix
+        // Oldest first by the time of their last write: two files of one second differ only by a counter.
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasPrefix(group + "-") && $0.hasSuffix(suffix) }
+            .map { name -> (path: String, written: Int) in
+                var info = stat()
+                let path = directory + "/" + name
+                guard stat(path, &info) == 0 else { return (path, 0) }
+                return (path, info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec)
+            }
+            .sorted { ($0.written, $0.path) < ($1.written, $1.path) }
+        for file in files.dropLast(count) { unlink(file.path) }
+    }
+
+    private func open(limit: Int, deadline: ContinuousClock.Instant?, interleave: CaptureInterleave?, continuous: Bool)
+        throws(ZTICoreError) -> Recording
+    {
+        if mkdir(directory, 0o750) != 0, errno != EEXIST {
+            throw ZTICoreError(
+                .captureFailed, "cannot create the capture directory \(directory): \(String(cString: strerror(errno)))")
+        }
+        let stamp = Self.stamp(Date())
+        let ending = (continuous ? "-auto." : ".") + dialect.suffix
+        for attempt in 1...100 {
+            let path = directory + "/" + group + "-" + stamp + (attempt == 1 ? "" : "-\(attempt)") + ending
+            let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if descriptor >= 0 {
+                return Recording(
+                    path: path, descriptor: descriptor, limit: limit, deadline: deadline, interleave: interleave,
+                    continuous: continuous)
+            }
+            if errno != EEXIST { break }
+        }
+        throw ZTICoreError(
+            .captureFailed, "cannot create a capture file in \(directory): \(String(cString: strerror(errno)))")
+    }
+
+    /// `20261202T190501Z`: sorts as it reads, and has no character a shell or a mail client trips on.
+    static func stamp(_ date: Date) -> String {
+        var time = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(
+            format: "%04d%02d%02dT%02d%02d%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour,
+            parts.tm_min, parts.tm_sec)
+    }
+
+    private static func write(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let count = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { return false }
+                offset += count
+            }
+            return true
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Glibc
+import Testing
+import ZTICore
+import ZTITestKit
+
+/// `ztisup capture` and `pbx.capture` against the simulators, through a real supervisor, worker and uploader
+/// delivering to the fake CRM: what a capture holds replays to the events the CRM received.
+@Suite(.serialized) struct CaptureCommandTests {
+    /// A running `ztisup run` with an Asterisk group (`sales`, AMI simulator of family 12) and an Avaya group
+    /// (`east`, AES simulator), delivering to a webhook.
+    struct Setup {
+        let crm: WebhookDeliveryTests.CRM
+        let conf: String
+        let run: SupervisorProcessTests.Run
+        let amiControl: String
+        let aesControl: String
+        let simulators: [ChildProcess]
+
+        init(sales extra: String = "") throws {
+            crm = try WebhookDeliveryTests.CRM(key: "hook-key-0123")
+            let (ami, amiControl, sales) = try WorkerProcessTests.simulator(family: "12")
+            let (aes, aesControl, east) = try WorkerProcessTests.aesSimulator()
+            simulators = [ami, aes]
+            self.amiControl = amiControl
+            self.aesControl = aesControl
+            conf = try UploaderProcessTests.conf(
+                "crm.webhook.url = http://127.0.0.1:\(crm.port)/events\nsecret.crm-webhook-secret.file = hook\n"
+                    + "crm.retry.min = 20ms\nstartup.timeout = 5s\n")
+            try WebhookDeliveryTests.useWebhook(conf: conf, key: "hook-key-0123")
+            try String(contentsOfFile: WorkerProcessTests.transcripts + "/sales.properties", encoding: .utf8)
+                .replacingOccurrences(of: "pbx.host = 192.0.2.10", with: "pbx.host = 127.0.0.1")
+                .appending("pbx.port = \(sales.pbx.port)\npbx.username = zti\npbx.password = s3cret\n" + extra)
+                .write(toFile: conf + "/groups/sales.properties", atomically: true, encoding: .utf8)
+            try FileManager.default.copyItem(atPath: east.file, toPath: conf + "/groups/east.properties")
+            run = try SupervisorProcessTests.Run(conf: conf)
+        }
+
+        func stop() {
+            run.process.kill()
+            for simulator in simulators { simulator.kill() }
+        }
+
+        /// Waits until both groups are connected and the Avaya extensions monitored.
+        func waitUntilUp() throws -> Bool {
+            let up = try run.status { report in
+                ["sales", "east"].allSatisfy {
+                    SupervisorProcessTests.group(report, $0)["state"] as? String == "connected"
+                }
+                    && (SupervisorProcessTests.group(report, "east")["monitored"] as? [String])?.count == 2
+            }
+            return ["sales", "east"].allSatisfy {
+                SupervisorProcessTests.group(up, $0)["state"] as? String == "connected"
+            }
+        }
+
+        /// The events the CRM received for `group`, once it has at least `count` of them.
+        func delivered(_ group: String, atLeast count: Int) -> [[String: Any]] {
+            func bodies(_ requests: [[String: Any]]) -> [[String: Any]] {
+                requests.filter { $0["status"] as? Int == 200 }.compactMap {
+                    try? JSONSerialization.jsonObject(with: Data(($0["body"] as? String ?? "").utf8)) as? [String: Any]
+                }.filter { $0["group"] as? String == group }
+            }
+            return bodies(crm.requests { bodies($0).count >= count })
+        }
+    }
+
+    static let scenarios = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("ZTIAvayaTests/Scenarios").path
+
+    /// `ztisup replay` of `file` with the group's file: the events it prints.
+    static func replay(_ file: String, groupFile: String, avaya: Bool) throws -> [[String: Any]] {
+        let outcome = try ZTISupProcess.run(
+            ["replay"] + (avaya ? ["--pbx", "avaya"] : []) + ["--group-file", groupFile, file])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        return outcome.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    /// The events without their times (the replay dates what has no Timestamp header by its own clock), and
+    /// without the durations where the protocol carries no times at all (DMCC).
+    static func untimed(_ events: [[String: Any]], durations: Bool = true) -> [NSDictionary] {
+        var times: Set<String> = ["at", "startedAt", "answeredAt", "endedAt"]
+        if !durations { times.formUnion(["ringSeconds", "talkSeconds"]) }
+        return events.map { NSDictionary(dictionary: $0.filter { !times.contains($0.key) }) }
+    }
+
+    /// Starts `ztisup capture` for `group`: the file it names.
+    static func capture(_ group: String, conf: String, _ extra: [String] = []) throws -> String? {
+        let outcome = try ZTISupProcess.run(["capture", "--conf", conf, "--group", group] + extra)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let line = outcome.stdout.split(separator: "\n").first { $0.hasPrefix("capturing group \(group) to ") }
+        return line.flatMap { $0.dropFirst("capturing group \(group) to ".count).split(separator: " ").first }
+            .map(String.init)
+    }
+
+    @Test func aCapturedCallOfEachPBXReplaysToTheEventsTheCRMReceived() throws {
+        let setup = try Setup()
+        defer { setup.stop() }
+        #expect(try setup.waitUntilUp())
+        let amiFile = try #require(try Self.capture("sales", conf: setup.conf, ["--duration", "2m"]))
+        let aesFile = try #require(try Self.capture("east", conf: setup.conf))
+        #expect(amiFile.hasPrefix(setup.conf + "/state/captures/sales-") && amiFile.hasSuffix(".ami"))
+        #expect(aesFile.hasPrefix(setup.conf + "/state/captures/east-") && aesFile.hasSuffix(".dmcc"))
+
+        _ = ZTISupProcess.controlCommand(
+            #"{"command":"play","file":"\#(WorkerProcessTests.transcripts)/12/inbound-answered.ami"}"#,
+            socket: setup.amiControl)
+        _ = ZTISupProcess.controlCommand(
+            #"{"command":"play","file":"\#(Self.scenarios)/inbound-answered.scn"}"#, socket: setup.aesControl)
+        let golden = try String(
+            contentsOfFile: WorkerProcessTests.transcripts + "/12/inbound-answered.jsonl", encoding: .utf8
+        ).split(separator: "\n").count
+        let sales = setup.delivered("sales", atLeast: golden)
+        let east = setup.delivered("east", atLeast: 3)
+        #expect(sales.count == golden)
+        #expect(east.map { $0["state"] as? String } == ["ringing", "answered", "ended"])
+
+        let fromAMI = try Self.replay(amiFile, groupFile: setup.conf + "/groups/sales.properties", avaya: false)
+        #expect(Self.untimed(fromAMI) == Self.untimed(sales), "\(fromAMI) != \(sales)")
+        let fromAES = try Self.replay(aesFile, groupFile: setup.conf + "/groups/east.properties", avaya: true)
+        #expect(
+            Self.untimed(fromAES, durations: false) == Self.untimed(east, durations: false), "\(fromAES) != \(east)")
+
+        for file in [amiFile, aesFile] {
+            var info = stat()
+            #expect(stat(file, &info) == 0)
+            #expect(info.st_mode & 0o777 == 0o600, "\(file)")
+        }
+        let text = try String(contentsOfFile: amiFile, encoding: .utf8)
+        #expect(text.contains("Action: Ping") || text.contains("Event: Newchannel"))
+        #expect(!text.contains("s3cret"))
+    }
+
+    @Test func aContinuousCaptureRedactsTheLoginAndKeepsItsLastFiles() throws {
+        let setup = try Setup(sales: "pbx.capture = on\npbx.capture.max.size = 2K\npbx.capture.max.files = 2\n")
+        defer { setup.stop() }
+        #expect(try setup.waitUntilUp())
+        let captures = setup.conf + "/state/captures"
+        func files() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: captures)) ?? []).filter {
+                $0.hasPrefix("sales-") && $0.hasSuffix("-auto.ami")
+            }.sorted()
+        }
+        // The first file starts with the connection: the banner, then the Login, redacted.
+        let first = try #require(files().first)
+        let head = try String(contentsOfFile: captures + "/" + first, encoding: .utf8)
+        #expect(head.hasPrefix("Asterisk Call Manager/"), "\(head.prefix(200))")
+        #expect(head.contains("Action: Login"))
+        #expect(!head.contains("s3cret") && !head.contains("Username:"), "\(head.prefix(400))")
+
+        _ = ZTISupProcess.controlCommand(
+            #"{"command":"play","file":"\#(WorkerProcessTests.transcripts)/12/inbound-answered.ami"}"#,
+            socket: setup.amiControl)
+        _ = setup.delivered("sales", atLeast: 3)
+        // A call is more than 2 KiB of AMI: the capture rotated, and only the last two files are kept.
+        let deadline = Deadline(seconds: 10)
+        while files().contains(first), !deadline.passed { usleep(50_000) }
+        #expect(!files().contains(first))
+        #expect(files().count == 2, "\(files())")
+        // Asked captures are never rotated away.
+        let asked = try #require(try Self.capture("sales", conf: setup.conf, ["--duration", "5s"]))
+        #expect(FileManager.default.fileExists(atPath: asked))
+    }
+
+    @Test func theCommandSaysWhatIsWrong() throws {
+        let conf = try UploaderProcessTests.conf()
+        let badDuration = try ZTISupProcess.run(["capture", "--conf", conf, "--group", "sales", "--duration", "2d"])
+        #expect(badDuration.status == 64)
+        #expect(badDuration.stderr.contains("--duration 2d: expected 1s to 24h"))
+        let badSize = try ZTISupProcess.run(["capture", "--conf", conf, "--group", "sales", "--max-size", "50X"])
+        #expect(badSize.status == 64)
+        #expect(badSize.stderr.contains("--max-size 50X"))
+        let unknown = try ZTISupProcess.run(["capture", "--conf", conf, "--group", "nosuch"])
+        #expect(unknown.status == 78, "\(unknown.stderr)")
+        let notRunning = try ZTISupProcess.run(["capture", "--conf", conf, "--group", "sales"])
+        #expect(notRunning.status == 3)
+        #expect(notRunning.stderr.contains("ztisup is not running"))
+    }
+}
