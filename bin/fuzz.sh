@@ -60,6 +60,9 @@ samples = {
     "ack": frame(4, {"ids": ["sales/1732526400.1/101/ringing/1"]}),
     "heartbeat": frame(7, {"at": "2024-11-25T09:20:00.000Z"}),
     "status-request": frame(8, {}),
+    "status-request-check": frame(8, {"checkCRM": True}),
+    "capture": frame(13, {"group": "sales", "maxBytes": 52428800, "seconds": 600}),
+    "capture-result": frame(14, {"file": "/var/lib/ztisup/captures/sales-20261202T190501.123Z.ami", "group": "sales"}),
 }
 # frames: a byte for who talks to whom and one for the chunk size come first; events: the stream as it is.
 prefixes = [bytes([role, 1]) for role in range(16)] if target == "frames" else [b""]

@@ -32,17 +32,6 @@ public final class StreamCapture: Sendable {
         }
     }
 
-    /// `pbx.capture = on`: files of at most `maxBytes`, the last `maxFiles` kept.
-    public struct Continuous: Sendable, Equatable {
-        public let maxBytes: Int
-        public let maxFiles: Int
-
-        public init(maxBytes: Int, maxFiles: Int) {
-            self.maxBytes = maxBytes
-            self.maxFiles = maxFiles
-        }
-    }
-
     /// One file being written.
     struct Recording {
         let path: String
@@ -67,12 +56,14 @@ public final class StreamCapture: Sendable {
     private let group: String
     private let directory: String
     private let dialect: Dialect
-    private let continuous: Continuous?
+    private let continuous: PBXSettings.ContinuousCapture?
     private let logger: Logger
     private let capturing = Atomic<Bool>(false)
     private let recordings = Mutex<[Recording]>([])
 
-    public init(group: String, directory: String, dialect: Dialect, continuous: Continuous?, logger: Logger) {
+    public init(
+        group: String, directory: String, dialect: Dialect, continuous: PBXSettings.ContinuousCapture?, logger: Logger
+    ) {
         self.group = group
         self.directory = directory
         self.dialect = dialect
@@ -191,7 +182,7 @@ public final class StreamCapture: Sendable {
         }
     }
 
-    private func openContinuous(_ continuous: Continuous, interleave: CaptureInterleave?) {
+    private func openContinuous(_ continuous: PBXSettings.ContinuousCapture, interleave: CaptureInterleave?) {
         do {
             let recording = try open(
                 limit: continuous.maxBytes, deadline: nil, interleave: interleave, continuous: true)
@@ -242,14 +233,16 @@ public final class StreamCapture: Sendable {
             .captureFailed, "cannot create a capture file in \(directory): \(String(cString: strerror(errno)))")
     }
 
-    /// `20261202T190501Z`: sorts as it reads, and has no character a shell or a mail client trips on.
+    /// `20261202T190501.123Z` (ISO 8601, basic format, UTC, to the millisecond): sorts as it reads, differs
+    /// between the files of a rotation, and has no character a shell or a mail client trips on.
     static func stamp(_ date: Date) -> String {
-        var time = time_t(date.timeIntervalSince1970)
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var time = time_t(milliseconds / 1000)
         var parts = tm()
         gmtime_r(&time, &parts)
         return String(
-            format: "%04d%02d%02dT%02d%02d%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour,
-            parts.tm_min, parts.tm_sec)
+            format: "%04d%02d%02dT%02d%02d%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+            parts.tm_hour, parts.tm_min, parts.tm_sec, Int32(milliseconds % 1000))
     }
 
     private static func write(_ bytes: [UInt8], to descriptor: Int32) -> Bool {

@@ -12,7 +12,7 @@ public struct UploaderSink: Sendable {
     public let reportDialFailure: (@Sendable (DialRouter.Pending, DialResult) async -> Void)?
     /// The CRM checked with what the uploader holds, for `check-config --connect` (Zoho's token); nil where the
     /// CLI checks the CRM by itself (the webhook's and Zammad's URLs).
-    public var check: (@Sendable (_ lastError: String?) async -> PreflightCheck)?
+    public var check: (@Sendable () async -> PreflightCheck)?
 
     /// The secrets the sink cannot work without.
     public static func neededSecrets(_ sink: CRMSink) -> Set<SecretName> {
@@ -62,7 +62,7 @@ public struct UploaderSink: Sendable {
                 reportDialFailure: { pending, result in
                     await ZohoClickToDialError.report(pending, result, api: api, logger: logger)
                 })
-            wired.check = { await ZohoPreflight.run(tokens: tokens, api: api, lastError: $0) }
+            wired.check = { await ZohoPreflight.run(tokens: tokens, api: api) }
             return wired
         case .zammad:
             guard let url = secrets.value(.crmWebhookSecret) else { return nil }

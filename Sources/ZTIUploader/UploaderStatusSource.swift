@@ -9,12 +9,12 @@ public struct UploaderStatusSource: Sendable {
     let router: DialRouter
     /// `host:port` of the click-to-dial listener, when it listens.
     let clickToDialListening: String?
-    /// The sink's check with what the uploader holds (``UploaderSink/check``), given the last CRM error.
-    let crmCheck: (@Sendable (_ lastError: String?) async -> PreflightCheck)?
+    /// The sink's check with what the uploader holds (``UploaderSink/check``).
+    let crmCheck: (@Sendable () async -> PreflightCheck)?
 
     public init(
         global: GlobalConfig, spool: Spool, delivery: DeliveryEngine?, router: DialRouter,
-        clickToDialListening: String?, crmCheck: (@Sendable (_ lastError: String?) async -> PreflightCheck)? = nil
+        clickToDialListening: String?, crmCheck: (@Sendable () async -> PreflightCheck)? = nil
     ) {
         self.global = global
         self.spool = spool
@@ -52,7 +52,7 @@ public struct UploaderStatusSource: Sendable {
             routedGroups: await router.routedGroups, listening: clickToDialListening)
         if checkCRM {
             if let crmCheck {
-                status.crmCheck = await crmCheck(delivery?.lastError)
+                status.crmCheck = await crmCheck()
             } else {
                 status.crmCheck = PreflightCheck(
                     .note, "crm.sink = \(global.sink.rawValue): the uploader has nothing of its own to check")

@@ -5,17 +5,21 @@ import ZTICore
 /// a refresh spends the same budget (`crm.zoho.refresh.limit`, Zoho's 10 per 10 minutes) as the deliveries,
 /// and a check run in a loop could lock the uploader out.
 public enum ZohoPreflight {
-    public static func run(tokens: ZohoTokenSource, api: PhoneBridgeClient, lastError: String?) async
-        -> PreflightCheck
-    {
+    public static func run(tokens: ZohoTokenSource, api: PhoneBridgeClient) async -> PreflightCheck {
         let session: ZohoTokenSource.Session
         switch await tokens.held() {
-        case .none:
-            let reason = lastError.map { "its last CRM error: \(Untrusted.shown($0))" } ?? "it has not needed one yet"
+        case .none(let lastError):
+            guard let lastError else {
+                return PreflightCheck(
+                    .note,
+                    "the uploader holds no Zoho access token yet (it gets one at its start, and again when one "
+                        + "expires); the check does not refresh one, which would spend "
+                        + "crm.zoho.refresh.limit: ask again in a moment")
+            }
             return PreflightCheck(
                 .fail,
-                "the uploader holds no Zoho access token (\(reason)); the check does not refresh one, which would "
-                    + "spend the uploader's crm.zoho.refresh.limit; see `journalctl -u ztisup-uploader`")
+                "the uploader holds no Zoho access token (its last refresh failed: \(Untrusted.shown(lastError))); the "
+                    + "check does not refresh one, which would spend crm.zoho.refresh.limit; see the uploader's log")
         case .expired:
             return PreflightCheck(
                 .note,

@@ -28,6 +28,7 @@ public actor ZohoTokenSource {
     private var current: Session?
     private var refreshing: Task<Session, any Error>?
     private var issued = false
+    private var lastFailure: String?
 
     public init(
         accountsURL: String, clientId: String, clientSecret: String, refreshToken: String, limiter: RefreshLimiter,
@@ -54,13 +55,13 @@ public actor ZohoTokenSource {
         case valid(Session)
         /// A token was issued and has expired since (the next `session()` refreshes it).
         case expired
-        /// None was ever issued (no delivery yet, or every refresh failed).
-        case none
+        /// None was ever issued: none asked yet, or every refresh failed (the last failure's message).
+        case none(lastFailure: String?)
     }
 
     /// The current token as it is, without refreshing it.
     public func held() -> Held {
-        guard let current else { return issued ? .expired : .none }
+        guard let current else { return issued ? .expired : .none(lastFailure: lastFailure) }
         return ContinuousClock.now < current.expiresAt ? .valid(current) : .expired
     }
 
@@ -90,13 +91,16 @@ public actor ZohoTokenSource {
             let session = try await task.value
             current = session
             issued = true
+            lastFailure = nil
             refreshing = nil
             return session
         } catch let error as ZTIUploaderError {
             refreshing = nil
+            lastFailure = error.message
             throw error
         } catch {
             refreshing = nil
+            lastFailure = "Zoho token refresh failed: \(error)"
             throw ZTIUploaderError(.crmUnavailable, "Zoho token refresh failed: \(error)")
         }
     }

@@ -153,11 +153,9 @@ public enum WorkerRuntime {
         -> StreamCapture?
     {
         guard let directory = settings.captureDir else { return nil }
-        let continuous = settings.group.pbx.capture.map {
-            StreamCapture.Continuous(maxBytes: $0.maxBytes, maxFiles: $0.maxFiles)
-        }
         return StreamCapture(
-            group: settings.group.key, directory: directory, dialect: dialect, continuous: continuous, logger: logger)
+            group: settings.group.key, directory: directory, dialect: dialect, continuous: settings.group.pbx.capture,
+            logger: logger)
     }
 
     /// Starts the capture a `CAPTURE` asks for: the file, or why not.

@@ -20,8 +20,9 @@ struct CheckConfig: AsyncParsableCommand {
             With --connect it then connects to each group's PBX and checks what can be checked without placing \
             a call (Asterisk: the login, the family and version, the originate and reporting write classes, \
             timestampevents, a device hint for every extension; Avaya: TLS, the CTI user's session, a device and \
-            a monitor for every extension), and asks the webhook's or Zammad's URL with a HEAD (which delivers \
-            nothing), one line per check; exit 1 when one fails. Zoho is not asked yet.
+            a monitor for every extension), and checks the CRM: the webhook's or Zammad's URL with a HEAD \
+            (which delivers nothing), Zoho by asking the running uploader to use the access token it holds \
+            (never refreshed for the check); one line per check; exit 1 when one fails.
             """
     )
 
@@ -30,7 +31,7 @@ struct CheckConfig: AsyncParsableCommand {
     @Option(name: .customLong("group"), help: "Check zti.properties and this one group only (the group file's name).")
     var group: String?
 
-    @Flag(help: "Then check each group's PBX and the CRM's URL, live (exit 1 when a check fails).")
+    @Flag(help: "Then check each group's PBX and the CRM, live (exit 1 when a check fails).")
     var connect = false
 
     @Option(help: "With --connect: seconds to wait for each answer of the PBX or the CRM (1-60, default 5).")

@@ -1,6 +1,8 @@
+import Foundation
 import Testing
 import ZTIAsterisk
 import ZTILink
+import ZTITestKit
 
 /// What an AMI capture file holds: the PBX's lines as they came, ztisup's actions between two messages, secrets
 /// redacted.
@@ -62,5 +64,44 @@ struct AMICaptureTests {
         var capture = Self.interleave(.boundary)
         let out = capture.received(Array("Event: Hangup\nSecret: a\n\n".utf8))
         #expect(Self.text(out) == "Event: Hangup\nSecret: [redacted]\n\n")
+    }
+
+    /// Any bytes, cut anywhere, with actions sent at any moment: every action is written once and whole, and the
+    /// PBX's whole lines all come out in order (a bounded, seeded run).
+    @Test func anyStreamCutAnywhereKeepsEveryLineAndEveryActionWhole() {
+        var random = SplitMix64(seed: 0x5EED)
+        let alphabet = Array("ab: \r\n\n".utf8)
+        for _ in 0..<300 {
+            let input = (0..<Int(random.next() % 400)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))]
+            }
+            var capture = CaptureInterleave(start: .boundary) { Array($0) }
+            var out: [UInt8] = []
+            var sent: [[UInt8]] = []
+            var offset = 0
+            while offset < input.count {
+                let end = min(input.count, offset + 1 + Int(random.next() % 40))
+                out += capture.received(input[offset..<end])
+                if random.next() % 3 == 0 {
+                    let action = Array("Action: Ping\r\nActionID: \(sent.count)\r\n\r\n".utf8)
+                    sent.append(action)
+                    out += capture.sent(action)
+                }
+                offset = end
+            }
+            out += capture.drain()
+            var rest = out
+            for action in sent {
+                let text = Self.text(rest)
+                let whole = Self.text(action)
+                #expect(text.components(separatedBy: whole).count == 2, "\(whole) not once in \(text)")
+                rest = Array(text.replacingOccurrences(of: whole, with: "").utf8)
+            }
+            let lines = input.lastIndex(of: UInt8(ascii: "\n")).map { Array(input[...$0]) } ?? []
+            #expect(rest == lines)
+            // The real redaction takes the same bytes without trouble.
+            var redacting = Self.interleave(.anywhere)
+            _ = redacting.received(input)
+            _ = AMICaptureDialect.redact(message: input)
+        }
     }
 }

@@ -123,15 +123,20 @@ import ZTITestKit
         }
     }
 
+    /// The architecture's connection table, with the capture frames of protocol 4 (README, "Wire format").
     @Test func theAllowTableMatchesTheArchitecture() {
-        #expect(FrameAllowTable.accepted(by: .supervisor, from: .worker) == [.hello, .event, .heartbeat, .dialResult])
-        #expect(FrameAllowTable.accepted(by: .worker, from: .supervisor) == [.config, .open, .ack, .dial, .shutdown])
+        #expect(
+            FrameAllowTable.accepted(by: .supervisor, from: .worker)
+                == [.hello, .event, .heartbeat, .dialResult, .captureResult])
+        #expect(
+            FrameAllowTable.accepted(by: .worker, from: .supervisor)
+                == [.config, .open, .ack, .dial, .shutdown, .capture])
         #expect(
             FrameAllowTable.accepted(by: .uploader, from: .supervisor)
                 == [.hello, .event, .dialResult, .statusRequest, .openRequest])
         #expect(FrameAllowTable.accepted(by: .supervisor, from: .uploader) == [.hello, .ack, .dial, .status, .open])
-        #expect(FrameAllowTable.accepted(by: .supervisor, from: .cli) == [.statusRequest, .dial])
-        #expect(FrameAllowTable.accepted(by: .cli, from: .supervisor) == [.status, .dialResult])
+        #expect(FrameAllowTable.accepted(by: .supervisor, from: .cli) == [.statusRequest, .dial, .capture])
+        #expect(FrameAllowTable.accepted(by: .cli, from: .supervisor) == [.status, .dialResult, .captureResult])
         #expect(FrameAllowTable.accepted(by: .uploader, from: .worker).isEmpty)
     }
 
@@ -343,7 +348,7 @@ struct CaptureFrameTests {
         worker.feed(try FrameEncoder.encode(.capture(CaptureRequest(group: "sales", seconds: 0, maxBytes: 1))))
         #expect(throws: ZTICoreError.self) { try worker.next() }
         var cli = FrameDecoder(receiver: .cli, sender: .supervisor)
-        let result = CaptureResult(group: "sales", file: "/var/lib/ztisup/captures/sales-20261202T190501Z.ami")
+        let result = CaptureResult(group: "sales", file: "/var/lib/ztisup/captures/sales-20261202T190501.123Z.ami")
         cli.feed(try FrameEncoder.encode(.captureResult(result)))
         guard case .captureResult(let answer)? = try cli.next() else {
             Issue.record("no CAPTURE_RESULT decoded")

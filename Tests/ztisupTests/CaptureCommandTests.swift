@@ -145,6 +145,11 @@ import ZTITestKit
         }
         // The first file starts with the connection: the banner, then the Login, redacted.
         let first = try #require(files().first)
+        func inode(_ name: String) -> UInt? {
+            var info = stat()
+            return stat(captures + "/" + name, &info) == 0 ? UInt(info.st_ino) : nil
+        }
+        let firstInode = inode(first)
         let head = try String(contentsOfFile: captures + "/" + first, encoding: .utf8)
         #expect(head.hasPrefix("Asterisk Call Manager/"), "\(head.prefix(200))")
         #expect(head.contains("Action: Login"))
@@ -156,8 +161,8 @@ import ZTITestKit
         _ = setup.delivered("sales", atLeast: 3)
         // A call is more than 2 KiB of AMI: the capture rotated, and only the last two files are kept.
         let deadline = Deadline(seconds: 10)
-        while files().contains(first), !deadline.passed { usleep(50_000) }
-        #expect(!files().contains(first))
+        while inode(first) == firstInode, !deadline.passed { usleep(50_000) }
+        #expect(inode(first) != firstInode)
         #expect(files().count == 2, "\(files())")
         // Asked captures are never rotated away.
         let asked = try #require(try Self.capture("sales", conf: setup.conf, ["--duration", "5s"]))

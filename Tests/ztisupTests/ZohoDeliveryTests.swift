@@ -339,4 +339,19 @@ import ZTITestKit
         #expect(alone.status == 0, "\(alone.stdout)")
         #expect(alone.stdout.contains("crm: note: Zoho not checked: no uploader runs"), "\(alone.stdout)")
     }
+
+    @Test func anUploaderWhoseRefreshFailedSaysWhy() throws {
+        let (crm, conf, first) = try ZohoDeliveryTests.setUp()
+        first.kill()
+        _ = crm
+        try "1000.not-the-org-token\n".write(toFile: conf + "/refresh", atomically: true, encoding: .utf8)
+        chmod(conf + "/refresh", 0o600)
+        let uploader = try UploaderProcessTests.Uploader(conf: conf)
+        defer { uploader.kill() }
+        #expect(uploader.wait(for: "refused the refresh token"))
+        let outcome = try ZTISupProcess.run(["check-config", "--conf", conf, "--connect", "--timeout", "3"])
+        let line = outcome.stdout.split(separator: "\n").first { $0.hasPrefix("crm: ") }.map(String.init) ?? ""
+        #expect(line.hasPrefix("crm: FAIL: asked the uploader at "), "\(outcome.stdout)")
+        #expect(line.contains("holds no Zoho access token (its last refresh failed: Zoho refused the refresh token"))
+    }
 }
