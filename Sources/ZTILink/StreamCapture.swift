@@ -87,7 +87,22 @@ public final class StreamCapture: Sendable {
     }
 
     /// A new connection to the PBX: the continuous capture opens its next file, from the connection's first byte.
+    /// An asked capture goes on from that first byte too.
     public func connected() {
+        recordings.withLock { recordings in
+            for index in recordings.indices where !recordings[index].continuous {
+                guard var interleave = recordings[index].interleave, let redactLine = dialect.redactLine else {
+                    continue
+                }
+                // What the old connection left held goes first; the new one starts with its banner.
+                let held = interleave.drain()
+                if !held.isEmpty, Self.write(held, to: recordings[index].descriptor) {
+                    recordings[index].written += held.count
+                }
+                interleave = CaptureInterleave(start: .connection, redactLine: redactLine)
+                recordings[index].interleave = interleave
+            }
+        }
         guard let continuous else { return }
         end(where: { $0.continuous }, .connection)
         let interleave = dialect.redactLine.map { CaptureInterleave(start: .connection, redactLine: $0) }
@@ -213,9 +228,11 @@ public final class StreamCapture: Sendable {
     private func open(limit: Int, deadline: ContinuousClock.Instant?, interleave: CaptureInterleave?, continuous: Bool)
         throws(ZTICoreError) -> Recording
     {
-        if mkdir(directory, 0o750) != 0, errno != EEXIST {
-            throw ZTICoreError(
-                .captureFailed, "cannot create the capture directory \(directory): \(String(cString: strerror(errno)))")
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        } catch {
+            throw ZTICoreError(.captureFailed, "cannot create the capture directory \(directory): \(error)")
         }
         let stamp = Self.stamp(Date())
         let ending = (continuous ? "-auto." : ".") + dialect.suffix

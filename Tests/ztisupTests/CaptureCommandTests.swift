@@ -17,7 +17,7 @@ import ZTITestKit
         let aesControl: String
         let simulators: [ChildProcess]
 
-        init(sales extra: String = "") throws {
+        init(sales extra: String = "", east eastExtra: String = "") throws {
             crm = try WebhookDeliveryTests.CRM(key: "hook-key-0123")
             let (ami, amiControl, sales) = try WorkerProcessTests.simulator(family: "12")
             let (aes, aesControl, east) = try WorkerProcessTests.aesSimulator()
@@ -32,7 +32,8 @@ import ZTITestKit
                 .replacingOccurrences(of: "pbx.host = 192.0.2.10", with: "pbx.host = 127.0.0.1")
                 .appending("pbx.port = \(sales.pbx.port)\npbx.username = zti\npbx.password = s3cret\n" + extra)
                 .write(toFile: conf + "/groups/sales.properties", atomically: true, encoding: .utf8)
-            try FileManager.default.copyItem(atPath: east.file, toPath: conf + "/groups/east.properties")
+            try (String(contentsOfFile: east.file, encoding: .utf8) + "\n" + eastExtra)
+                .write(toFile: conf + "/groups/east.properties", atomically: true, encoding: .utf8)
             run = try SupervisorProcessTests.Run(conf: conf)
         }
 
@@ -182,5 +183,41 @@ import ZTITestKit
         let notRunning = try ZTISupProcess.run(["capture", "--conf", conf, "--group", "sales"])
         #expect(notRunning.status == 3)
         #expect(notRunning.stderr.contains("ztisup is not running"))
+    }
+
+    @Test func aContinuousCaptureFromTheConnectionReplaysToTheSameEventsWithThePasswordsRedacted() throws {
+        let setup = try Setup(sales: "pbx.capture = on\n", east: "pbx.capture = on\n")
+        defer { setup.stop() }
+        #expect(try setup.waitUntilUp())
+        _ = ZTISupProcess.controlCommand(
+            #"{"command":"play","file":"\#(WorkerProcessTests.transcripts)/12/inbound-answered.ami"}"#,
+            socket: setup.amiControl)
+        _ = ZTISupProcess.controlCommand(
+            #"{"command":"play","file":"\#(Self.scenarios)/inbound-answered.scn"}"#, socket: setup.aesControl)
+        let golden = try String(
+            contentsOfFile: WorkerProcessTests.transcripts + "/12/inbound-answered.jsonl", encoding: .utf8
+        ).split(separator: "\n").count
+        let sales = setup.delivered("sales", atLeast: golden)
+        let east = setup.delivered("east", atLeast: 3)
+        let captures = setup.conf + "/state/captures/"
+        let names = try FileManager.default.contentsOfDirectory(atPath: captures).sorted()
+        let amiFile = try #require(names.first { $0.hasPrefix("sales-") && $0.hasSuffix("-auto.ami") })
+        let aesFile = try #require(names.first { $0.hasPrefix("east-") && $0.hasSuffix("-auto.dmcc") })
+
+        // From the connection: the banner, the login and the re-sync, which the replay reads as the worker did.
+        let fromAMI = try Self.replay(
+            captures + amiFile, groupFile: setup.conf + "/groups/sales.properties", avaya: false)
+        #expect(Self.untimed(fromAMI) == Self.untimed(sales), "\(fromAMI) != \(sales)")
+        let fromAES = try Self.replay(
+            captures + aesFile, groupFile: setup.conf + "/groups/east.properties", avaya: true)
+        #expect(
+            Self.untimed(fromAES, durations: false) == Self.untimed(east, durations: false), "\(fromAES) != \(east)")
+
+        let dmcc = String(decoding: try Data(contentsOf: URL(fileURLWithPath: captures + aesFile)), as: UTF8.self)
+        #expect(dmcc.contains("StartApplicationSession"))
+        #expect(dmcc.contains("password>[redacted]</"), "\(dmcc.prefix(600))")
+        #expect(!dmcc.contains(">secret<"))
+        let ami = try String(contentsOfFile: captures + amiFile, encoding: .utf8)
+        #expect(ami.contains("Action: Login") && !ami.contains("s3cret"))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZTICore
 import ZTITestKit
 
 /// The systemd units in `units/`, checked offline as the reference says: `systemd-analyze verify` must print
@@ -51,6 +52,21 @@ import ZTITestKit
                 Self.analyze, ["security", "--offline=yes", "--threshold=20", directory + "/" + name])
             #expect(outcome.status == 0, "\(name): \(outcome.stdout.suffix(300))\(outcome.stderr)")
             #expect(outcome.stdout.contains("Overall exposure level for"), "\(name): \(outcome.stdout.suffix(300))")
+        }
+    }
+
+    /// The workers write captures to `<state.dir>/captures`: under `ProtectSystem=strict` the supervisor units
+    /// must make exactly that directory of the default `state.dir` writable.
+    @Test func theSupervisorUnitsMakeTheDefaultCaptureDirectoryWritable() throws {
+        let conf = try UploaderProcessTests.conf()
+        try "crm.sink = none\n".write(toFile: conf + "/zti.properties", atomically: true, encoding: .utf8)
+        let global = try ConfigurationLoader.load(confDir: conf).global
+        #expect(global.stateDir == "/var/lib/ztisup")
+        for name in ["ztisup.service", "ztisup@.service"] {
+            let lines = try String(contentsOfFile: Self.units + "/" + name, encoding: .utf8).split(separator: "\n")
+            #expect(lines.contains("StateDirectory=ztisup/captures"), "\(name)")
+            #expect(lines.contains("ProtectSystem=strict"), "\(name)")
+            #expect(global.stateDir + "/captures" == "/var/lib/" + "ztisup/captures")
         }
     }
 }
