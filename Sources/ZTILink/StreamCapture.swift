@@ -144,7 +144,8 @@ public final class StreamCapture: Sendable {
     /// Writes what `render` makes of the input to each recording, and ends or rotates what reached its cap.
     private func record(_ render: (inout Recording) -> [UInt8]) {
         var ended: [(Recording, Ending)] = []
-        var rotate = false
+        var rotated = false
+        var rotationError: ZTICoreError?
         recordings.withLock { recordings in
             var kept: [Recording] = []
             for var recording in recordings {
@@ -157,7 +158,21 @@ public final class StreamCapture: Sendable {
                 let whole = recording.interleave?.atBoundary ?? true
                 if recording.written >= recording.limit, whole {
                     ended.append((recording, .size))
-                    rotate = rotate || recording.continuous
+                    // The next file opens here, under the lock, so that nothing sent meanwhile misses both.
+                    if recording.continuous, let continuous {
+                        let interleave = dialect.redactLine.map {
+                            CaptureInterleave(start: .boundary, redactLine: $0)
+                        }
+                        do {
+                            kept.append(
+                                try open(
+                                    limit: continuous.maxBytes, deadline: nil, interleave: interleave, continuous: true)
+                            )
+                            rotated = true
+                        } catch {
+                            rotationError = (error as? ZTICoreError) ?? ZTICoreError(.captureFailed, "\(error)")
+                        }
+                    }
                     continue
                 }
                 kept.append(recording)
@@ -166,10 +181,8 @@ public final class StreamCapture: Sendable {
             if recordings.isEmpty { capturing.store(false, ordering: .releasing) }
         }
         for (recording, why) in ended { close(recording, why) }
-        if rotate, let continuous {
-            let interleave = dialect.redactLine.map { CaptureInterleave(start: .boundary, redactLine: $0) }
-            openContinuous(continuous, interleave: interleave)
-        }
+        if rotated, let continuous { prune(keeping: continuous.maxFiles) }
+        if let rotationError { logger.warning("\(rotationError.message)", metadata: ["group": .string(group)]) }
     }
 
     private func end(where chosen: (Recording) -> Bool, _ why: Ending) {
@@ -190,7 +203,9 @@ public final class StreamCapture: Sendable {
         Glibc.close(recording.descriptor)
         // A continuous file's end is routine; an asked capture's end is what the administrator waits for.
         let line = "capture of group \(group) ended (\(why.rawValue)): \(recording.path), \(recording.written) bytes"
-        if recording.continuous {
+        if why == .failed {
+            logger.warning("\(line): check the space and the permissions there", metadata: ["group": .string(group)])
+        } else if recording.continuous {
             logger.debug("\(line)", metadata: ["group": .string(group)])
         } else {
             logger.info("\(line)", metadata: ["group": .string(group)])

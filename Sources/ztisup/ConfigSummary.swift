@@ -20,8 +20,14 @@ enum ConfigSummary {
                 ? "no dial codes"
                 : "dial codes " + group.dialCodes.map { "\($0.destination):\($0.code)" }.joined(separator: ";")
             let address = HostPort(host: group.pbx.host, port: group.pbx.port)
+            // A continuous capture keeps phone numbers on disk: the summary says so.
+            let capture = group.pbx.capture.map {
+                ", capturing to \(global.stateDir)/captures (pbx.capture: the last \($0.maxFiles) files of at most "
+                    + "\($0.maxBytes) bytes)"
+            }
             lines.append(
-                "group \(group.key) \"\(group.name)\": \(group.pbx.type.rawValue) \(address), \(users), \(codes)")
+                "group \(group.key) \"\(group.name)\": \(group.pbx.type.rawValue) \(address), \(users), \(codes)"
+                    + (capture ?? ""))
         }
         let warnings = configuration.warnings.count
         lines.append(warnings == 0 ? "no warnings" : warnings == 1 ? "1 warning" : "\(warnings) warnings")

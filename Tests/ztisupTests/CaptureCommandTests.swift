@@ -180,6 +180,20 @@ import ZTITestKit
         #expect(badSize.stderr.contains("--max-size 50X"))
         let unknown = try ZTISupProcess.run(["capture", "--conf", conf, "--group", "nosuch"])
         #expect(unknown.status == 78, "\(unknown.stderr)")
+        let group = try String(contentsOfFile: conf + "/groups/sales.properties", encoding: .utf8)
+        try (group + "pbx.capture = on\npbx.capture.max.size = 1M\npbx.capture.max.files = 3\n").write(
+            toFile: conf + "/groups/sales.properties", atomically: true, encoding: .utf8)
+        let summary = try ZTISupProcess.run(["check-config", "--conf", conf])
+        #expect(
+            summary.stdout.contains(
+                "capturing to \(conf)/state/captures (pbx.capture: the last 3 files of at most 1048576 bytes)"),
+            "\(summary.stdout)")
+        try (group + "pbx.capture = on\npbx.capture.max.size = 50X\n").write(
+            toFile: conf + "/groups/sales.properties", atomically: true, encoding: .utf8)
+        let badKey = try ZTISupProcess.run(["check-config", "--conf", conf])
+        #expect(badKey.status == 78)
+        #expect(badKey.stderr.contains("pbx.capture.max.size = \"50X\": expected a size such as 500K, 50M or 1G"))
+        try group.write(toFile: conf + "/groups/sales.properties", atomically: true, encoding: .utf8)
         let notRunning = try ZTISupProcess.run(["capture", "--conf", conf, "--group", "sales"])
         #expect(notRunning.status == 3)
         #expect(notRunning.stderr.contains("ztisup is not running"))
