@@ -29,6 +29,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# promtool (Debian's prometheus package) checks the /metrics text. Only its one static binary is needed: the
+# package is fetched and unpacked into .build-tools/ (never installed, so no Prometheus server starts).
+if ! command -v promtool >/dev/null 2>&1 && [ ! -x .build-tools/usr/bin/promtool ]; then
+    echo "bin/test.sh: fetching promtool (Debian's prometheus package, unpacked into .build-tools/)"
+    mkdir -p .build-tools
+    if [ "$(id -u)" -eq 0 ]; then apt-get update -qq; fi
+    (cd .build-tools && apt-get download -qq prometheus >/dev/null && dpkg-deb -x prometheus_*.deb . && rm -f prometheus_*.deb) ||
+        echo "bin/test.sh: promtool could not be fetched; the metrics tests check the text without it" >&2
+fi
+ZTI_PROMTOOL="$(command -v promtool || echo "$PWD/.build-tools/usr/bin/promtool")"
+export ZTI_PROMTOOL
+
 echo "bin/test.sh: swift format lint"
 swift format lint --strict --recursive Sources Tests Benchmarks Fuzz
 

@@ -75,6 +75,15 @@ public enum ConfigValueParser {
         return HostPort(host: host, port: port)
     }
 
+    /// A listener's address: `PORT` alone (on loopback, `127.0.0.1`), or `HOST:PORT` / `[IPv6]:PORT` to listen
+    /// elsewhere; port 0 picks a free port.
+    public static func listenAddress(_ text: String) -> HostPort? {
+        if !text.isEmpty, text.allSatisfy(\.isASCIIDigit) {
+            return port(text, allowZero: true).map { HostPort(host: "127.0.0.1", port: $0) }
+        }
+        return hostPort(text)
+    }
+
     /// A duration: a whole number followed by `ms`, `s`, `m`, `h` or `d` (`500ms`, `30s`, `5m`, `30d`).
     public static func duration(_ text: String) -> Duration? {
         let digits = text.prefix(while: \.isASCIIDigit)

@@ -8,6 +8,10 @@ public struct GlobalConfig: Sendable, Codable {
     public let runtimeDir: String
     /// `state.dir` (default `/var/lib/ztisup`), absolute.
     public let stateDir: String
+    /// `metrics.listen`: where the umbrella supervisor serves `/metrics` (nil: off, the default).
+    public let metricsListen: HostPort?
+    /// `uploader.metrics.listen`: where the uploader serves `/metrics` (nil: off, the default).
+    public let uploaderMetricsListen: HostPort?
     /// `clicktodial.listen`, the uploader's click-to-dial HTTP listener (default `127.0.0.1:8765`).
     public let clickToDialListen: HostPort
     /// `clicktodial.public.url`: the URL the CRM calls for click-to-dial, if set.
@@ -98,8 +102,11 @@ public struct GlobalConfig: Sendable, Codable {
         file: String, zohoUnanswered: ZohoUnansweredPolicy = .auto, zohoRefreshLimit: Int = 10,
         zohoRefreshWindow: Duration = .seconds(600), clickToDialTLSCert: String? = nil,
         clickToDialTLSKey: String? = nil,
-        zohoAuthScheme: ZohoAuthScheme = .zohoOAuthToken, openTimeout: Duration = .seconds(5), webhookBatch: Int = 1
+        zohoAuthScheme: ZohoAuthScheme = .zohoOAuthToken, openTimeout: Duration = .seconds(5), webhookBatch: Int = 1,
+        metricsListen: HostPort? = nil, uploaderMetricsListen: HostPort? = nil
     ) {
+        self.metricsListen = metricsListen
+        self.uploaderMetricsListen = uploaderMetricsListen
         self.webhookBatch = webhookBatch
         self.openTimeout = openTimeout
         self.zohoAuthScheme = zohoAuthScheme

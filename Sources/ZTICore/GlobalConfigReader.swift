@@ -11,7 +11,7 @@ enum GlobalConfigReader {
             "crm.webhook.url", "crm.webhook.batch", "restart.intensity", "restart.period",
             "restart.backoff.floor", "restart.backoff.cap", "stop.timeout", "startup.timeout", "buffer.max.events",
             "worker.unacked.max", "ack.timeout", "open.timeout", "uploader.spawn", "uploader.socket",
-            "uploader.peer.group",
+            "uploader.peer.group", "metrics.listen", "uploader.metrics.listen",
             "groups.enabled",
             "spool.retention", "log.level",
         ] + SecretName.allCases.map(\.fileKey)
@@ -46,6 +46,11 @@ enum GlobalConfigReader {
                 "clicktodial.listen", default: defaultListen,
                 expected: "HOST:PORT, e.g. 127.0.0.1:8765 (port 0 picks one)",
                 ConfigValueParser.hostPort) ?? defaultListen
+        let metricsExpected = "PORT (on 127.0.0.1) or HOST:PORT, e.g. 9464 or 127.0.0.1:9464 (port 0 picks one)"
+        let metricsListen = reader.typed(
+            "metrics.listen", default: nil, expected: metricsExpected, ConfigValueParser.listenAddress)
+        let uploaderMetricsListen = reader.typed(
+            "uploader.metrics.listen", default: nil, expected: metricsExpected, ConfigValueParser.listenAddress)
         let publicURL = reader.typed(
             "clicktodial.public.url", default: nil, required: sink == .zoho,
             expected: "the https:// URL at which the CRM reaches the click-to-dial endpoint", httpURL)
@@ -138,7 +143,8 @@ enum GlobalConfigReader {
             groupsEnabled: groupsEnabled, spoolRetention: retention, logLevel: logLevel, file: file.path,
             zohoUnanswered: zohoUnanswered, zohoRefreshLimit: refreshLimit, zohoRefreshWindow: refreshWindow,
             clickToDialTLSCert: tlsCert, clickToDialTLSKey: tlsKey, zohoAuthScheme: authScheme,
-            openTimeout: openTimeout, webhookBatch: webhookBatch)
+            openTimeout: openTimeout, webhookBatch: webhookBatch, metricsListen: metricsListen,
+            uploaderMetricsListen: uploaderMetricsListen)
         return (global, reader.diagnostics)
     }
 

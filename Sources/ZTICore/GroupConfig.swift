@@ -15,12 +15,16 @@ public struct GroupConfig: Sendable, Codable {
     public let users: [UserConfig]
     /// The group file's path, for diagnostics.
     public let file: String
+    /// `metrics.listen` in the group file: where a per-group supervisor (`run --group G`) serves `/metrics`, so
+    /// that the ports of several never collide (nil: off).
+    public let metricsListen: HostPort?
 
     /// Creates a group.
     public init(
         key: String, name: String, pbx: PBXSettings,
-        dialCodes: [DialCode], numbers: NumberPlan, users: [UserConfig], file: String
+        dialCodes: [DialCode], numbers: NumberPlan, users: [UserConfig], file: String, metricsListen: HostPort? = nil
     ) {
+        self.metricsListen = metricsListen
         self.key = key
         self.name = name
         self.pbx = pbx

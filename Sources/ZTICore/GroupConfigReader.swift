@@ -7,7 +7,7 @@ enum GroupConfigReader {
             "group.name", "group.representative", "group.crmgroup",
             "pbx.type", "pbx.host", "pbx.port", "pbx.username", "pbx.password", "pbx.password.file", "pbx.dialcodes",
             "pbx.internal.pattern", "pbx.trunks", "pbx.keepalive", "pbx.resync.interval", "pbx.ami.filter",
-            "pbx.capture", "pbx.capture.max.size", "pbx.capture.max.files",
+            "pbx.capture", "pbx.capture.max.size", "pbx.capture.max.files", "metrics.listen",
             "call.max.open", "number.countrycode", "number.nationalprefix", "number.internationalprefix",
             "avaya.server", "avaya.manager.username", "avaya.manager.password",
         ] + amiOnlyKeys + avayaKeys
@@ -83,6 +83,10 @@ enum GroupConfigReader {
                 "pbx.capture.max.size", default: 50 << 20, expected: "a size such as 500K, 50M or 1G",
                 ConfigValueParser.byteSize) ?? 50 << 20
         let captureFiles = reader.integer("pbx.capture.max.files", default: 10, range: 1...1000)
+        let metricsListen = reader.typed(
+            "metrics.listen", default: nil,
+            expected: "PORT (on 127.0.0.1) or HOST:PORT, e.g. 9465 (a per-group supervisor serves /metrics there)",
+            ConfigValueParser.listenAddress)
         let capture =
             reader.bool("pbx.capture", default: false)
             ? PBXSettings.ContinuousCapture(maxBytes: captureSize, maxFiles: captureFiles) : nil
@@ -118,7 +122,7 @@ enum GroupConfigReader {
             amiFilter: amiFilter, originate: originate, avaya: avaya, capture: capture)
         let group = GroupConfig(
             key: key, name: name, pbx: pbx, dialCodes: dialCodes,
-            numbers: numbers, users: users, file: file.path)
+            numbers: numbers, users: users, file: file.path, metricsListen: metricsListen)
         return Result(group: group, name: name, users: users, declared: declared, diagnostics: reader.diagnostics)
     }
 

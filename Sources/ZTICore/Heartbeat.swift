@@ -25,6 +25,8 @@ public struct Heartbeat: Sendable, Equatable, Codable {
     /// Avaya: the extensions monitored, and those AES refused with why.
     public var monitored: [String]?
     public var failedExtensions: [String: String]?
+    /// Times the PBX link went down after being up, since the worker started (its reconnects).
+    public var linkLosses: Int?
 
     /// Creates a heartbeat.
     public init(

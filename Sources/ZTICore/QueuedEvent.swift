@@ -5,10 +5,15 @@ public struct QueuedEvent: Sendable, Equatable {
     public let resumeKey: String?
     /// The `EVENT` frame's payload as a decoder validated it: relayed as it came, never encoded again.
     public let payload: [UInt8]?
+    /// When the supervisor took it from its worker: the start of its way to the spool (`/metrics`).
+    public var receivedAt: ContinuousClock.Instant?
 
-    public init(event: CallEvent, resumeKey: String?, payload: [UInt8]? = nil) {
+    public init(
+        event: CallEvent, resumeKey: String?, payload: [UInt8]? = nil, receivedAt: ContinuousClock.Instant? = nil
+    ) {
         self.event = event
         self.resumeKey = resumeKey
         self.payload = payload
+        self.receivedAt = receivedAt
     }
 }

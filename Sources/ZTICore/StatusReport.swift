@@ -64,6 +64,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
         public var session: String?
         public var monitored: [String]?
         public var failedExtensions: [String: String]?
+        /// Times the PBX link went down after being up, by the current worker.
+        public var linkLosses: Int?
 
         public init(group: String, state: GroupState) {
             self.group = group
@@ -84,6 +86,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
             session = heartbeat.session
             monitored = heartbeat.monitored
             failedExtensions = heartbeat.failedExtensions
+            linkLosses = heartbeat.linkLosses
         }
     }
 

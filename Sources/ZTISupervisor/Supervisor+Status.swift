@@ -49,3 +49,17 @@ extension Supervisor {
                 capacity: global.bufferMaxEvents))
     }
 }
+
+extension Supervisor {
+    /// Sets `metrics` from the status and each running worker's heartbeat age, before a scrape of `/metrics`.
+    public func refresh(_ metrics: SupervisorMetrics) async {
+        let now = clock.now
+        var ages: [String: Double] = [:]
+        for (role, child) in children {
+            guard case .worker(let group) = role, child.pid != nil, let at = child.machine.heartbeatAt else { continue }
+            let age = now - at
+            ages[group] = Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18
+        }
+        metrics.refresh(await report(), heartbeatAges: ages)
+    }
+}

@@ -18,6 +18,8 @@ public actor Supervisor {
         public var confDir: String
         /// Spawn the uploader as a child (all-in-one mode).
         public var spawnUploader: Bool
+        /// `/metrics` is served: events are counted and their way to the spool timed.
+        public var metrics = false
         /// `--group`: the only group this supervisor runs.
         public var onlyGroup: String?
 
@@ -253,7 +255,13 @@ public actor Supervisor {
                             .hello(generation: generation, protocolVersion: hello.protocolVersion, at: self.clock.now))
                     case .event(let event, let resumeKey):
                         self.children[role]?.lastEventAt = self.clock.now
-                        await self.uploader.forward(QueuedEvent(event: event, resumeKey: resumeKey, payload: payload))
+                        if self.options.metrics {
+                            SupervisorMetrics.event(group: event.group, state: event.state.rawValue)
+                        }
+                        await self.uploader.forward(
+                            QueuedEvent(
+                                event: event, resumeKey: resumeKey, payload: payload,
+                                receivedAt: self.options.metrics ? self.clock.now : nil))
                     case .heartbeat(let heartbeat):
                         self.apply(role, .heartbeat(generation: generation, heartbeat, at: self.clock.now))
                     case .dialResult(let result): await self.relay(result)

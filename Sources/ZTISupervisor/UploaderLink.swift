@@ -195,6 +195,9 @@ actor UploaderLink {
     /// in flight until its ACK.
     private func send(_ entry: QueuedEvent, to writer: FrameWriter) async {
         inFlightOrder += 1
+        var entry = entry
+        // A worker's resend keeps the first copy's start, so that the latency counts from then.
+        if let first = inFlight[entry.event.id]?.entry.receivedAt { entry.receivedAt = first }
         inFlight[entry.event.id] = (entry, inFlightOrder)
         let knowsResumeKeys = (version ?? 1) >= WireProtocol.resumeVersion
         do {
@@ -222,8 +225,12 @@ actor UploaderLink {
     private func relay(_ ack: Ack) async {
         var byGroup: [String: [String]] = [:]
         var order: [String] = []
+        let now = clock.now
         for id in ack.ids {
             let sent = inFlight.removeValue(forKey: id)
+            if let sent, let start = sent.entry.receivedAt {
+                SupervisorMetrics.committed(group: sent.entry.event.group, after: now - start)
+            }
             guard let group = ack.group ?? sent?.entry.event.group else { continue }
             if byGroup[group] == nil { order.append(group) }
             byGroup[group, default: []].append(id)

@@ -42,6 +42,7 @@ public struct ClickToDialEndpoint: Sendable {
             } else if refusal.status != 405 {
                 logger.warning("click-to-dial refused: \(refusal.message)")
             }
+            UploaderMetrics.clickToDialRequest(refusal.isUnauthorized ? "unauthorized" : "invalid")
             return Self.error(refusal.status, refusal.message)
         }
         let target = checkedRequest.target
@@ -50,6 +51,7 @@ public struct ClickToDialEndpoint: Sendable {
             clickToDialId: "c2d-" + UUID().uuidString.lowercased().prefix(13), group: target.group.key,
             extension: target.user.extensionNumber, user: target.user.crmUser, number: dialString)
         let result = await router.dial(request, requestedNumber: checkedRequest.number)
+        UploaderMetrics.clickToDialRequest(result.status.rawValue)
         logger.info(
             "click-to-dial \(request.clickToDialId): \(target.group.key)/\(target.user.extensionNumber) → \(dialString): \(result.status.rawValue)\(result.reason.map { " (\($0))" } ?? "")",
             metadata: ["group": .string(target.group.key)])

@@ -179,6 +179,14 @@ public final class DeliveryEngine: Sendable {
         }
     }
 
+    /// A request to the CRM, its duration measured (``UploaderMetrics``).
+    private static func timed(_ request: () async -> DeliveryOutcome) async -> DeliveryOutcome {
+        let start = ContinuousClock.now
+        let outcome = await request()
+        UploaderMetrics.crmRequest(took: ContinuousClock.now - start)
+        return outcome
+    }
+
     /// Several calls' first rows in one request: the outcome is the request's, recorded for every row at once.
     private func deliver(batch rows: [Spool.Row]) async -> DeliveryOutcome {
         var sending: [Spool.Row] = []
@@ -190,7 +198,7 @@ public final class DeliveryEngine: Sendable {
             }
         }
         guard !sending.isEmpty else { return .delivered }
-        let outcome = await sink.deliver(batch: sending.map { ($0.event, $0.payload) })
+        let outcome = await Self.timed { await sink.deliver(batch: sending.map { ($0.event, $0.payload) }) }
         record(sending, outcome)
         return outcome
     }
@@ -202,9 +210,9 @@ public final class DeliveryEngine: Sendable {
             outcome = .skipped(reason: "obsolete: the call had ended before it could be delivered")
         } else if sink.wantsHistory {
             let sent = (try? spool.sentBefore(row)) ?? []
-            outcome = await sink.deliver(row.event, sentBefore: sent)
+            outcome = await Self.timed { await sink.deliver(row.event, sentBefore: sent) }
         } else {
-            outcome = await sink.deliver(row.event, stored: row.payload)
+            outcome = await Self.timed { await sink.deliver(row.event, stored: row.payload) }
         }
         record([row], outcome)
         return outcome

@@ -108,6 +108,7 @@ public actor DialRouter {
             return
         }
         logger.info("click-to-dial \(result.clickToDialId): \(result.status.rawValue)")
+        UploaderMetrics.clickToDialOutcome(result.status.rawValue)
         await onFinal?(request, result)
     }
 

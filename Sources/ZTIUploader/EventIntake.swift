@@ -190,16 +190,8 @@ public struct EventIntake: Sendable {
     }
 
     private func statusReport(checkCRM: Bool) async throws -> UploaderStatus {
-        let counts = try spool.counts()
         var status = await statusDetails?(checkCRM) ?? UploaderStatus()
-        var spoolCounts = UploaderStatus.SpoolCounts(
-            pending: counts[.pending] ?? 0, delivered: counts[.delivered] ?? 0, skipped: counts[.skipped] ?? 0,
-            dead: counts[.dead] ?? 0, kept: counts[.kept] ?? 0, afterFinalDropped: spool.afterFinalDropped)
-        if let oldest = try spool.oldestPending() {
-            let age = max(0, EventTime.now().millisecondsSinceEpoch - oldest.millisecondsSinceEpoch) / 1000
-            spoolCounts.oldestPendingAgeSeconds = Int(age)
-        }
-        status.spool = spoolCounts
+        if status.spool == nil { status.spool = try spool.statusCounts() }
         return status
     }
 }

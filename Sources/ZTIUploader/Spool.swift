@@ -434,6 +434,19 @@ public final class Spool: Sendable {
         }
     }
 
+    /// The counts `STATUS` and `/metrics` report: rows per state, and the age of the oldest pending.
+    public func statusCounts() throws(ZTIUploaderError) -> UploaderStatus.SpoolCounts {
+        let counts = try counts()
+        var spoolCounts = UploaderStatus.SpoolCounts(
+            pending: counts[.pending] ?? 0, delivered: counts[.delivered] ?? 0, skipped: counts[.skipped] ?? 0,
+            dead: counts[.dead] ?? 0, kept: counts[.kept] ?? 0, afterFinalDropped: afterFinalDropped)
+        if let oldest = try oldestPending() {
+            let age = max(0, EventTime.now().millisecondsSinceEpoch - oldest.millisecondsSinceEpoch) / 1000
+            spoolCounts.oldestPendingAgeSeconds = Int(age)
+        }
+        return spoolCounts
+    }
+
     /// Puts dead rows back in the queue: the one with `id`, or all when `id` is nil. Returns how many.
     public func redeliver(id: String?) throws(ZTIUploaderError) -> Int {
         return try writing { db in

@@ -29,6 +29,7 @@ public struct UploaderStatusSource: Sendable {
     public func status(checkCRM: Bool = false) async -> UploaderStatus {
         var status = UploaderStatus()
         status.sink = global.sink.rawValue
+        status.spool = try? spool.statusCounts()
         if let delivery {
             status.delivery = delivery.counts
             status.lastCRMError = delivery.lastError

@@ -78,6 +78,7 @@ public actor ZohoTokenSource {
             let now = ContinuousClock.now
             let allowed = limiter.nextAllowed(now: now)
             guard allowed <= now else {
+                UploaderMetrics.tokenRefresh("limited")
                 throw ZTIUploaderError(
                     .crmRefreshLimited,
                     "Zoho access token not refreshed: \(limiter.limit) refreshes in \(limiter.window) is the limit "
@@ -92,15 +93,20 @@ public actor ZohoTokenSource {
             current = session
             issued = true
             lastFailure = nil
+            UploaderMetrics.tokenRefresh("ok")
             refreshing = nil
             return session
         } catch let error as ZTIUploaderError {
             refreshing = nil
             lastFailure = error.message
+            UploaderMetrics.tokenRefresh(
+                error.code == .crmAuthorization || error.code == .crmRefused
+                    ? "refused" : error.code == .crmRefreshLimited ? "limited" : "failed")
             throw error
         } catch {
             refreshing = nil
             lastFailure = "Zoho token refresh failed: \(error)"
+            UploaderMetrics.tokenRefresh("failed")
             throw ZTIUploaderError(.crmUnavailable, "Zoho token refresh failed: \(error)")
         }
     }

@@ -47,7 +47,10 @@ extension LinkedWorker {
         let wasUp = link == .connected
         link = .connecting
         lastError = reason
-        if wasUp { logger.warning("PBX link of group \(settings.group.key) down: \(reason)") }
+        if wasUp {
+            logger.warning("PBX link of group \(settings.group.key) down: \(reason)")
+            await outbox.linkLost()
+        }
         await heartbeat()
     }
 

@@ -14,6 +14,7 @@ actor WorkerOutbox {
     private var eventsOut = 0
     private var dialsSent: [String: ContinuousClock.Instant] = [:]
     private var lastHeartbeat = ContinuousClock.now - WireProtocol.heartbeatInterval
+    private var linkLosses = 0
 
     init(settings: WorkerSettings, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>, logger: Logger) {
         self.settings = settings
@@ -119,9 +120,15 @@ actor WorkerOutbox {
 
     /// Sends the PBX side's `report` with the outbox's counters: events out, unacked, and the unacked dropped
     /// added to what the PBX side dropped.
+    /// The PBX link went down after being up.
+    func linkLost() {
+        linkLosses += 1
+    }
+
     func heartbeat(_ report: Heartbeat) async {
         lastHeartbeat = .now
         var report = report
+        report.linkLosses = linkLosses
         report.eventsOut = eventsOut
         report.unacked = unacked.count
         report.dropped += unacked.dropped

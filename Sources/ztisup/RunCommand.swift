@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import ZTICore
+import ZTIMetrics
 import ZTIProcess
 import ZTISupervisor
 import ZTISystemd
@@ -36,17 +37,39 @@ struct RunCommand: AsyncParsableCommand {
             level: Logger.Level(rawValue: global.logLevel.rawValue) ?? .info)
         let logger = Logger(label: "ztisup.supervisor")
         for warning in configuration.warnings { logger.warning("\(warning.description)") }
+        // A per-group supervisor serves /metrics where its group's file says, the umbrella where zti.properties
+        // says: the ports of several never collide.
+        let metricsListen =
+            group == nil ? global.metricsListen : configuration.groups.first { $0.key == group }?.metricsListen
+        // Before any metric is made: one made earlier would stay a no-op.
+        if metricsListen != nil { MetricsEndpoint.bootstrap() }
         let spawnUploader = global.uploaderSpawn ?? (ProcessInfo.processInfo.environment["NOTIFY_SOCKET"] == nil)
         let confDir = URL(fileURLWithPath: conf.directory).standardizedFileURL.path
+        var options = Supervisor.Options(
+            configuration: configuration, confDir: confDir, spawnUploader: spawnUploader, onlyGroup: group)
+        options.metrics = metricsListen != nil
         let supervisor = Supervisor(
-            options: Supervisor.Options(
-                configuration: configuration, confDir: confDir, spawnUploader: spawnUploader, onlyGroup: group),
+            options: options,
             logger: logger,
             spawner: ProcessChildSpawner(executable: "/proc/self/exe", logTarget: logTarget, confDir: confDir))
         let reaper = ChildReaper { pid, status in Task { await supervisor.reaped(pid: pid, status: status) } }
         logger.info(
             "supervisor started for \(configuration.groups.count) group(s)\(spawnUploader ? ", with the uploader" : "")"
         )
+        var metricsTask: Task<Void, Never>?
+        if let metricsListen {
+            let metrics = SupervisorMetrics()
+            do {
+                let endpoint = try await MetricsEndpoint.bind(
+                    metricsListen, refresh: { await supervisor.refresh(metrics) }, logger: logger)
+                metricsTask = Task { try? await endpoint.run() }
+            } catch {
+                let key = group == nil ? "metrics.listen" : "metrics.listen of group \(group ?? "")"
+                logger.critical("\(key) = \(metricsListen): cannot listen there: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        defer { metricsTask?.cancel() }
         do {
             let service = SupervisorService(supervisor: supervisor)
             try await ServiceGroup(

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import ZTICore
+import ZTIMetrics
 import ZTIProcess
 import ZTISystemd
 import ZTIUploader
@@ -36,6 +37,8 @@ struct UploaderCommand: AsyncParsableCommand {
         ProcessLogging.bootstrap(
             identifier: "ztisup-uploader", target: LogTarget(rawValue: logTarget) ?? .auto, level: level)
         let logger = Logger(label: "ztisup.uploader")
+        // Before any metric is made: one made earlier would stay a no-op.
+        if global.uploaderMetricsListen != nil { MetricsEndpoint.bootstrap() }
         let notifier = SystemdNotifier()
         // Spawned by a supervisor (all-in-one mode): leave with it.
         if let parent = ProcessInfo.processInfo.environment["ZTI_SUPERVISOR_PID"].flatMap(Int32.init),
@@ -116,6 +119,19 @@ struct UploaderCommand: AsyncParsableCommand {
             clickToDialListening: clickToDial.map { "\(global.clickToDialListen.host):\($0.port)" },
             crmCheck: sink?.check)
         intake.statusDetails = { await status.status(checkCRM: $0) }
+        var metricsEndpoint: MetricsEndpoint?
+        if let listen = global.uploaderMetricsListen {
+            let metrics = UploaderMetrics()
+            do {
+                metricsEndpoint = try await MetricsEndpoint.bind(
+                    listen, refresh: { metrics.refresh(await status.status()) }, logger: logger)
+            } catch {
+                let message = "uploader.metrics.listen = \(listen): cannot listen there: \(error)"
+                logger.critical("\(message)")
+                _ = try? notifier.send([.status("fatal: " + message)])
+                throw ExitCode(1)
+            }
+        }
         logger.info(activated ? "listening unix (socket from systemd, fd 3)" : "listening unix \(path)")
         _ = try? notifier.send([.ready, .status("spool open, listening on \(path)")])
 
@@ -135,6 +151,7 @@ struct UploaderCommand: AsyncParsableCommand {
         ]
         if let engine { services.append(main(UploaderTask("delivery") { await engine.run() })) }
         if let clickToDial { services.append(main(UploaderTask("click-to-dial") { try await clickToDial.run() })) }
+        if let metricsEndpoint { services.append(main(UploaderTask("metrics") { try await metricsEndpoint.run() })) }
         if let interval = Watchdog.pingInterval() {
             services.append(main(SpoolWatchdog(spool: spool, interval: interval)))
         }

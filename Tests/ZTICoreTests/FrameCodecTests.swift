@@ -357,6 +357,15 @@ struct CaptureFrameTests {
         #expect(answer == result)
     }
 
+    @Test func aListenAddressIsAPortOnLoopbackOrAHostAndPort() {
+        #expect(ConfigValueParser.listenAddress("9464") == HostPort(host: "127.0.0.1", port: 9464))
+        #expect(ConfigValueParser.listenAddress("0.0.0.0:9464") == HostPort(host: "0.0.0.0", port: 9464))
+        #expect(ConfigValueParser.listenAddress("[::1]:0") == HostPort(host: "::1", port: 0))
+        for bad in ["", "99999", "localhost:http", "9464x", ":"] {
+            #expect(ConfigValueParser.listenAddress(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func sizesTakeKMAndGAndRefuseTheRest() {
         #expect(ConfigValueParser.byteSize("50M") == 50 << 20)
         #expect(ConfigValueParser.byteSize("512kb") == 512 << 10)

@@ -17,7 +17,7 @@ import ZTITestKit
         let aesControl: String
         let simulators: [ChildProcess]
 
-        init(sales extra: String = "", east eastExtra: String = "") throws {
+        init(sales extra: String = "", east eastExtra: String = "", umbrella: String = "") throws {
             crm = try WebhookDeliveryTests.CRM(key: "hook-key-0123")
             let (ami, amiControl, sales) = try WorkerProcessTests.simulator(family: "12")
             let (aes, aesControl, east) = try WorkerProcessTests.aesSimulator()
@@ -26,7 +26,7 @@ import ZTITestKit
             self.aesControl = aesControl
             conf = try UploaderProcessTests.conf(
                 "crm.webhook.url = http://127.0.0.1:\(crm.port)/events\nsecret.crm-webhook-secret.file = hook\n"
-                    + "crm.retry.min = 20ms\nstartup.timeout = 5s\n")
+                    + "crm.retry.min = 20ms\nstartup.timeout = 5s\n" + umbrella)
             try WebhookDeliveryTests.useWebhook(conf: conf, key: "hook-key-0123")
             try String(contentsOfFile: WorkerProcessTests.transcripts + "/sales.properties", encoding: .utf8)
                 .replacingOccurrences(of: "pbx.host = 192.0.2.10", with: "pbx.host = 127.0.0.1")
