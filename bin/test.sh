@@ -35,7 +35,11 @@ if ! command -v promtool >/dev/null 2>&1 && [ ! -x .build-tools/usr/bin/promtool
     echo "bin/test.sh: fetching promtool (Debian's prometheus package, unpacked into .build-tools/)"
     mkdir -p .build-tools
     if [ "$(id -u)" -eq 0 ]; then apt-get update -qq; fi
-    (cd .build-tools && apt-get download -qq prometheus >/dev/null && dpkg-deb -x prometheus_*.deb . && rm -f prometheus_*.deb) ||
+    # As root apt fetches as root (its _apt user cannot write here); only promtool is kept.
+    sandbox=()
+    if [ "$(id -u)" -eq 0 ]; then sandbox=(-o APT::Sandbox::User=root); fi
+    (cd .build-tools && apt-get download -qq "${sandbox[@]}" prometheus >/dev/null && dpkg-deb -x prometheus_*.deb . &&
+        rm -f prometheus_*.deb usr/bin/prometheus) ||
         echo "bin/test.sh: promtool could not be fetched; the metrics tests check the text without it" >&2
 fi
 ZTI_PROMTOOL="$(command -v promtool || echo "$PWD/.build-tools/usr/bin/promtool")"
