@@ -102,6 +102,35 @@ import ZTITestKit
         #expect(failing.samples["ztisup_uploader_spool_pending"] == 1, "\(failing.body)")
     }
 
+    @Test func aZohoUploaderCountsItsTokenRefreshesAndTheClickToDialRequests() throws {
+        // The fake CRM lives as long as its value: it is kept to the end.
+        let (crm, conf, uploader) = try ZohoDeliveryTests.setUp(
+            conf: "uploader.metrics.listen = 127.0.0.1:0\n", group: ClickToDialEndpointTests.group)
+        defer { uploader.kill() }
+        #expect(uploader.wait(for: "Zoho PhoneBridge integration active"), "\(uploader.log)")
+        #expect(uploader.wait(for: "listening http 127.0.0.1:"))
+        let metricsPort = try #require(Self.port(in: uploader.log))
+        let line = uploader.log.split(separator: "\n").first { $0.contains("listening http 127.0.0.1:") } ?? ""
+        let dialPort = try #require(Int(line.split(separator: ":").last ?? ""))
+        // One refused for its token, one for a number that cannot be dialled: neither reaches a PBX.
+        for query in [
+            "tonumber=0312345678&zohouser=111&ztitoken=wrong",
+            "tonumber=03x&zohouser=111&ztitoken=\(ZohoDeliveryTests.clickToDialSecret)",
+        ] {
+            _ = try ChildProcess.run(
+                "/usr/bin/curl", ["-s", "-m", "5", "http://127.0.0.1:\(dialPort)/ztisup/dial?\(query)"])
+        }
+        let scrape = try Self.scrape(metricsPort) {
+            $0.samples[#"ztisup_uploader_clicktodial_requests_total{result="invalid"}"#] == 1
+        }
+        let samples = scrape.samples
+        #expect(samples[#"ztisup_uploader_token_refreshes_total{result="ok"}"#] == 1)
+        #expect(samples[#"ztisup_uploader_clicktodial_requests_total{result="unauthorized"}"#] == 1)
+        #expect(samples[#"ztisup_uploader_clicktodial_requests_total{result="invalid"}"#] == 1)
+        if let problems = try scrape.promtoolProblems() { #expect(problems == "", "\(problems)") }
+        withExtendedLifetime((crm, conf)) {}
+    }
+
     @Test func aSupervisorExportsEachGroupsLinkEventsAndTheirWayToTheSpool() throws {
         let setup = try CaptureCommandTests.Setup(umbrella: "metrics.listen = 127.0.0.1:0\n")
         defer { setup.stop() }

@@ -341,9 +341,10 @@ import ZTITestKit
     }
 
     @Test func anUploaderWhoseRefreshFailedSaysWhy() throws {
+        // The fake CRM lives as long as its value: it is kept to the end.
         let (crm, conf, first) = try ZohoDeliveryTests.setUp()
+        defer { withExtendedLifetime(crm) {} }
         first.kill()
-        _ = crm
         try "1000.not-the-org-token\n".write(toFile: conf + "/refresh", atomically: true, encoding: .utf8)
         chmod(conf + "/refresh", 0o600)
         let uploader = try UploaderProcessTests.Uploader(conf: conf)
