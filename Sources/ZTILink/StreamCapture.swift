@@ -76,8 +76,8 @@ public final class StreamCapture: Sendable {
 
     /// Starts a capture asked by `ztisup capture`: returns its file.
     public func start(duration: Duration, maxBytes: Int) throws(ZTICoreError) -> String {
-        let interleave = dialect.redactLine.map { CaptureInterleave(start: .anywhere, redactLine: $0) }
-        let recording = try open(limit: maxBytes, deadline: .now + duration, interleave: interleave, continuous: false)
+        let recording = try open(
+            limit: maxBytes, deadline: .now + duration, interleave: interleave(.anywhere), continuous: false)
         recordings.withLock { $0.append(recording) }
         capturing.store(true, ordering: .releasing)
         logger.info(
@@ -90,23 +90,15 @@ public final class StreamCapture: Sendable {
     /// An asked capture goes on from that first byte too.
     public func connected() {
         recordings.withLock { recordings in
-            for index in recordings.indices where !recordings[index].continuous {
-                guard var interleave = recordings[index].interleave, let redactLine = dialect.redactLine else {
-                    continue
-                }
+            for index in recordings.indices where !recordings[index].continuous && recordings[index].interleave != nil {
                 // What the old connection left held goes first; the new one starts with its banner.
-                let held = interleave.drain()
-                if !held.isEmpty, Self.write(held, to: recordings[index].descriptor) {
-                    recordings[index].written += held.count
-                }
-                interleave = CaptureInterleave(start: .connection, redactLine: redactLine)
-                recordings[index].interleave = interleave
+                Self.writeHeld(&recordings[index])
+                recordings[index].interleave = interleave(.connection)
             }
         }
         guard let continuous else { return }
         end(where: { $0.continuous }, .connection)
-        let interleave = dialect.redactLine.map { CaptureInterleave(start: .connection, redactLine: $0) }
-        openContinuous(continuous, interleave: interleave)
+        openContinuous(continuous)
     }
 
     /// What the PBX sent: a chunk (in lines) or a whole message.
@@ -160,14 +152,8 @@ public final class StreamCapture: Sendable {
                     ended.append((recording, .size))
                     // The next file opens here, under the lock, so that nothing sent meanwhile misses both.
                     if recording.continuous, let continuous {
-                        let interleave = dialect.redactLine.map {
-                            CaptureInterleave(start: .boundary, redactLine: $0)
-                        }
                         do {
-                            kept.append(
-                                try open(
-                                    limit: continuous.maxBytes, deadline: nil, interleave: interleave, continuous: true)
-                            )
+                            kept.append(try openContinuousFile(continuous, start: .boundary))
                             rotated = true
                         } catch {
                             rotationError = (error as? ZTICoreError) ?? ZTICoreError(.captureFailed, "\(error)")
@@ -197,9 +183,7 @@ public final class StreamCapture: Sendable {
 
     private func close(_ recording: Recording, _ why: Ending) {
         var recording = recording
-        if let held = recording.interleave?.drain(), !held.isEmpty, Self.write(held, to: recording.descriptor) {
-            recording.written += held.count
-        }
+        Self.writeHeld(&recording)
         Glibc.close(recording.descriptor)
         // A continuous file's end is routine; an asked capture's end is what the administrator waits for.
         let line = "capture of group \(group) ended (\(why.rawValue)): \(recording.path), \(recording.written) bytes"
@@ -212,10 +196,21 @@ public final class StreamCapture: Sendable {
         }
     }
 
-    private func openContinuous(_ continuous: PBXSettings.ContinuousCapture, interleave: CaptureInterleave?) {
+    /// The interleave of a capture in lines that starts at `start`; nil for a dialect of whole messages.
+    private func interleave(_ start: CaptureInterleave.Start) -> CaptureInterleave? {
+        dialect.redactLine.map { CaptureInterleave(start: start, redactLine: $0) }
+    }
+
+    /// The continuous capture's next file.
+    private func openContinuousFile(_ continuous: PBXSettings.ContinuousCapture, start: CaptureInterleave.Start)
+        throws(ZTICoreError) -> Recording
+    {
+        try open(limit: continuous.maxBytes, deadline: nil, interleave: interleave(start), continuous: true)
+    }
+
+    private func openContinuous(_ continuous: PBXSettings.ContinuousCapture) {
         do {
-            let recording = try open(
-                limit: continuous.maxBytes, deadline: nil, interleave: interleave, continuous: true)
+            let recording = try openContinuousFile(continuous, start: .connection)
             recordings.withLock { $0.append(recording) }
             capturing.store(true, ordering: .releasing)
             prune(keeping: continuous.maxFiles)
@@ -275,6 +270,14 @@ public final class StreamCapture: Sendable {
         return String(
             format: "%04d%02d%02dT%02d%02d%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
             parts.tm_hour, parts.tm_min, parts.tm_sec, Int32(milliseconds % 1000))
+    }
+
+    /// Writes what ztisup sent that the interleave still holds (the PBX's side ends inside a message).
+    private static func writeHeld(_ recording: inout Recording) {
+        guard let held = recording.interleave?.drain(), !held.isEmpty, write(held, to: recording.descriptor) else {
+            return
+        }
+        recording.written += held.count
     }
 
     private static func write(_ bytes: [UInt8], to descriptor: Int32) -> Bool {

@@ -18,8 +18,8 @@ public actor Supervisor {
         public var confDir: String
         /// Spawn the uploader as a child (all-in-one mode).
         public var spawnUploader: Bool
-        /// `/metrics` is served: events are counted and their way to the spool timed.
-        public var metrics = false
+        /// Set when `/metrics` is served: events are counted and their way to the spool timed.
+        public var metrics: SupervisorMetrics?
         /// `--group`: the only group this supervisor runs.
         public var onlyGroup: String?
 
@@ -76,7 +76,7 @@ public actor Supervisor {
         self.startedAt = clock.now
         self.locks = GroupLocks(runtimeDir: configuration.global.runtimeDir)
         let settings = UploaderLink.Settings(configuration.global, spawned: options.spawnUploader)
-        uploader = UploaderLink(settings: settings, clock: clock, logger: logger)
+        uploader = UploaderLink(settings: settings, clock: clock, logger: logger, metrics: options.metrics)
         uploaderSocket = settings.socket
     }
 
@@ -255,13 +255,11 @@ public actor Supervisor {
                             .hello(generation: generation, protocolVersion: hello.protocolVersion, at: self.clock.now))
                     case .event(let event, let resumeKey):
                         self.children[role]?.lastEventAt = self.clock.now
-                        if self.options.metrics {
-                            SupervisorMetrics.event(group: event.group, state: event.state.rawValue)
-                        }
+                        self.options.metrics?.event(group: event.group, state: event.state.rawValue)
                         await self.uploader.forward(
                             QueuedEvent(
                                 event: event, resumeKey: resumeKey, payload: payload,
-                                receivedAt: self.options.metrics ? self.clock.now : nil))
+                                receivedAt: self.options.metrics == nil ? nil : self.clock.now))
                     case .heartbeat(let heartbeat):
                         self.apply(role, .heartbeat(generation: generation, heartbeat, at: self.clock.now))
                     case .dialResult(let result): await self.relay(result)

@@ -11,6 +11,9 @@ public final class SupervisorMetrics: Sendable {
     private let before = Mutex<[String: Int]>([:])
     /// The labels each group's info gauge was last set with, so that a change clears the old series.
     private let infoLabels = Mutex<[String: [(String, String)]]>([:])
+    /// The per-event counters and the per-group latency histograms, made once: an event only looks its up.
+    private let eventCounters = Mutex<[String: Counter]>([:])
+    private let commitTimers = Mutex<[String: Timer]>([:])
 
     public init() {}
 
@@ -33,13 +36,27 @@ public final class SupervisorMetrics: Sendable {
     }
 
     /// A worker's call event passed the supervisor.
-    public static func event(group: String, state: String) {
-        Counter(label: MetricName.groupEvents.rawValue, dimensions: [("group", group), ("state", state)]).increment()
+    func event(group: String, state: String) {
+        let counter = eventCounters.withLock { counters in
+            let key = group + "/" + state
+            if let counter = counters[key] { return counter }
+            let counter = Counter(
+                label: MetricName.groupEvents.rawValue, dimensions: [("group", group), ("state", state)])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     /// The uploader acknowledged an event of `group` this long after the supervisor took it.
-    public static func committed(group: String, after duration: Duration) {
-        Timer(label: MetricName.groupEventCommit.rawValue, dimensions: [("group", group)]).recordNanoseconds(
+    func committed(group: String, after duration: Duration) {
+        let timer = commitTimers.withLock { timers in
+            if let timer = timers[group] { return timer }
+            let timer = Timer(label: MetricName.groupEventCommit.rawValue, dimensions: [("group", group)])
+            timers[group] = timer
+            return timer
+        }
+        timer.recordNanoseconds(
             duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 

@@ -47,6 +47,8 @@ actor UploaderLink {
     private let settings: Settings
     private let clock: any SupervisorClock
     private let logger: Logger
+    /// Times each event's way to the spool, when `/metrics` is served.
+    private let metrics: SupervisorMetrics?
     private let startedAt: ContinuousClock.Instant
     private var handlers: Handlers?
     private var writer: FrameWriter?
@@ -65,7 +67,8 @@ actor UploaderLink {
     private var openRequests: [String: Int] = [:]
     private var closing = false
 
-    init(settings: Settings, clock: any SupervisorClock, logger: Logger) {
+    init(settings: Settings, clock: any SupervisorClock, logger: Logger, metrics: SupervisorMetrics? = nil) {
+        self.metrics = metrics
         self.settings = settings
         self.clock = clock
         self.logger = logger
@@ -229,7 +232,7 @@ actor UploaderLink {
         for id in ack.ids {
             let sent = inFlight.removeValue(forKey: id)
             if let sent, let start = sent.entry.receivedAt {
-                SupervisorMetrics.committed(group: sent.entry.event.group, after: now - start)
+                metrics?.committed(group: sent.entry.event.group, after: now - start)
             }
             guard let group = ack.group ?? sent?.entry.event.group else { continue }
             if byGroup[group] == nil { order.append(group) }

@@ -47,7 +47,8 @@ struct RunCommand: AsyncParsableCommand {
         let confDir = URL(fileURLWithPath: conf.directory).standardizedFileURL.path
         var options = Supervisor.Options(
             configuration: configuration, confDir: confDir, spawnUploader: spawnUploader, onlyGroup: group)
-        options.metrics = metricsListen != nil
+        let metrics = metricsListen.map { _ in SupervisorMetrics() }
+        options.metrics = metrics
         let supervisor = Supervisor(
             options: options,
             logger: logger,
@@ -57,8 +58,7 @@ struct RunCommand: AsyncParsableCommand {
             "supervisor started for \(configuration.groups.count) group(s)\(spawnUploader ? ", with the uploader" : "")"
         )
         var metricsTask: Task<Void, Never>?
-        if let metricsListen {
-            let metrics = SupervisorMetrics()
+        if let metricsListen, let metrics {
             do {
                 let endpoint = try await MetricsEndpoint.bind(
                     metricsListen, refresh: { await supervisor.refresh(metrics) }, logger: logger)

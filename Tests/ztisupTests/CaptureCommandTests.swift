@@ -55,6 +55,28 @@ import ZTITestKit
             }
         }
 
+        /// The events of the transcript `12/inbound-answered.ami`.
+        static func goldenCount() throws -> Int {
+            try String(contentsOfFile: WorkerProcessTests.transcripts + "/12/inbound-answered.jsonl", encoding: .utf8)
+                .split(separator: "\n").count
+        }
+
+        /// Plays that inbound answered call on the AMI simulator.
+        func playAMICall() {
+            _ = ZTISupProcess.controlCommand(
+                #"{"command":"play","file":"\#(WorkerProcessTests.transcripts)/12/inbound-answered.ami"}"#,
+                socket: amiControl)
+        }
+
+        /// Plays an inbound answered call on each simulator; the events the CRM received for each, once all came.
+        func playACallOnEachPBX() throws -> (sales: [[String: Any]], east: [[String: Any]]) {
+            playAMICall()
+            _ = ZTISupProcess.controlCommand(
+                #"{"command":"play","file":"\#(CaptureCommandTests.scenarios)/inbound-answered.scn"}"#,
+                socket: aesControl)
+            return (delivered("sales", atLeast: try Self.goldenCount()), delivered("east", atLeast: 3))
+        }
+
         /// The events the CRM received for `group`, once it has at least `count` of them.
         func delivered(_ group: String, atLeast count: Int) -> [[String: Any]] {
             func bodies(_ requests: [[String: Any]]) -> [[String: Any]] {
@@ -87,6 +109,17 @@ import ZTITestKit
         return events.map { NSDictionary(dictionary: $0.filter { !times.contains($0.key) }) }
     }
 
+    /// Replays both capture files with their group files and expects the events the CRM received (DMCC without
+    /// the durations: its events carry no times).
+    static func expectReplays(
+        ami: String, aes: String, conf: String, sales: [[String: Any]], east: [[String: Any]]
+    ) throws {
+        let fromAMI = try replay(ami, groupFile: conf + "/groups/sales.properties", avaya: false)
+        #expect(untimed(fromAMI) == untimed(sales), "\(fromAMI) != \(sales)")
+        let fromAES = try replay(aes, groupFile: conf + "/groups/east.properties", avaya: true)
+        #expect(untimed(fromAES, durations: false) == untimed(east, durations: false), "\(fromAES) != \(east)")
+    }
+
     /// Starts `ztisup capture` for `group`: the file it names.
     static func capture(_ group: String, conf: String, _ extra: [String] = []) throws -> String? {
         let outcome = try ZTISupProcess.run(["capture", "--conf", conf, "--group", group] + extra)
@@ -105,24 +138,11 @@ import ZTITestKit
         #expect(amiFile.hasPrefix(setup.conf + "/state/captures/sales-") && amiFile.hasSuffix(".ami"))
         #expect(aesFile.hasPrefix(setup.conf + "/state/captures/east-") && aesFile.hasSuffix(".dmcc"))
 
-        _ = ZTISupProcess.controlCommand(
-            #"{"command":"play","file":"\#(WorkerProcessTests.transcripts)/12/inbound-answered.ami"}"#,
-            socket: setup.amiControl)
-        _ = ZTISupProcess.controlCommand(
-            #"{"command":"play","file":"\#(Self.scenarios)/inbound-answered.scn"}"#, socket: setup.aesControl)
-        let golden = try String(
-            contentsOfFile: WorkerProcessTests.transcripts + "/12/inbound-answered.jsonl", encoding: .utf8
-        ).split(separator: "\n").count
-        let sales = setup.delivered("sales", atLeast: golden)
-        let east = setup.delivered("east", atLeast: 3)
-        #expect(sales.count == golden)
+        let (sales, east) = try setup.playACallOnEachPBX()
+        #expect(sales.count == (try Setup.goldenCount()))
         #expect(east.map { $0["state"] as? String } == ["ringing", "answered", "ended"])
 
-        let fromAMI = try Self.replay(amiFile, groupFile: setup.conf + "/groups/sales.properties", avaya: false)
-        #expect(Self.untimed(fromAMI) == Self.untimed(sales), "\(fromAMI) != \(sales)")
-        let fromAES = try Self.replay(aesFile, groupFile: setup.conf + "/groups/east.properties", avaya: true)
-        #expect(
-            Self.untimed(fromAES, durations: false) == Self.untimed(east, durations: false), "\(fromAES) != \(east)")
+        try Self.expectReplays(ami: amiFile, aes: aesFile, conf: setup.conf, sales: sales, east: east)
 
         for file in [amiFile, aesFile] {
             var info = stat()
@@ -156,9 +176,7 @@ import ZTITestKit
         #expect(head.contains("Action: Login"))
         #expect(!head.contains("s3cret") && !head.contains("Username:"), "\(head.prefix(400))")
 
-        _ = ZTISupProcess.controlCommand(
-            #"{"command":"play","file":"\#(WorkerProcessTests.transcripts)/12/inbound-answered.ami"}"#,
-            socket: setup.amiControl)
+        setup.playAMICall()
         _ = setup.delivered("sales", atLeast: 3)
         // A call is more than 2 KiB of AMI: the capture rotated, and only the last two files are kept.
         let deadline = Deadline(seconds: 10)
@@ -203,29 +221,15 @@ import ZTITestKit
         let setup = try Setup(sales: "pbx.capture = on\n", east: "pbx.capture = on\n")
         defer { setup.stop() }
         #expect(try setup.waitUntilUp())
-        _ = ZTISupProcess.controlCommand(
-            #"{"command":"play","file":"\#(WorkerProcessTests.transcripts)/12/inbound-answered.ami"}"#,
-            socket: setup.amiControl)
-        _ = ZTISupProcess.controlCommand(
-            #"{"command":"play","file":"\#(Self.scenarios)/inbound-answered.scn"}"#, socket: setup.aesControl)
-        let golden = try String(
-            contentsOfFile: WorkerProcessTests.transcripts + "/12/inbound-answered.jsonl", encoding: .utf8
-        ).split(separator: "\n").count
-        let sales = setup.delivered("sales", atLeast: golden)
-        let east = setup.delivered("east", atLeast: 3)
+        let (sales, east) = try setup.playACallOnEachPBX()
         let captures = setup.conf + "/state/captures/"
         let names = try FileManager.default.contentsOfDirectory(atPath: captures).sorted()
         let amiFile = try #require(names.first { $0.hasPrefix("sales-") && $0.hasSuffix("-auto.ami") })
         let aesFile = try #require(names.first { $0.hasPrefix("east-") && $0.hasSuffix("-auto.dmcc") })
 
         // From the connection: the banner, the login and the re-sync, which the replay reads as the worker did.
-        let fromAMI = try Self.replay(
-            captures + amiFile, groupFile: setup.conf + "/groups/sales.properties", avaya: false)
-        #expect(Self.untimed(fromAMI) == Self.untimed(sales), "\(fromAMI) != \(sales)")
-        let fromAES = try Self.replay(
-            captures + aesFile, groupFile: setup.conf + "/groups/east.properties", avaya: true)
-        #expect(
-            Self.untimed(fromAES, durations: false) == Self.untimed(east, durations: false), "\(fromAES) != \(east)")
+        try Self.expectReplays(
+            ami: captures + amiFile, aes: captures + aesFile, conf: setup.conf, sales: sales, east: east)
 
         let dmcc = String(decoding: try Data(contentsOf: URL(fileURLWithPath: captures + aesFile)), as: UTF8.self)
         #expect(dmcc.contains("StartApplicationSession"))

@@ -147,12 +147,8 @@ import ZTITestKit
         #expect(up.samples[#"ztisup_group_restarts_total{group="sales"}"#] == 0)
         #expect(up.samples["ztisup_supervisor_uploader_connected"] == 1)
 
-        _ = ZTISupProcess.controlCommand(
-            #"{"command":"play","file":"\#(WorkerProcessTests.transcripts)/12/inbound-answered.ami"}"#,
-            socket: setup.amiControl)
-        let golden = try String(
-            contentsOfFile: WorkerProcessTests.transcripts + "/12/inbound-answered.jsonl", encoding: .utf8
-        ).split(separator: "\n").count
+        setup.playAMICall()
+        let golden = try CaptureCommandTests.Setup.goldenCount()
         _ = setup.delivered("sales", atLeast: golden)
         let after = try Self.scrape(port) {
             ($0.samples[#"ztisup_group_event_commit_seconds_count{group="sales"}"#] ?? 0) >= Double(golden)
