@@ -18,16 +18,18 @@
 #    events/s sustained with nothing dropped; once: an Avaya group's latency, RSS/PSS/private memory of every
 #    process with 10 groups of 100 extensions and 1,000 calls up, a worker's SIGKILL to its PBX link up again, and
 #    a worker's RSS around hostile AMI input;
-#  - config: validating groups of 5,000 and 100,000 users.
+#  - config: validating groups of 5,000 and 100,000 users;
+#  - metrics: the system's p99 at 1,000 events/s and most sustained events/s with /metrics off, then on (the
+#    supervisor's and the uploader's, scraped with curl every 5 s), measured once each.
 #
-# Usage: bin/bench.sh [--only ami,dmcc,frames,intake,delivery,system,config] [--megabytes N] [--instructions]
+# Usage: bin/bench.sh [--only ami,dmcc,frames,intake,delivery,system,config,metrics] [--megabytes N] [--instructions]
 #   --instructions  runs the AMI decoder, parse + track, the frame codec and DMCC decode + track over a fixed input
 #                   under valgrind --tool=callgrind, and panoramisk on the same AMI bytes, and prints instructions per
 #                   message (a figure machine noise does not move; the ratio is reported, not a gate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-only="frames,ami,dmcc,intake,delivery,system,config"
+only="frames,ami,dmcc,intake,delivery,system,config,metrics"
 megabytes=200
 instructions=0
 while [ $# -gt 0 ]; do
@@ -41,8 +43,8 @@ while [ $# -gt 0 ]; do
 done
 for part in ${only//,/ }; do
     case "$part" in
-        frames | ami | dmcc | intake | delivery | system | config) ;;
-        *) echo "bin/bench.sh: unknown part '$part' in --only (frames, ami, dmcc, intake, delivery, system, config)" >&2
+        frames | ami | dmcc | intake | delivery | system | config | metrics) ;;
+        *) echo "bin/bench.sh: unknown part '$part' in --only (frames, ami, dmcc, intake, delivery, system, config, metrics)" >&2
             exit 64 ;;
     esac
 done
@@ -54,6 +56,7 @@ dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+if has metrics && ! command -v curl >/dev/null 2>&1; then missing+=(curl); fi
 [ "$instructions" = 0 ] || command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 [ "$instructions" = 0 ] || command -v objcopy >/dev/null 2>&1 || missing+=(binutils)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -106,6 +109,7 @@ done
 if has delivery; then measure 1 "$bench" delivery; fi
 if has system; then measure 1 "$bench" system .build/release rest; fi
 if has config; then measure 1 "$bench" config; fi
+if has metrics; then measure 1 "$bench" system .build/release metrics; fi
 
 if [ "$instructions" = 1 ]; then
     count() { sed -n 's/^items //p' "$1" | tail -1; }
@@ -149,6 +153,10 @@ targets = {
     "worker_rss_mib": ("<=", 20, "worker RSS, 10 groups x 100 ext., 1,000 calls (MiB)"),
     "worker_pss_mib": (None, None, "  the same worker's PSS (MiB)"),
     "worker_private_mib": (None, None, "  the same worker's private memory (MiB)"),
+    "metrics_off_p99_ms_1000": (None, None, "/metrics off: end to end p99 at 1,000 events/s (ms)"),
+    "metrics_on_p99_ms_1000": (None, None, "/metrics on: end to end p99 at 1,000 events/s (ms)"),
+    "metrics_off_sustained_events_per_s": (None, None, "/metrics off: most sustained (events/s)"),
+    "metrics_on_sustained_events_per_s": (None, None, "/metrics on: most sustained (events/s)"),
 }
 runs = {}
 for line in open(sys.argv[1]):

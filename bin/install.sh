@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Installs ztisup: the binaries (/usr/bin/ztisup, /usr/bin/ztisup-worker, /usr/bin/zti-pbxsim), the systemd units
-# (/usr/lib/systemd/system), the sysusers.d and tmpfiles.d files, and /etc/ztisup from conf/
-# (zti.properties with the demo's relative directories and test port taken out, the groups, the
-# demo PBX secret). An existing file under /etc/ztisup is never overwritten.
+# (/usr/lib/systemd/system), the sysusers.d and tmpfiles.d files, /etc/ztisup from conf/
+# (zti.properties with the demo's relative directories and test port taken out, and the groups), and
+# the example group files under /usr/share/doc/ztisup/examples/groups. An existing file under
+# /etc/ztisup is never overwritten.
 # With --root STAGE everything goes below STAGE (a staging root for packaging or tests) and nothing is
 # started; without it (as root) the users, the socket directory and systemd's view are brought up to
 # date. Then: systemctl enable --now ztisup.service (or ztisup@GROUP.service).
-# Usage: bin/install.sh [--root STAGE] [--bin DIR (binaries to install; default: build release)]
+# --no-demo leaves out the simulator and the demo group (its file stays among the examples): what the
+# Debian package ships (bin/package.sh).
+# Usage: bin/install.sh [--root STAGE] [--bin DIR (binaries to install; default: build release)] [--no-demo]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 root=""
 bin=""
+demo=yes
 while [ $# -gt 0 ]; do
     case "$1" in
     --root)
@@ -24,8 +28,9 @@ while [ $# -gt 0 ]; do
         bin="$2"
         shift
         ;;
+    --no-demo) demo=no ;;
     -h | --help)
-        sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -57,7 +62,7 @@ install_new() {
 install -D -m 0755 "$bin/ztisup" "$root/usr/bin/ztisup"
 # The worker alone, which the supervisor starts when it finds it beside ztisup (else `ztisup worker`).
 if [ -x "$bin/ztisup-worker" ]; then install -D -m 0755 "$bin/ztisup-worker" "$root/usr/bin/ztisup-worker"; fi
-install -D -m 0755 "$bin/zti-pbxsim" "$root/usr/bin/zti-pbxsim"
+if [ "$demo" = yes ]; then install -D -m 0755 "$bin/zti-pbxsim" "$root/usr/bin/zti-pbxsim"; fi
 for unit in units/*.service units/*.socket units/*.target; do
     install -D -m 0644 "$unit" "$root/usr/lib/systemd/system/$(basename "$unit")"
 done
@@ -75,9 +80,14 @@ properties="$(mktemp)"
 trap 'rm -f "$properties"' EXIT
 sed -e 's/^\(runtime\.dir\|state\.dir\|clicktodial\.listen\) *=/#&/' conf/zti.properties >"$properties"
 install_new "$properties" "$etc/zti.properties" 0644
-for group in conf/groups/*.properties; do
-    install_new "$group" "$etc/groups/$(basename "$group")" 0644
-done
+if [ "$demo" = yes ]; then
+    for group in conf/groups/*.properties; do
+        install_new "$group" "$etc/groups/$(basename "$group")" 0644
+    done
+fi
+# Examples to copy into /etc/ztisup/groups and edit: every key of a group file, for each PBX family.
+install -D -m 0644 conf/groups/demo.properties "$root/usr/share/doc/ztisup/examples/groups/demo.properties"
+install -D -m 0644 conf/avaya/demo-avaya.properties "$root/usr/share/doc/ztisup/examples/groups/demo-avaya.properties"
 
 if [ -z "$root" ]; then
     systemd-sysusers /usr/lib/sysusers.d/ztisup.conf

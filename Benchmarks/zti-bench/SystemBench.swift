@@ -23,6 +23,11 @@ enum SystemBench {
             hostile.stop()
             return
         }
+        // `zti-bench system BIN metrics` compares the delivery path with /metrics off and on.
+        if arguments.dropFirst().first == "metrics" {
+            try await MetricsBench.run(binDirectory: binDirectory)
+            return
+        }
         // `zti-bench system BIN rest` runs what follows the latency phases (Avaya, memory, restarts, hostile input).
         let rest = arguments.dropFirst().first == "rest"
         if !rest {

@@ -19,6 +19,8 @@ import ZTITestKit
             "/usr/lib/systemd/system/ztisup-uploader.service", "/usr/lib/systemd/system/ztisup-uploader.socket",
             "/usr/lib/systemd/system/ztisup.target", "/usr/lib/sysusers.d/ztisup.conf",
             "/usr/lib/tmpfiles.d/ztisup.conf", "/etc/ztisup/zti.properties", "/etc/ztisup/groups/demo.properties",
+            "/usr/bin/zti-pbxsim", "/usr/share/doc/ztisup/examples/groups/demo.properties",
+            "/usr/share/doc/ztisup/examples/groups/demo-avaya.properties",
         ] {
             #expect(FileManager.default.fileExists(atPath: stage + path), "\(path)")
         }
@@ -56,5 +58,34 @@ import ZTITestKit
         #expect(
             try String(contentsOfFile: stage + "/etc/ztisup/zti.properties", encoding: .utf8)
                 == "crm.sink = none\n# edited\n")
+    }
+
+    /// `--no-demo` stages what the Debian package ships: no simulator, no group (so the check asks for one), the
+    /// example groups to start from, and a group made from the example passes the check.
+    @Test func aStageWithoutTheDemoHasNoGroupButTheExamples() throws {
+        let stage = FileManager.default.temporaryDirectory.appendingPathComponent("zti-stage-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: stage) }
+        let binaries = (ZTISupProcess.executable as NSString).deletingLastPathComponent
+        let script = ZTISupProcess.repositoryRoot + "/bin/install.sh"
+        let install = try ChildProcess.run(script, ["--root", stage, "--bin", binaries, "--no-demo"])
+        #expect(install.status == 0, "\(install.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: stage + "/usr/bin/zti-pbxsim"))
+        #expect(FileManager.default.fileExists(atPath: stage + "/usr/bin/ztisup"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: stage + "/etc/ztisup/groups").isEmpty)
+
+        let empty = try ZTISupProcess.run(["check-config", "--conf", stage + "/etc/ztisup"])
+        #expect(empty.status == 78)
+        #expect(empty.stderr.contains("no group files"), "\(empty.stderr)")
+
+        try FileManager.default.copyItem(
+            atPath: stage + "/usr/share/doc/ztisup/examples/groups/demo.properties",
+            toPath: stage + "/etc/ztisup/groups/sales.properties")
+        let configured = try ZTISupProcess.run(["check-config", "--conf", stage + "/etc/ztisup"])
+        #expect(configured.status == 0, "\(configured.stderr)")
+        #expect(configured.stdout.contains("sales"), "\(configured.stdout)")
+
+        // The uploader's user reads /etc/ztisup (root:ztisup 0750) through its membership of group ztisup.
+        let sysusers = try String(contentsOfFile: stage + "/usr/lib/sysusers.d/ztisup.conf", encoding: .utf8)
+        #expect(sysusers.split(separator: "\n").contains("m ztisup-up ztisup"))
     }
 }

@@ -1,0 +1,73 @@
+import Foundation
+import Glibc
+import ZTITestKit
+
+/// What `/metrics` costs (`zti-bench system BIN metrics`): the same end-to-end phases as the latency figures, once
+/// with `metrics.listen` and `uploader.metrics.listen` unset and once with both set and scraped every 5 seconds with
+/// curl (a busy Prometheus scrapes every 15): p50/p99 at 1,000 events/s, and the most events/s sustained with
+/// nothing dropped.
+enum MetricsBench {
+    static func run(binDirectory: String) async throws {
+        print("end to end with /metrics off and on (scraped every 5 s), crm.webhook.batch = \(SystemBench.batch)")
+        for metrics in [false, true] {
+            var settings = "crm.webhook.batch = \(SystemBench.batch)\n"
+            var ports: [Int] = []
+            if metrics {
+                ports = [try freePort(), try freePort()]
+                settings += "metrics.listen = 127.0.0.1:\(ports[0])\nuploader.metrics.listen = 127.0.0.1:\(ports[1])\n"
+            }
+            let system = try await BenchSystem.start(
+                binDirectory: binDirectory, groups: 1, extensions: 1000, crmSettings: settings)
+            let scraper = Task {
+                var scrapes = 0
+                var failures = 0
+                while !Task.isCancelled, !ports.isEmpty {
+                    for port in ports {
+                        let curl = try? ChildProcess.run(
+                            "/usr/bin/curl", ["-sf", "-o", "/dev/null", "http://127.0.0.1:\(port)/metrics"])
+                        scrapes += 1
+                        if curl?.status != 0 { failures += 1 }
+                    }
+                    try? await Task.sleep(for: .seconds(5))
+                }
+                return (scrapes, failures)
+            }
+            let label = metrics ? "on" : "off"
+            _ = try await SystemBench.offer(system, eventsPerSecond: 300, seconds: 2, tag: metrics ? 21 : 11)
+            let phase = try await SystemBench.offer(
+                system, eventsPerSecond: 1000, seconds: 5, tag: metrics ? 22 : 12)
+            print("  metrics \(label): " + phase.report)
+            ZTIBench.figure("metrics_\(label)_p99_ms_1000", SystemBench.percentile(phase.all, 99) ?? .nan)
+            var best = 0
+            for (index, rate) in [1500, 2000, 3000, 4000, 6000, 8000, 10_000].enumerated() {
+                let step = try await SystemBench.offer(
+                    system, eventsPerSecond: rate, seconds: 5, tag: (metrics ? 9500 : 9400) + index)
+                guard step.sustained else { break }
+                best = rate
+            }
+            scraper.cancel()
+            let (scrapes, failures) = await scraper.value
+            print("  metrics \(label): most sustained events/s with nothing dropped: \(best)")
+            if metrics { print("  metrics on: \(scrapes) scrapes, \(failures) failed") }
+            ZTIBench.figure("metrics_\(label)_sustained_events_per_s", Double(best))
+            system.stop()
+        }
+    }
+
+    /// A loopback port nothing listens on now (bound to port 0 and closed again).
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
+            }
+        }
+        guard bound else { throw BenchError("no free loopback port: \(String(cString: strerror(errno)))") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
