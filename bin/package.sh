@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Debian package ztisup_<version>_<arch>.deb: the release binaries ztisup and ztisup-worker
 # with the Swift runtime linked in (--static-swift-stdlib: the target machine needs no Swift toolchain),
-# stripped; the units, the sysusers.d and tmpfiles.d files and /etc/ztisup (conffiles) as
+# stripped, with their manual pages; the units, the sysusers.d and tmpfiles.d files and /etc/ztisup (conffiles) as
 # `bin/install.sh --root STAGE --no-demo` stages them; the example group files and monitoring files; the
 # maintainer scripts, copyright and changelog of packaging/debian/. The version is ZTIVersion.current.
 # --check then runs lintian (no errors allowed) and installs, upgrades and purges the package in a

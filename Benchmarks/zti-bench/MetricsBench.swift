@@ -13,7 +13,7 @@ enum MetricsBench {
             var settings = "crm.webhook.batch = \(SystemBench.batch)\n"
             var ports: [Int] = []
             if metrics {
-                ports = [try freePort(), try freePort()]
+                ports = [try LoopbackPort.unused(), try LoopbackPort.unused()]
                 settings += "metrics.listen = 127.0.0.1:\(ports[0])\nuploader.metrics.listen = 127.0.0.1:\(ports[1])\n"
             }
             let system = try await BenchSystem.start(
@@ -52,22 +52,5 @@ enum MetricsBench {
             ZTIBench.figure("metrics_\(label)_sustained_events_per_s", Double(best))
             system.stop()
         }
-    }
-
-    /// A loopback port nothing listens on now (bound to port 0 and closed again).
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-            }
-        }
-        guard bound else { throw BenchError("no free loopback port: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

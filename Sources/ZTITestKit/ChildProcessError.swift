@@ -1,6 +1,7 @@
 import Glibc
 
-/// A child process could not be started: the call that failed and the system's reason.
+/// A call of the test kit failed (a child process could not be started, no loopback port was free): the call and
+/// the system's reason.
 public struct ChildProcessError: Error, CustomStringConvertible {
     public let what: String
     public let errno: Int32

@@ -3,6 +3,7 @@ import Logging
 import Testing
 import ZTICore
 import ZTIPBXSim
+import ZTITestKit
 
 @testable import ZTIAsterisk
 
@@ -49,28 +50,11 @@ import ZTIPBXSim
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zti-pre-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let group = try group(
-            port: setup.listening ? server.port : try closedPort(), secret: setup.secret, in: directory)
+            port: setup.listening ? server.port : try LoopbackPort.unused(), secret: setup.secret, in: directory)
         var settings = try AMIClientSettings(group: group)
         settings.replyTimeout = .seconds(10)
         return await AsteriskPreflight.run(
             group: group, client: AMIClient(settings: settings, logger: Logger(label: "t")))
-    }
-
-    /// A loopback port nothing listens on: bound, then closed.
-    static func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func failures(_ checks: [PreflightCheck]) -> [String] {
