@@ -50,19 +50,14 @@ for part in ${only//,/ }; do
 done
 has() { [[ ",$only," == *",$1,"* ]]; }
 
-missing=()
-dpkg -s libsystemd-dev >/dev/null 2>&1 || missing+=(libsystemd-dev)
-dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
-command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+. bin/lib/debian-packages.sh
+missing_build_packages
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 if has metrics && ! command -v curl >/dev/null 2>&1; then missing+=(curl); fi
 [ "$instructions" = 0 ] || command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 [ "$instructions" = 0 ] || command -v objcopy >/dev/null 2>&1 || missing+=(binutils)
-if [ ${#missing[@]} -gt 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+install_missing bin/bench.sh
 
 swift build -c release --product zti-bench
 swift build -c release --product ztisup

@@ -11,18 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-missing=()
-dpkg -s libsystemd-dev >/dev/null 2>&1 || missing+=(libsystemd-dev)
-dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
-command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "bin/chaos.sh: missing Debian packages: ${missing[*]}; run as root or install them first" >&2
-        exit 1
-    fi
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+. bin/lib/debian-packages.sh
+missing_build_packages
+install_missing bin/chaos.sh
 
 configuration=release
 arguments=(--minutes 10 --kills 20 --rate 1 --outage 150)

@@ -37,26 +37,15 @@ done
 # Debian packages: dpkg-dev (dpkg-shlibdeps and dpkg-architecture), binutils (strip), the build's own
 # (libsystemd-dev, libsqlite3-dev, pkg-config), and for --check lintian and debootstrap. Only what is
 # missing is installed.
-missing=()
+. bin/lib/debian-packages.sh
+missing_build_packages
 command -v dpkg-shlibdeps >/dev/null 2>&1 || missing+=(dpkg-dev)
 command -v strip >/dev/null 2>&1 || missing+=(binutils)
-dpkg -s libsystemd-dev >/dev/null 2>&1 || missing+=(libsystemd-dev)
-dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
-command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if [ "$check" = yes ]; then
     command -v lintian >/dev/null 2>&1 || missing+=(lintian)
     command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 fi
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "bin/package.sh: missing Debian packages: ${missing[*]}; run as root or install them first" >&2
-        exit 1
-    fi
-    echo "bin/package.sh: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+install_missing bin/package.sh
 if [ "$check" = yes ] && [ "$(id -u)" -ne 0 ]; then
     echo "bin/package.sh: --check installs into a throw-away root with chroot, which needs root" >&2
     exit 77

@@ -42,20 +42,9 @@ while [ $# -gt 0 ]; do
 done
 
 if [ -z "$bin" ]; then
-    missing=()
-    dpkg -s libsystemd-dev >/dev/null 2>&1 || missing+=(libsystemd-dev)
-    dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
-    command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
-    if [ ${#missing[@]} -gt 0 ]; then
-        if [ "$(id -u)" -ne 0 ]; then
-            echo "bin/run.sh: missing Debian packages: ${missing[*]}; run as root or install them first" >&2
-            exit 1
-        fi
-        echo "bin/run.sh: installing ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq "${missing[@]}" >/dev/null
-    fi
+    . bin/lib/debian-packages.sh
+    missing_build_packages
+    install_missing bin/run.sh
     echo "bin/run.sh: swift build -c $config"
     swift build -c "$config"
     bin=".build/$config"

@@ -9,25 +9,14 @@ cd "$(dirname "$0")/.."
 # (unshare, setpriv), curl (a client process under another uid for the event socket's peer check; HTTPS to the
 # click-to-dial endpoint), openssl (a throw-away certificate for that test), python3 (bin/fuzz.sh writes the frame
 # targets' seeds with it). Only what is missing is installed.
-missing=()
-dpkg -s libsystemd-dev >/dev/null 2>&1 || missing+=(libsystemd-dev)
-dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
-command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+. bin/lib/debian-packages.sh
+missing_build_packages
 [ -x /lib/systemd/systemd-journald ] || missing+=(systemd)
 command -v unshare >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "bin/test.sh: missing Debian packages: ${missing[*]}; run as root or install them first" >&2
-        exit 1
-    fi
-    echo "bin/test.sh: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+install_missing bin/test.sh
 
 # promtool (Debian's prometheus package) checks the /metrics text. Only its one static binary is needed: the
 # package is fetched and unpacked into .build-tools/ (never installed, so no Prometheus server starts).

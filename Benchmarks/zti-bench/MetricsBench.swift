@@ -10,10 +10,9 @@ enum MetricsBench {
     static func run(binDirectory: String) async throws {
         print("end to end with /metrics off and on (scraped every 5 s), crm.webhook.batch = \(SystemBench.batch)")
         for metrics in [false, true] {
+            let ports = metrics ? [try LoopbackPort.unused(), try LoopbackPort.unused()] : []
             var settings = "crm.webhook.batch = \(SystemBench.batch)\n"
-            var ports: [Int] = []
             if metrics {
-                ports = [try LoopbackPort.unused(), try LoopbackPort.unused()]
                 settings += "metrics.listen = 127.0.0.1:\(ports[0])\nuploader.metrics.listen = 127.0.0.1:\(ports[1])\n"
             }
             let system = try await BenchSystem.start(
@@ -38,13 +37,9 @@ enum MetricsBench {
                 system, eventsPerSecond: 1000, seconds: 5, tag: metrics ? 22 : 12)
             print("  metrics \(label): " + phase.report)
             ZTIBench.figure("metrics_\(label)_p99_ms_1000", SystemBench.percentile(phase.all, 99) ?? .nan)
-            var best = 0
-            for (index, rate) in [1500, 2000, 3000, 4000, 6000, 8000, 10_000].enumerated() {
-                let step = try await SystemBench.offer(
-                    system, eventsPerSecond: rate, seconds: 5, tag: (metrics ? 9500 : 9400) + index)
-                guard step.sustained else { break }
-                best = rate
-            }
+            let best =
+                try await SystemBench.mostSustained(
+                    system, tagBase: metrics ? 9500 : 9400, printingSteps: false)?.target ?? 0
             scraper.cancel()
             let (scrapes, failures) = await scraper.value
             print("  metrics \(label): most sustained events/s with nothing dropped: \(best)")

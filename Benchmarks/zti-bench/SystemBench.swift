@@ -56,13 +56,7 @@ enum SystemBench {
                 print(phase.report)
                 ZTIBench.figure("e2e_p99_ms_\(rate)", SystemBench.percentile(phase.all, 99) ?? .nan)
             }
-            var best: Phase?
-            for (index, rate) in [1500, 2000, 3000, 4000, 6000, 8000, 10_000, 12_000, 15_000].enumerated() {
-                let phase = try await offer(one, eventsPerSecond: rate, seconds: 5, tag: 9000 + index)
-                print("  step " + phase.report)
-                guard phase.sustained else { break }
-                best = phase
-            }
+            let best = try await mostSustained(one, tagBase: 9000, printingSteps: true)
             if let best {
                 print(
                     String(
@@ -74,6 +68,19 @@ enum SystemBench {
             ZTIBench.figure("sustained_events_per_s", Double(best?.target ?? 0))
         }
         one.stop()
+    }
+
+    /// Offers 5 s at each rate of a rising series until one is not sustained (something dropped or not
+    /// delivered); the last sustained phase, if any.
+    static func mostSustained(_ system: BenchSystem, tagBase: Int, printingSteps: Bool) async throws -> Phase? {
+        var best: Phase?
+        for (index, rate) in [1500, 2000, 3000, 4000, 6000, 8000, 10_000, 12_000, 15_000].enumerated() {
+            let phase = try await offer(system, eventsPerSecond: rate, seconds: 5, tag: tagBase + index)
+            if printingSteps { print("  step " + phase.report) }
+            guard phase.sustained else { break }
+            best = phase
+        }
+        return best
     }
 
     static func otherPhases(binDirectory: String) async throws {
